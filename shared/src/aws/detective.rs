@@ -1,0 +1,169 @@
+//! Detective adapter over the SDK: pagination, error mapping; retries are the SDK's.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use aws_config::SdkConfig;
+use aws_sdk_detective::primitives::DateTime as SdkDateTime;
+use aws_sdk_detective::types::{DateFilter, FilterCriteria, State, StringFilter};
+use aws_sdk_detective::Client;
+use chrono::{DateTime, Utc};
+
+use super::ports::{
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberDetail, MemberPort, MembersLookup,
+    StartInvestigationRequest, UnprocessedAccount,
+};
+use super::AwsError;
+
+/// Detective in any region, from one SDK configuration; clients are built once per region.
+pub struct SdkDetective {
+    config: SdkConfig,
+    clients: Mutex<HashMap<String, Client>>,
+}
+
+impl SdkDetective {
+    pub fn new(config: &SdkConfig) -> Self {
+        Self {
+            config: config.clone(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn client(&self, region: &str) -> Client {
+        let build = || {
+            let config = aws_sdk_detective::config::Builder::from(&self.config)
+                .region(aws_sdk_detective::config::Region::new(region.to_owned()))
+                .build();
+            Client::from_conf(config)
+        };
+        match self.clients.lock() {
+            Ok(mut clients) => clients.entry(region.to_owned()).or_insert_with(build).clone(),
+            // A poisoned cache only costs a rebuild.
+            Err(_) => build(),
+        }
+    }
+}
+
+pub(crate) fn to_sdk_time(time: DateTime<Utc>) -> SdkDateTime {
+    SdkDateTime::from_millis(time.timestamp_millis())
+}
+
+pub(crate) fn from_sdk_time(time: &SdkDateTime) -> Option<DateTime<Utc>> {
+    time.to_millis().ok().and_then(DateTime::from_timestamp_millis)
+}
+
+#[allow(deprecated)] // MasterId: the deprecated name, read only when AdministratorId is absent.
+fn member_detail(member: &aws_sdk_detective::types::MemberDetail) -> MemberDetail {
+    MemberDetail {
+        account_id: member.account_id().unwrap_or_default().to_owned(),
+        email: member.email_address().map(str::to_owned),
+        graph_arn: member.graph_arn().map(str::to_owned),
+        // MasterId is the deprecated name of AdministratorId; only used when the new one is absent.
+        administrator_id: member.administrator_id().or(member.master_id()).map(str::to_owned),
+        status: member.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+    }
+}
+
+impl GraphPort for SdkDetective {
+    async fn list_graphs(&self, region: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self.client(region).list_graphs().into_paginator().send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| AwsError::from_sdk("ListGraphs", error))?;
+            arns.extend(page.graph_list().iter().filter_map(|graph| graph.arn().map(str::to_owned)));
+        }
+        Ok(arns)
+    }
+}
+
+impl MemberPort for SdkDetective {
+    async fn get_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> Result<MembersLookup, AwsError> {
+        let output = self
+            .client(region)
+            .get_members()
+            .graph_arn(graph_arn)
+            .set_account_ids(Some(account_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("GetMembers", error))?;
+        Ok(MembersLookup {
+            members: output.member_details().iter().map(member_detail).collect(),
+            unprocessed: output
+                .unprocessed_accounts()
+                .iter()
+                .map(|account| UnprocessedAccount {
+                    account_id: account.account_id().unwrap_or_default().to_owned(),
+                    reason: account.reason().unwrap_or_default().to_owned(),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl InvestigationPort for SdkDetective {
+    async fn list_investigations(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        filter: &InvestigationFilter,
+    ) -> Result<Vec<InvestigationSummary>, AwsError> {
+        let to_error = |error| AwsError::new("ListInvestigations", "ConstructionFailure", format!("{error}"));
+        let mut criteria = FilterCriteria::builder()
+            .entity_arn(StringFilter::builder().value(&filter.entity_arn).build().map_err(to_error)?)
+            .created_time(
+                DateFilter::builder()
+                    .start_inclusive(to_sdk_time(filter.created_from))
+                    .end_inclusive(to_sdk_time(filter.created_to))
+                    .build()
+                    .map_err(to_error)?,
+            );
+        if let Some(state) = &filter.state {
+            criteria = criteria.state(StringFilter::builder().value(state).build().map_err(to_error)?);
+        }
+        let criteria = criteria.build();
+        let client = self.client(region);
+        let mut summaries = Vec::new();
+        let mut next_token: Option<String> = None;
+        // ListInvestigations has no SDK paginator: follow NextToken by hand.
+        loop {
+            let page = client
+                .list_investigations()
+                .graph_arn(graph_arn)
+                .filter_criteria(criteria.clone())
+                .set_next_token(next_token.take())
+                .send()
+                .await
+                .map_err(|error| AwsError::from_sdk("ListInvestigations", error))?;
+            summaries.extend(page.investigation_details().iter().map(|detail| InvestigationSummary {
+                investigation_id: detail.investigation_id().unwrap_or_default().to_owned(),
+                entity_arn: detail.entity_arn().map(str::to_owned),
+                state: detail.state().map(|state: &State| state.as_str().to_owned()),
+                status: detail.status().map(|status| status.as_str().to_owned()),
+                created_time: detail.created_time().and_then(from_sdk_time),
+            }));
+            match page.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => return Ok(summaries),
+            }
+        }
+    }
+
+    async fn start_investigation(&self, region: &str, request: &StartInvestigationRequest) -> Result<String, AwsError> {
+        let output = self
+            .client(region)
+            .start_investigation()
+            .graph_arn(&request.graph_arn)
+            .entity_arn(&request.entity_arn)
+            .scope_start_time(to_sdk_time(request.scope_start))
+            .scope_end_time(to_sdk_time(request.scope_end))
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("StartInvestigation", error))?;
+        Ok(output.investigation_id().unwrap_or_default().to_owned())
+    }
+}

@@ -1,0 +1,109 @@
+//! The AWS operations the functions depend on, as small traits.
+//!
+//! Regions are a parameter: one adapter serves every region the function covers.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use super::AwsError;
+
+/// A member account of a behavior graph (or, from ListInvitations, our own membership).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDetail {
+    pub account_id: String,
+    pub email: Option<String>,
+    pub graph_arn: Option<String>,
+    pub administrator_id: Option<String>,
+    /// INVITED, VERIFICATION_IN_PROGRESS, VERIFICATION_FAILED, ENABLED or ACCEPTED_BUT_DISABLED.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnprocessedAccount {
+    pub account_id: String,
+    pub reason: String,
+}
+
+/// GetMembers: the members found and the accounts that were not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MembersLookup {
+    pub members: Vec<MemberDetail>,
+    pub unprocessed: Vec<UnprocessedAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvestigationFilter {
+    pub entity_arn: String,
+    /// ACTIVE or ARCHIVED.
+    pub state: Option<String>,
+    pub created_from: DateTime<Utc>,
+    pub created_to: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvestigationSummary {
+    pub investigation_id: String,
+    pub entity_arn: Option<String>,
+    pub state: Option<String>,
+    pub status: Option<String>,
+    pub created_time: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartInvestigationRequest {
+    pub graph_arn: String,
+    pub entity_arn: String,
+    pub scope_start: DateTime<Utc>,
+    pub scope_end: DateTime<Utc>,
+}
+
+/// An organization account as Organizations reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// ACTIVE, SUSPENDED, PENDING_CLOSURE or CLOSED (the newer `State`, else `Status`).
+    pub state: String,
+}
+
+pub trait GraphPort: Sync {
+    /// ListGraphs, every page: the ARNs of the graphs this account administers in `region`.
+    fn list_graphs(&self, region: &str) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+}
+
+pub trait MemberPort: Sync {
+    /// GetMembers for at most 50 accounts.
+    fn get_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> impl Future<Output = Result<MembersLookup, AwsError>> + Send;
+}
+
+pub trait InvestigationPort: Sync {
+    /// ListInvestigations, every page, with the filter applied by the service.
+    fn list_investigations(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        filter: &InvestigationFilter,
+    ) -> impl Future<Output = Result<Vec<InvestigationSummary>, AwsError>> + Send;
+
+    /// StartInvestigation: the new investigation's id.
+    fn start_investigation(
+        &self,
+        region: &str,
+        request: &StartInvestigationRequest,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+}
+
+pub trait OrganizationPort: Sync {
+    /// DescribeAccount; `None` when the account is not in the organization.
+    fn describe_account(&self, account_id: &str) -> impl Future<Output = Result<Option<OrgAccount>, AwsError>> + Send;
+
+    /// ListAccounts, every page.
+    fn list_accounts(&self) -> impl Future<Output = Result<Vec<OrgAccount>, AwsError>> + Send;
+}

@@ -1,0 +1,121 @@
+//! Reading configuration from environment variables, failing with the variable's name.
+
+use std::collections::HashMap;
+
+/// A configuration variable that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration variable {var}: expected {expected}; found {found:?}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub expected: &'static str,
+    pub found: String,
+}
+
+/// Where variables come from: the process environment in Lambda, a map in tests.
+pub trait Env {
+    fn get(&self, var: &str) -> Option<String>;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, var: &str) -> Option<String> {
+        std::env::var(var).ok()
+    }
+}
+
+impl Env for HashMap<String, String> {
+    fn get(&self, var: &str) -> Option<String> {
+        HashMap::get(self, var).cloned()
+    }
+}
+
+/// The value, trimmed; an empty value counts as unset.
+pub fn optional(env: &dyn Env, var: &str) -> Option<String> {
+    env.get(var).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+}
+
+pub fn boolean(env: &dyn Env, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match optional(env, var) {
+        None => Ok(default),
+        Some(value) => match value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(ConfigError {
+                var,
+                expected: "true or false",
+                found: value,
+            }),
+        },
+    }
+}
+
+pub fn number(env: &dyn Env, var: &'static str, default: f64, min: f64, max: f64) -> Result<f64, ConfigError> {
+    match optional(env, var) {
+        None => Ok(default),
+        Some(value) => value
+            .parse::<f64>()
+            .ok()
+            .filter(|parsed| (min..=max).contains(parsed))
+            .ok_or(ConfigError {
+                var,
+                expected: "a number in range",
+                found: value,
+            }),
+    }
+}
+
+pub fn whole_number(env: &dyn Env, var: &'static str, default: u32, min: u32, max: u32) -> Result<u32, ConfigError> {
+    match optional(env, var) {
+        None => Ok(default),
+        Some(value) => value
+            .parse::<u32>()
+            .ok()
+            .filter(|parsed| (min..=max).contains(parsed))
+            .ok_or(ConfigError {
+                var,
+                expected: "a whole number in range",
+                found: value,
+            }),
+    }
+}
+
+/// A comma-separated list; spaces around items and empty items are dropped.
+pub fn list(env: &dyn Env, var: &str) -> Vec<String> {
+    optional(env, var)
+        .map(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let error = boolean(&env(&[("DRY_RUN", "maybe")]), "DRY_RUN", false).err();
+        assert_eq!(
+            error.map(|e| e.to_string()).as_deref(),
+            Some("configuration variable DRY_RUN: expected true or false; found \"maybe\"")
+        );
+        assert!(number(&env(&[("MIN_SEVERITY", "11")]), "MIN_SEVERITY", 7.0, 0.0, 10.0).is_err());
+    }
+
+    #[test]
+    fn lists_tolerate_spaces_and_empty_items() {
+        assert_eq!(list(&env(&[("X", " a, b ,,c ")]), "X"), vec!["a", "b", "c"]);
+        assert!(list(&env(&[]), "X").is_empty());
+    }
+}

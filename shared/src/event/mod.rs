@@ -1,0 +1,40 @@
+//! Event models and routing: from any EventBridge payload to a typed trigger.
+
+mod cloudtrail;
+mod envelope;
+pub mod fields;
+mod guardduty;
+mod route;
+
+pub use cloudtrail::CloudTrailRecord;
+pub use envelope::Envelope;
+pub use guardduty::{AccessKeyDetails, Finding};
+pub use route::{route, AccountEventKind, DepartureKind, Trigger};
+
+use serde_json::Value;
+
+/// Why a payload could not be read as an event we handle.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    InvalidJson { line: usize, column: usize, message: String },
+    #[error("not an EventBridge event: expected {missing}, found {found}")]
+    NotAnEvent { missing: &'static str, found: String },
+    #[error("{field}: expected {expected}; found {found}")]
+    InvalidField { field: String, expected: &'static str, found: String },
+}
+
+impl EventError {
+    pub(crate) fn invalid(prefix: &str, path: &[&str], expected: &'static str, found: &Value) -> Self {
+        let mut field = prefix.to_owned();
+        for key in path {
+            field.push('.');
+            field.push_str(key);
+        }
+        Self::InvalidField {
+            field,
+            expected,
+            found: fields::describe(found),
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! From an envelope to the trigger a function acts on.
+
+use serde_json::Value;
+
+use super::{fields, CloudTrailRecord, Envelope, EventError, Finding};
+
+const API_CALL: &str = "AWS API Call via CloudTrail";
+const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
+
+/// Which event announced a new (or newly managed) organization account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountEventKind {
+    /// Organizations `CreateAccountResult`.
+    CreateAccountResult,
+    /// Control Tower lifecycle `CreateManagedAccount`.
+    CreateManagedAccount,
+    /// Control Tower lifecycle `UpdateManagedAccount`.
+    UpdateManagedAccount,
+}
+
+/// Which event announced an account leaving the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepartureKind {
+    RemoveAccountFromOrganization,
+    LeaveOrganization,
+    CloseAccountResult,
+}
+
+/// What an event asks of us. Everything in it is a hint: functions re-read AWS
+/// before they write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    GuardDutyFinding(Box<Finding>),
+    /// An account was created in the organization or came under Control Tower.
+    AccountCreated {
+        kind: AccountEventKind,
+        state: Option<String>,
+        account_id: Option<String>,
+        account_name: Option<String>,
+    },
+    /// Organizations `AcceptHandshake`: an invited account joined.
+    HandshakeAccepted {
+        handshake_state: Option<String>,
+        /// The handshake party of type ACCOUNT.
+        account_id: Option<String>,
+        error_code: Option<String>,
+    },
+    AccountDeparted {
+        kind: DepartureKind,
+        account_id: Option<String>,
+        /// The call failed (for example AccessDenied): nothing departed.
+        error_code: Option<String>,
+    },
+    /// Detective `CreateMembers` recorded by CloudTrail in an administrator account.
+    DetectiveMembersCreated {
+        administrator_id: Option<String>,
+        graph_arn: Option<String>,
+        error_code: Option<String>,
+    },
+    Scheduled { rules: Vec<String> },
+    Unhandled {
+        source: String,
+        detail_type: String,
+        event_name: Option<String>,
+    },
+}
+
+impl Trigger {
+    /// A stable name for logs, metrics and tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::GuardDutyFinding(_) => "GuardDutyFinding",
+            Self::AccountCreated { kind, .. } => match kind {
+                AccountEventKind::CreateAccountResult => "Organizations.CreateAccountResult",
+                AccountEventKind::CreateManagedAccount => "ControlTower.CreateManagedAccount",
+                AccountEventKind::UpdateManagedAccount => "ControlTower.UpdateManagedAccount",
+            },
+            Self::HandshakeAccepted { .. } => "Organizations.AcceptHandshake",
+            Self::AccountDeparted { kind, .. } => match kind {
+                DepartureKind::RemoveAccountFromOrganization => "Organizations.RemoveAccountFromOrganization",
+                DepartureKind::LeaveOrganization => "Organizations.LeaveOrganization",
+                DepartureKind::CloseAccountResult => "Organizations.CloseAccountResult",
+            },
+            Self::DetectiveMembersCreated { .. } => "Detective.CreateMembers",
+            Self::Scheduled { .. } => "ScheduledEvent",
+            Self::Unhandled { .. } => "Unhandled",
+        }
+    }
+}
+
+/// Routes an envelope. Fails only when an event we handle has a field we cannot read.
+pub fn route(envelope: &Envelope) -> Result<Trigger, EventError> {
+    let source = envelope.source.as_str();
+    let detail_type = envelope.detail_type.as_str();
+    match (source, detail_type) {
+        ("aws.guardduty", "GuardDuty Finding") => {
+            Ok(Trigger::GuardDutyFinding(Box::new(Finding::from_detail(&envelope.detail)?)))
+        }
+        ("aws.events" | "aws.scheduler", "Scheduled Event") => Ok(Trigger::Scheduled {
+            rules: envelope.resources.clone(),
+        }),
+        ("aws.organizations" | "aws.controltower" | "aws.detective", API_CALL | SERVICE_EVENT) => {
+            let record = CloudTrailRecord::from_detail(&envelope.detail)?;
+            Ok(route_cloudtrail(envelope, &record)?.unwrap_or_else(|| unhandled(envelope, record.event_name)))
+        }
+        _ => Ok(unhandled(envelope, None)),
+    }
+}
+
+fn unhandled(envelope: &Envelope, event_name: Option<String>) -> Trigger {
+    Trigger::Unhandled {
+        source: envelope.source.clone(),
+        detail_type: envelope.detail_type.clone(),
+        event_name,
+    }
+}
+
+fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Option<Trigger>, EventError> {
+    let name = record.event_name.as_deref().unwrap_or_default();
+    let service_event = envelope.detail_type == SERVICE_EVENT;
+    let trigger = match (envelope.source.as_str(), service_event, name) {
+        ("aws.organizations", true, "CreateAccountResult") => Trigger::AccountCreated {
+            kind: AccountEventKind::CreateAccountResult,
+            state: record.service_detail_string(&["createAccountStatus", "state"])?,
+            account_id: record.service_detail_string(&["createAccountStatus", "accountId"])?,
+            account_name: record.service_detail_string(&["createAccountStatus", "accountName"])?,
+        },
+        ("aws.organizations", true, "CloseAccountResult") => Trigger::AccountDeparted {
+            kind: DepartureKind::CloseAccountResult,
+            account_id: record.service_detail_string(&["closeAccountStatus", "accountId"])?,
+            error_code: record
+                .service_detail_string(&["closeAccountStatus", "state"])?
+                .filter(|state| state != "SUCCEEDED"),
+        },
+        ("aws.organizations", false, "AcceptHandshake") => Trigger::HandshakeAccepted {
+            handshake_state: record.response_string(&["handshake", "state"])?,
+            account_id: handshake_account(record)?.or_else(|| record.caller_account_id.clone()),
+            error_code: record.error_code.clone(),
+        },
+        ("aws.organizations", false, "RemoveAccountFromOrganization") => Trigger::AccountDeparted {
+            kind: DepartureKind::RemoveAccountFromOrganization,
+            account_id: record.request_string(&["accountId"])?,
+            error_code: record.error_code.clone(),
+        },
+        // The account that leaves is the one that calls.
+        ("aws.organizations", false, "LeaveOrganization") => Trigger::AccountDeparted {
+            kind: DepartureKind::LeaveOrganization,
+            account_id: record.caller_account_id.clone().or_else(|| record.recipient_account_id.clone()),
+            error_code: record.error_code.clone(),
+        },
+        ("aws.controltower", true, "CreateManagedAccount" | "UpdateManagedAccount") => {
+            let (kind, status) = if name == "CreateManagedAccount" {
+                (AccountEventKind::CreateManagedAccount, "createManagedAccountStatus")
+            } else {
+                (AccountEventKind::UpdateManagedAccount, "updateManagedAccountStatus")
+            };
+            Trigger::AccountCreated {
+                kind,
+                state: record.service_detail_string(&[status, "state"])?,
+                account_id: record.service_detail_string(&[status, "account", "accountId"])?,
+                account_name: record.service_detail_string(&[status, "account", "accountName"])?,
+            }
+        }
+        ("aws.detective", false, "CreateMembers") => Trigger::DetectiveMembersCreated {
+            administrator_id: record.caller_account_id.clone().or_else(|| record.recipient_account_id.clone()),
+            graph_arn: record.request_string(&["GraphArn"])?.or(record.request_string(&["graphArn"])?),
+            error_code: record.error_code.clone(),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(trigger))
+}
+
+/// The id of the handshake party of type ACCOUNT: the account that joins.
+fn handshake_account(record: &CloudTrailRecord) -> Result<Option<String>, EventError> {
+    let parties = record
+        .response_elements
+        .as_ref()
+        .and_then(|response| fields::lookup(response, &["handshake", "parties"]));
+    let Some(parties) = parties else { return Ok(None) };
+    let Value::Array(parties) = parties else {
+        return Err(EventError::invalid(
+            "event.detail.responseElements",
+            &["handshake", "parties"],
+            "a list",
+            parties,
+        ));
+    };
+    for party in parties {
+        let party_type = fields::string(party, "event.detail.responseElements.handshake.parties[]", &["type"])?;
+        if party_type.as_deref() == Some("ACCOUNT") {
+            return fields::string(party, "event.detail.responseElements.handshake.parties[]", &["id"]);
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn route_json(value: Value) -> Trigger {
+        Envelope::from_value(&value)
+            .and_then(|envelope| route(&envelope))
+            .unwrap_or_else(|error| Trigger::Unhandled {
+                source: "error".into(),
+                detail_type: error.to_string(),
+                event_name: None,
+            })
+    }
+
+    fn cloudtrail(source: &str, detail_type: &str, detail: Value) -> Value {
+        json!({"source": source, "detail-type": detail_type, "detail": detail})
+    }
+
+    #[test]
+    fn guardduty_findings_only_from_the_finding_detail_type() {
+        let finding = route_json(cloudtrail("aws.guardduty", "GuardDuty Finding", json!({"severity": 8})));
+        assert_eq!(finding.name(), "GuardDutyFinding");
+        let api_call = route_json(cloudtrail("aws.guardduty", API_CALL, json!({"eventName": "CreateSampleFindings"})));
+        assert_eq!(
+            api_call,
+            Trigger::Unhandled {
+                source: "aws.guardduty".into(),
+                detail_type: API_CALL.into(),
+                event_name: None
+            }
+        );
+    }
+
+    #[test]
+    fn create_account_result_carries_state_and_account() {
+        let trigger = route_json(cloudtrail(
+            "aws.organizations",
+            SERVICE_EVENT,
+            json!({"eventName": "CreateAccountResult",
+                   "serviceEventDetails": {"createAccountStatus": {"state": "SUCCEEDED", "accountId": "444455556666", "accountName": "dev"}}}),
+        ));
+        assert_eq!(
+            trigger,
+            Trigger::AccountCreated {
+                kind: AccountEventKind::CreateAccountResult,
+                state: Some("SUCCEEDED".into()),
+                account_id: Some("444455556666".into()),
+                account_name: Some("dev".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn accept_handshake_takes_the_account_party() {
+        let trigger = route_json(cloudtrail(
+            "aws.organizations",
+            API_CALL,
+            json!({"eventName": "AcceptHandshake", "userIdentity": {"accountId": "222222222222"},
+                   "responseElements": {"handshake": {"state": "ACCEPTED", "parties": [
+                       {"id": "o-exampleorgid", "type": "ORGANIZATION"}, {"id": "333333333333", "type": "ACCOUNT"}]}}}),
+        ));
+        assert_eq!(
+            trigger,
+            Trigger::HandshakeAccepted {
+                handshake_state: Some("ACCEPTED".into()),
+                account_id: Some("333333333333".into()),
+                error_code: None
+            }
+        );
+    }
+
+    #[test]
+    fn departures_name_the_departing_account() {
+        let removed = route_json(cloudtrail(
+            "aws.organizations",
+            API_CALL,
+            json!({"eventName": "RemoveAccountFromOrganization", "requestParameters": {"accountId": "588801414845"}}),
+        ));
+        assert_eq!(
+            removed,
+            Trigger::AccountDeparted {
+                kind: DepartureKind::RemoveAccountFromOrganization,
+                account_id: Some("588801414845".into()),
+                error_code: None
+            }
+        );
+        let left = route_json(cloudtrail(
+            "aws.organizations",
+            API_CALL,
+            json!({"eventName": "LeaveOrganization", "errorCode": "AccessDenied", "userIdentity": {"accountId": "111111111111"}}),
+        ));
+        assert_eq!(
+            left,
+            Trigger::AccountDeparted {
+                kind: DepartureKind::LeaveOrganization,
+                account_id: Some("111111111111".into()),
+                error_code: Some("AccessDenied".into())
+            }
+        );
+    }
+
+    #[test]
+    fn control_tower_lifecycle_events() {
+        let trigger = route_json(cloudtrail(
+            "aws.controltower",
+            SERVICE_EVENT,
+            json!({"eventName": "UpdateManagedAccount", "serviceEventDetails": {"updateManagedAccountStatus": {
+                "state": "FAILED", "account": {"accountId": "123456789012", "accountName": "x"}}}}),
+        ));
+        assert_eq!(trigger.name(), "ControlTower.UpdateManagedAccount");
+        assert!(matches!(trigger, Trigger::AccountCreated { state: Some(ref s), .. } if s == "FAILED"));
+    }
+
+    #[test]
+    fn detective_create_members_and_schedule() {
+        let members = route_json(cloudtrail(
+            "aws.detective",
+            API_CALL,
+            json!({"eventName": "CreateMembers", "userIdentity": {"accountId": "111111111111"},
+                   "requestParameters": {"graphArn": "arn:aws:detective:us-east-1:111111111111:graph:abc"}}),
+        ));
+        assert_eq!(
+            members,
+            Trigger::DetectiveMembersCreated {
+                administrator_id: Some("111111111111".into()),
+                graph_arn: Some("arn:aws:detective:us-east-1:111111111111:graph:abc".into()),
+                error_code: None
+            }
+        );
+        let scheduled = route_json(json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
+                                          "resources": ["arn:aws:events:us-east-1:1:rule/r"]}));
+        assert_eq!(scheduled.name(), "ScheduledEvent");
+    }
+
+    #[test]
+    fn other_organizations_events_are_unhandled_with_their_name() {
+        let trigger = route_json(cloudtrail("aws.organizations", API_CALL, json!({"eventName": "MoveAccount"})));
+        assert_eq!(
+            trigger,
+            Trigger::Unhandled {
+                source: "aws.organizations".into(),
+                detail_type: API_CALL.into(),
+                event_name: Some("MoveAccount".into())
+            }
+        );
+    }
+}

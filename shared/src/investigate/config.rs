@@ -1,0 +1,61 @@
+//! investigate-findings configuration, read once at start.
+
+use crate::aws::arn::GraphArn;
+use crate::config::{self, ConfigError, Env};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvestigateConfig {
+    /// `GRAPH_ARN`: the graph to use; else the one graph ListGraphs finds in the finding's region.
+    pub graph_arn: Option<GraphArn>,
+    /// `MIN_SEVERITY`: findings below are ignored (7.0 is GuardDuty's High).
+    pub min_severity: f64,
+    /// `FINDING_TYPES`: finding type prefixes to act on; empty means all.
+    pub finding_types: Vec<String>,
+    /// `INVESTIGATE_SAMPLE_FINDINGS`: act on GuardDuty's generated sample findings too.
+    pub investigate_sample_findings: bool,
+    /// `DEDUP_WINDOW_HOURS`: an ACTIVE investigation of the same principal created this recently suppresses a new one.
+    pub dedup_window_hours: u32,
+    /// `SCOPE_PADDING_HOURS`: added before the first and after the last sighting.
+    pub scope_padding_hours: u32,
+    /// `DRY_RUN`: read, decide, but make no write.
+    pub dry_run: bool,
+}
+
+impl InvestigateConfig {
+    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        let graph_arn = match config::optional(env, "GRAPH_ARN") {
+            None => None,
+            Some(value) => Some(GraphArn::parse(&value).ok_or(ConfigError {
+                var: "GRAPH_ARN",
+                expected: "arn:<partition>:detective:<region>:<12-digit account>:graph:<id>",
+                found: value,
+            })?),
+        };
+        Ok(Self {
+            graph_arn,
+            min_severity: config::number(env, "MIN_SEVERITY", 7.0, 0.0, 10.0)?,
+            finding_types: config::list(env, "FINDING_TYPES"),
+            investigate_sample_findings: config::boolean(env, "INVESTIGATE_SAMPLE_FINDINGS", false)?,
+            dedup_window_hours: config::whole_number(env, "DEDUP_WINDOW_HOURS", 24, 0, 24 * 365)?,
+            scope_padding_hours: config::whole_number(env, "SCOPE_PADDING_HOURS", 1, 0, 24 * 30)?,
+            dry_run: config::boolean(env, "DRY_RUN", false)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn defaults_and_a_bad_graph_arn() {
+        let defaults = InvestigateConfig::from_env(&HashMap::new()).ok();
+        assert_eq!(defaults.as_ref().map(|c| c.min_severity), Some(7.0));
+        assert_eq!(defaults.as_ref().map(|c| c.dedup_window_hours), Some(24));
+        assert_eq!(defaults.map(|c| c.scope_padding_hours), Some(1));
+        let env: HashMap<String, String> = [("GRAPH_ARN".to_owned(), "graph-1".to_owned())].into();
+        let error = InvestigateConfig::from_env(&env).err().map(|e| e.var);
+        assert_eq!(error, Some("GRAPH_ARN"));
+    }
+}

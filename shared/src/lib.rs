@@ -1,0 +1,11 @@
+//! Shared library of detective-autopilot: event models and routing, decisions, AWS
+//! ports and adapters, configuration, outcome and telemetry.
+
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod event;
+pub mod investigate;
+pub mod lambda;
+pub mod outcome;
+pub mod telemetry;

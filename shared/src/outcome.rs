@@ -1,0 +1,124 @@
+//! What every handler returns: the Lambda response and what `autopilot replay` prints.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Writes were made.
+    Acted,
+    /// Dry run: the writes that would have been made are listed.
+    Planned,
+    /// Nothing to do, for the reason given.
+    Ignored,
+    /// Something could not be done; the invocation fails so Lambda retries it.
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionResult {
+    Done,
+    Planned,
+    Skipped,
+    Failed,
+}
+
+/// One API write (made, planned, skipped or failed), named as in the API reference,
+/// with the parameters that matter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub operation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph_arn: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub account_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub administrator_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope_start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope_end_time: Option<String>,
+    pub result: ActionResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub investigation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Action {
+    pub fn new(operation: &'static str, result: ActionResult) -> Self {
+        Self {
+            operation,
+            region: None,
+            graph_arn: None,
+            account_ids: Vec::new(),
+            administrator_id: None,
+            entity_arn: None,
+            scope_start_time: None,
+            scope_end_time: None,
+            result,
+            investigation_id: None,
+            reason: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub function: &'static str,
+    pub event_id: Option<String>,
+    pub status: Status,
+    pub reason: String,
+    pub actions: Vec<Action>,
+}
+
+impl Outcome {
+    pub fn new(function: &'static str, event_id: Option<String>, status: Status, reason: impl Into<String>) -> Self {
+        Self {
+            function,
+            event_id,
+            status,
+            reason: reason.into(),
+            actions: Vec::new(),
+        }
+    }
+
+    pub fn with_actions(mut self, actions: Vec<Action>) -> Self {
+        self.actions = actions;
+        self
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.status == Status::Failed
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_in_the_documented_shape() {
+        let mut action = Action::new("StartInvestigation", ActionResult::Done);
+        action.region = Some("us-east-1".into());
+        action.investigation_id = Some("000000000000000000001".into());
+        let outcome = Outcome::new("investigate-findings", Some("e1".into()), Status::Acted, "started")
+            .with_actions(vec![action]);
+        assert_eq!(
+            outcome.to_json(),
+            r#"{"function":"investigate-findings","event_id":"e1","status":"acted","reason":"started","actions":[{"operation":"StartInvestigation","region":"us-east-1","result":"done","investigation_id":"000000000000000000001"}]}"#
+        );
+    }
+}
