@@ -1,1 +1,21 @@
-fn main() {}
+//! Lambda entry point: wiring only. The logic is `shared::investigate`.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use shared::aws::{load_sdk_config, SdkDetective};
+use shared::clock::SystemClock;
+use shared::config::ProcessEnv;
+use shared::investigate::{handle, InvestigateConfig};
+use shared::lambda::into_response;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_lambda();
+    let config = InvestigateConfig::from_env(&ProcessEnv)?;
+    let detective = SdkDetective::new(&load_sdk_config().await);
+    let (detective, config) = (&detective, &config);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        into_response(handle(&event.payload, detective, config, &SystemClock).await)
+    }))
+    .await
+}

@@ -14,4 +14,4 @@ pub use ports::{
     GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberDetail, MemberPort, MembersLookup,
     OrgAccount, OrganizationPort, StartInvestigationRequest, UnprocessedAccount,
 };
-pub use sdk::load_sdk_config;
+pub use sdk::{load_sdk_config, local_sdk_config};

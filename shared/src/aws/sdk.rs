@@ -8,3 +8,15 @@ use aws_config::{BehaviorVersion, SdkConfig};
 pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
+
+/// The same configuration pointed at a local endpoint (the sandbox) with throwaway
+/// credentials; retry settings still come from the environment.
+pub async fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    let credentials = aws_sdk_detective::config::Credentials::new("sandbox", "sandbox", None, None, "sandbox");
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
