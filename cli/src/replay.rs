@@ -1,0 +1,95 @@
+//! `autopilot replay`.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use sandbox::{Sandbox, SandboxState};
+use serde_json::Value;
+use shared::aws::{load_sdk_config, local_sdk_config};
+use shared::clock::{Clock, FixedClock, SystemClock};
+use shared::config::ProcessEnv;
+use shared::event::{route, Envelope};
+
+use crate::functions::{Configured, Function};
+use crate::UsageError;
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// The event, as EventBridge delivers it to Lambda.
+    event_file: String,
+    /// investigate-findings; by default the function the event is for.
+    #[arg(long)]
+    function: Option<String>,
+    /// Sandbox state file; the built-in demo organization by default.
+    #[arg(long, conflicts_with = "aws")]
+    sandbox: Option<String>,
+    /// Use the real AWS account of the default credential chain (a dry run unless --execute).
+    #[arg(long)]
+    aws: bool,
+    /// With --aws: make the writes.
+    #[arg(long, requires = "aws")]
+    execute: bool,
+    /// The time to act at (RFC 3339), instead of the clock.
+    #[arg(long)]
+    now: Option<String>,
+}
+
+pub fn load_state(path: Option<&str>) -> Result<SandboxState, UsageError> {
+    match path {
+        None => Ok(SandboxState::demo()),
+        Some(path) => SandboxState::from_file(path).map_err(|error| UsageError(error.to_string())),
+    }
+}
+
+pub fn read_event(path: &str) -> Result<(Value, Envelope), UsageError> {
+    let bytes = std::fs::read(path).map_err(|error| UsageError(format!("cannot read event file {path}: {error}")))?;
+    let payload: Value = serde_json::from_slice(&bytes)
+        .map_err(|error| UsageError(format!("event file {path} is not valid JSON: {error}")))?;
+    let envelope = Envelope::from_value(&payload).map_err(|error| UsageError(format!("event file {path}: {error}")))?;
+    Ok((payload, envelope))
+}
+
+pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, UsageError> {
+    now.map(|text| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(|error| UsageError(format!("--now {text:?} is not an RFC 3339 time: {error}")))
+    })
+    .transpose()
+}
+
+pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Function, UsageError> {
+    match name {
+        Some(name) => name.parse(),
+        None => Ok(route(envelope).map(|trigger| Function::for_trigger(&trigger)).unwrap_or(Function::InvestigateFindings)),
+    }
+}
+
+pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
+    let (payload, envelope) = read_event(&args.event_file)?;
+    let function = choose_function(args.function.as_deref(), &envelope)?;
+    let now = parse_now(args.now.as_deref())?;
+    // Against a real account, writes need an explicit --execute.
+    let configured = Configured::from_env(function, &ProcessEnv, args.aws && !args.execute)?;
+    let clock: Box<dyn Clock> = match now {
+        Some(now) => Box::new(FixedClock(now)),
+        None => Box::new(SystemClock),
+    };
+    let outcome = if args.aws {
+        configured.handle(&payload, &load_sdk_config().await, clock.as_ref()).await
+    } else {
+        let mut state = load_state(args.sandbox.as_deref())?;
+        if now.is_some() {
+            state.now = now;
+        }
+        let sandbox = Sandbox::start(state)
+            .await
+            .map_err(|error| UsageError(format!("cannot start the sandbox: {error}")))?;
+        let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+        let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
+        configured.handle(&payload, &sdk, clock.as_ref()).await
+    };
+    println!("{}", outcome.to_json());
+    Ok(if outcome.is_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
