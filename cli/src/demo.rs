@@ -44,12 +44,26 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
         Some(now) => Box::new(FixedClock(now)),
         None => Box::new(SystemClock),
     };
-    println!("detective-autopilot demo: {} sample events against the local sandbox ({})\n", files.len(), sandbox.endpoint());
+    println!(
+        "detective-autopilot demo: {} sample events against the local sandbox ({})\n",
+        files.len(),
+        sandbox.endpoint()
+    );
     println!("{:<52} {:<22} {:<9} WHAT", "EVENT", "FUNCTION", "STATUS");
     for file in &files {
-        let name = std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = std::path::Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let row = match replay_one(file, &sandbox, clock.as_ref()).await {
-            Ok(outcome) => (outcome.function.to_owned(), serde_json::to_value(outcome.status).ok().and_then(|s| s.as_str().map(str::to_owned)).unwrap_or_default(), describe(&outcome)),
+            Ok(outcome) => (
+                outcome.function.to_owned(),
+                serde_json::to_value(outcome.status)
+                    .ok()
+                    .and_then(|s| s.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                describe(&outcome),
+            ),
             Err(UsageError(message)) => ("-".to_owned(), "unusable".to_owned(), message),
         };
         println!("{:<52} {:<22} {:<9} {}", name, row.0, row.1, row.2);
@@ -84,9 +98,17 @@ fn describe_action(action: &Action) -> String {
         .or_else(|| (!action.account_ids.is_empty()).then(|| action.account_ids.join(",")))
         .or_else(|| action.graph_arn.clone())
         .unwrap_or_default();
-    let id = action.investigation_id.as_deref().map(|id| format!(" -> {id}")).unwrap_or_default();
+    let id = action
+        .investigation_id
+        .as_deref()
+        .map(|id| format!(" -> {id}"))
+        .unwrap_or_default();
     let result = serde_json::to_value(action.result).unwrap_or_default();
-    format!("{} {target} [{}]{id}", action.operation, result.as_str().unwrap_or_default())
+    format!(
+        "{} {target} [{}]{id}",
+        action.operation,
+        result.as_str().unwrap_or_default()
+    )
 }
 
 fn print_state(state: &SandboxState) {
@@ -94,7 +116,12 @@ fn print_state(state: &SandboxState) {
     for (region, region_state) in &state.regions {
         for graph in &region_state.graphs {
             let enabled = graph.members.iter().filter(|member| member.status == "ENABLED").count();
-            println!("  {region} graph {}: {} members ({enabled} ENABLED), auto-enable {}", graph.arn, graph.members.len(), graph.auto_enable);
+            println!(
+                "  {region} graph {}: {} members ({enabled} ENABLED), auto-enable {}",
+                graph.arn,
+                graph.members.len(),
+                graph.auto_enable
+            );
         }
         for investigation in &region_state.investigations {
             println!(
@@ -108,7 +135,10 @@ fn print_state(state: &SandboxState) {
             );
         }
         for invitation in &region_state.invitations {
-            println!("  {region} invitation to {} from {}: {}", invitation.graph_arn, invitation.administrator_id, invitation.status);
+            println!(
+                "  {region} invitation to {} from {}: {}",
+                invitation.graph_arn, invitation.administrator_id, invitation.status
+            );
         }
     }
 }

@@ -37,10 +37,17 @@ impl FromStr for Function {
     type Err = UsageError;
 
     fn from_str(name: &str) -> Result<Self, UsageError> {
-        Self::ALL.iter().copied().find(|function| function.name() == name).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|function| function.name()).collect();
-            UsageError(format!("unknown function {name:?}; expected one of {}", names.join(", ")))
-        })
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|function| function.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|function| function.name()).collect();
+                UsageError(format!(
+                    "unknown function {name:?}; expected one of {}",
+                    names.join(", ")
+                ))
+            })
     }
 }
 

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "autopilot", version, about = "Replay events through detective-autopilot's handlers")]
+#[command(
+    name = "autopilot",
+    version,
+    about = "Replay events through detective-autopilot's handlers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +55,11 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match cli.command {
@@ -83,8 +91,14 @@ async fn serve(port: u16, state: Option<String>) -> Result<ExitCode, UsageError>
         .await
         .map_err(|error| UsageError(format!("cannot listen on {address}: {error}")))?;
     eprintln!("sandbox listening on {}", sandbox.endpoint());
-    eprintln!("  export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox", sandbox.endpoint());
-    eprintln!("  state: {0}/_sandbox/state   requests: {0}/_sandbox/requests", sandbox.endpoint());
+    eprintln!(
+        "  export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox",
+        sandbox.endpoint()
+    );
+    eprintln!(
+        "  state: {0}/_sandbox/state   requests: {0}/_sandbox/requests",
+        sandbox.endpoint()
+    );
     sandbox.wait().await;
     Ok(ExitCode::SUCCESS)
 }

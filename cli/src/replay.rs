@@ -62,7 +62,9 @@ pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, UsageError>
 pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Function, UsageError> {
     match name {
         Some(name) => name.parse(),
-        None => Ok(route(envelope).map(|trigger| Function::for_trigger(&trigger)).unwrap_or(Function::InvestigateFindings)),
+        None => Ok(route(envelope)
+            .map(|trigger| Function::for_trigger(&trigger))
+            .unwrap_or(Function::InvestigateFindings)),
     }
 }
 
@@ -77,7 +79,9 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
         None => Box::new(SystemClock),
     };
     let outcome = if args.aws {
-        configured.handle(&payload, &load_sdk_config().await, clock.as_ref()).await
+        configured
+            .handle(&payload, &load_sdk_config().await, clock.as_ref())
+            .await
     } else {
         let mut state = load_state(args.sandbox.as_deref())?;
         if now.is_some() {
@@ -91,5 +95,9 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
         configured.handle(&payload, &sdk, clock.as_ref()).await
     };
     println!("{}", outcome.to_json());
-    Ok(if outcome.is_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if outcome.is_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

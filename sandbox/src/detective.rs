@@ -18,7 +18,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/graph", "CreateGraph"),
     ("POST", "/graph/members", "CreateMembers"),
     ("POST", "/graph/members/removal", "DeleteMembers"),
-    ("POST", "/orgs/describeOrganizationConfiguration", "DescribeOrganizationConfiguration"),
+    (
+        "POST",
+        "/orgs/describeOrganizationConfiguration",
+        "DescribeOrganizationConfiguration",
+    ),
     ("POST", "/membership/removal", "DisassociateMembership"),
     ("POST", "/graph/members/get", "GetMembers"),
     ("POST", "/graphs/list", "ListGraphs"),
@@ -26,12 +30,20 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/graph/members/list", "ListMembers"),
     ("POST", "/invitation/removal", "RejectInvitation"),
     ("POST", "/graph/member/monitoringstate", "StartMonitoringMember"),
-    ("POST", "/orgs/updateOrganizationConfiguration", "UpdateOrganizationConfiguration"),
+    (
+        "POST",
+        "/orgs/updateOrganizationConfiguration",
+        "UpdateOrganizationConfiguration",
+    ),
     ("POST", "/investigations/startInvestigation", "StartInvestigation"),
     ("POST", "/investigations/getInvestigation", "GetInvestigation"),
     ("POST", "/investigations/listInvestigations", "ListInvestigations"),
     ("POST", "/investigations/listIndicators", "ListIndicators"),
-    ("POST", "/investigations/updateInvestigationState", "UpdateInvestigationState"),
+    (
+        "POST",
+        "/investigations/updateInvestigationState",
+        "UpdateInvestigationState",
+    ),
 ];
 
 pub fn operation_for(method: &str, path: &str) -> Option<&'static str> {
@@ -49,7 +61,10 @@ pub fn call(state: &mut SandboxState, region: &str, operation: &str, body: &Valu
         "ListMembers" => {
             let graph = graph(state, region, body)?;
             let (members, next) = page(&graph.members, body, MEMBER_PAGE)?;
-            let details: Vec<Value> = members.iter().map(|m| member_json(&graph.arn, admin_of(&graph.arn), m, now)).collect();
+            let details: Vec<Value> = members
+                .iter()
+                .map(|m| member_json(&graph.arn, admin_of(&graph.arn), m, now))
+                .collect();
             Ok(json!({"MemberDetails": details, "NextToken": next}))
         }
         "GetMembers" => get_members(state, region, body, now),
@@ -93,7 +108,9 @@ pub fn call(state: &mut SandboxState, region: &str, operation: &str, body: &Valu
             let graph_arn = graph(state, region, body)?.arn;
             let new_state = required_str(body, "State")?.to_owned();
             if new_state != "ACTIVE" && new_state != "ARCHIVED" {
-                return Err(ApiError::validation(format!("State must be ACTIVE or ARCHIVED; got {new_state:?}")));
+                return Err(ApiError::validation(format!(
+                    "State must be ACTIVE or ARCHIVED; got {new_state:?}"
+                )));
             }
             let id = required_str(body, "InvestigationId")?.to_owned();
             let investigation = region_mut(state, region)
@@ -104,7 +121,10 @@ pub fn call(state: &mut SandboxState, region: &str, operation: &str, body: &Valu
             investigation.state = new_state;
             Ok(json!({}))
         }
-        other => Err(ApiError::new("UnknownOperationException", format!("{other} is not served by the sandbox"))),
+        other => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("{other} is not served by the sandbox"),
+        )),
     }
 }
 
@@ -184,15 +204,24 @@ fn check_batch(ids: &[String]) -> Result<(), ApiError> {
 fn list_graphs(state: &SandboxState, region: &str, body: &Value) -> Result<Value, ApiError> {
     let graphs = state.region(region).map(|r| r.graphs.clone()).unwrap_or_default();
     let (graphs, next) = page(&graphs, body, MEMBER_PAGE)?;
-    let list: Vec<Value> = graphs.iter().map(|graph| json!({"Arn": graph.arn, "CreatedTime": "2024-01-01T00:00:00Z"})).collect();
+    let list: Vec<Value> = graphs
+        .iter()
+        .map(|graph| json!({"Arn": graph.arn, "CreatedTime": "2024-01-01T00:00:00Z"}))
+        .collect();
     Ok(json!({"GraphList": list, "NextToken": next}))
 }
 
 fn create_graph(state: &mut SandboxState, region: &str, now: DateTime<Utc>) -> Result<Value, ApiError> {
-    let prefix = format!("arn:{}:detective:{region}:{}:graph:", state.partition, state.caller_account_id);
+    let prefix = format!(
+        "arn:{}:detective:{region}:{}:graph:",
+        state.partition, state.caller_account_id
+    );
     let region_state = region_mut(state, region);
     if region_state.graphs.iter().any(|graph| graph.arn.starts_with(&prefix)) {
-        return Err(ApiError::new("ConflictException", format!("the account already has a behavior graph in {region}")));
+        return Err(ApiError::new(
+            "ConflictException",
+            format!("the account already has a behavior graph in {region}"),
+        ));
     }
     let arn = format!("{prefix}{:032x}", now.timestamp_nanos_opt().unwrap_or_default());
     region_state.graphs.push(Graph {
@@ -211,7 +240,8 @@ fn get_members(state: &SandboxState, region: &str, body: &Value, now: DateTime<U
     for id in &ids {
         match graph.members.iter().find(|member| member.account_id == *id) {
             Some(member) => details.push(member_json(&graph.arn, admin_of(&graph.arn), member, now)),
-            None => unprocessed.push(json!({"AccountId": id, "Reason": "The account is not a member of the behavior graph."})),
+            None => unprocessed
+                .push(json!({"AccountId": id, "Reason": "The account is not a member of the behavior graph."})),
         }
     }
     Ok(json!({"MemberDetails": details, "UnprocessedAccounts": unprocessed}))
@@ -226,7 +256,11 @@ fn create_members(state: &mut SandboxState, region: &str, body: &Value, now: Dat
                 .iter()
                 .map(|account| {
                     (
-                        account.get("AccountId").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                        account
+                            .get("AccountId")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
                         account.get("EmailAddress").and_then(Value::as_str).map(str::to_owned),
                     )
                 })
@@ -235,8 +269,13 @@ fn create_members(state: &mut SandboxState, region: &str, body: &Value, now: Dat
         .unwrap_or_default();
     let ids: Vec<String> = accounts.iter().map(|(id, _)| id.clone()).collect();
     check_batch(&ids)?;
-    if let Some((id, _)) = accounts.iter().find(|(_, email)| email.as_deref().is_none_or(str::is_empty)) {
-        return Err(ApiError::validation(format!("EmailAddress is required for account {id}")));
+    if let Some((id, _)) = accounts
+        .iter()
+        .find(|(_, email)| email.as_deref().is_none_or(str::is_empty))
+    {
+        return Err(ApiError::validation(format!(
+            "EmailAddress is required for account {id}"
+        )));
     }
     let organization_ids: Vec<String> = state
         .organization
@@ -261,10 +300,15 @@ fn create_members(state: &mut SandboxState, region: &str, body: &Value, now: Dat
         if id == admin {
             unprocessed.push(json!({"AccountId": id, "Reason": "The administrator account cannot be a member of its own behavior graph."}));
         } else if graph.members.iter().any(|member| member.account_id == id) {
-            unprocessed.push(json!({"AccountId": id, "Reason": "The account is already a member of the behavior graph."}));
+            unprocessed
+                .push(json!({"AccountId": id, "Reason": "The account is already a member of the behavior graph."}));
         } else {
             // Organization accounts are enabled directly; others are invited.
-            let status = if organization_ids.contains(&id) { "ENABLED" } else { "INVITED" };
+            let status = if organization_ids.contains(&id) {
+                "ENABLED"
+            } else {
+                "INVITED"
+            };
             let member = Member {
                 account_id: id,
                 email: email.unwrap_or_default(),
@@ -335,9 +379,14 @@ fn answer_invitation(state: &mut SandboxState, region: &str, body: &Value, accep
         .iter()
         .position(|invitation| invitation.graph_arn == arn)
         .ok_or_else(|| ApiError::not_found(format!("no invitation to graph {arn}")))?;
-    let status = invitations.get(index).map(|invitation| invitation.status.clone()).unwrap_or_default();
+    let status = invitations
+        .get(index)
+        .map(|invitation| invitation.status.clone())
+        .unwrap_or_default();
     if status != "INVITED" {
-        return Err(ApiError::validation(format!("the invitation to graph {arn} has status {status}, not INVITED")));
+        return Err(ApiError::validation(format!(
+            "the invitation to graph {arn} has status {status}, not INVITED"
+        )));
     }
     if accept {
         if let Some(invitation) = invitations.get_mut(index) {
@@ -355,7 +404,9 @@ fn disassociate_membership(state: &mut SandboxState, region: &str, body: &Value)
     let before = invitations.len();
     invitations.retain(|invitation| !(invitation.graph_arn == arn && invitation.status != "INVITED"));
     if invitations.len() == before {
-        return Err(ApiError::not_found(format!("the account is not a member of graph {arn}")));
+        return Err(ApiError::not_found(format!(
+            "the account is not a member of graph {arn}"
+        )));
     }
     Ok(json!({}))
 }
@@ -371,8 +422,14 @@ fn entity_type(entity_arn: &str) -> &'static str {
 /// `arn:{partition}:iam::{12 digits}:user/...` or `:role/...`: the account id, if well-formed.
 fn iam_principal_account(entity_arn: &str) -> Option<&str> {
     let mut parts = entity_arn.splitn(6, ':');
-    let (arn, _partition, service, region, account, resource) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (arn, _partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
     let named = resource
         .strip_prefix("user/")
         .or_else(|| resource.strip_prefix("role/"))
@@ -387,13 +444,21 @@ fn parse_time(body: &Value, field: &str) -> Result<DateTime<Utc>, ApiError> {
         .map_err(|_| ApiError::validation(format!("{field} is not a timestamp: {text:?}")))
 }
 
-fn start_investigation(state: &mut SandboxState, region: &str, body: &Value, now: DateTime<Utc>) -> Result<Value, ApiError> {
+fn start_investigation(
+    state: &mut SandboxState,
+    region: &str,
+    body: &Value,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
     let graph = graph(state, region, body)?;
     let entity_arn = required_str(body, "EntityArn")?.to_owned();
     let account = iam_principal_account(&entity_arn)
         .ok_or_else(|| ApiError::validation(format!("EntityArn {entity_arn:?} is not an IAM user or role ARN")))?;
     let enabled = account == admin_of(&graph.arn)
-        || graph.members.iter().any(|member| member.account_id == account && member.status == "ENABLED");
+        || graph
+            .members
+            .iter()
+            .any(|member| member.account_id == account && member.status == "ENABLED");
     if !enabled {
         return Err(ApiError::validation(format!(
             "account {account} is not the administrator or an enabled member of graph {}",
@@ -421,7 +486,12 @@ fn start_investigation(state: &mut SandboxState, region: &str, body: &Value, now
     Ok(json!({"InvestigationId": id}))
 }
 
-fn find_investigation(state: &SandboxState, region: &str, graph_arn: &str, body: &Value) -> Result<Investigation, ApiError> {
+fn find_investigation(
+    state: &SandboxState,
+    region: &str,
+    graph_arn: &str,
+    body: &Value,
+) -> Result<Investigation, ApiError> {
     let id = required_str(body, "InvestigationId")?;
     state
         .region(region)
@@ -433,7 +503,13 @@ fn find_investigation(state: &SandboxState, region: &str, graph_arn: &str, body:
 fn list_investigations(state: &SandboxState, region: &str, body: &Value) -> Result<Value, ApiError> {
     let graph_arn = graph(state, region, body)?.arn;
     let criteria = body.get("FilterCriteria").cloned().unwrap_or(Value::Null);
-    let wanted = |key: &str| criteria.get(key).and_then(|filter| filter.get("Value")).and_then(Value::as_str).map(str::to_owned);
+    let wanted = |key: &str| {
+        criteria
+            .get(key)
+            .and_then(|filter| filter.get("Value"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     let bound = |key: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
         match criteria.get("CreatedTime").and_then(|filter| filter.get(key)) {
             None => Ok(None),
@@ -441,7 +517,12 @@ fn list_investigations(state: &SandboxState, region: &str, body: &Value) -> Resu
         }
     };
     let (from, to) = (bound("StartInclusive")?, bound("EndInclusive")?);
-    let (entity, investigation_state, status, severity) = (wanted("EntityArn"), wanted("State"), wanted("Status"), wanted("Severity"));
+    let (entity, investigation_state, status, severity) = (
+        wanted("EntityArn"),
+        wanted("State"),
+        wanted("Status"),
+        wanted("Severity"),
+    );
     let matching: Vec<Investigation> = state
         .region(region)
         .map(|r| r.investigations.clone())
@@ -473,8 +554,14 @@ mod tests {
 
     #[test]
     fn principal_arns_are_checked() {
-        assert_eq!(iam_principal_account("arn:aws:iam::111122223333:user/alice"), Some("111122223333"));
-        assert_eq!(iam_principal_account("arn:aws:iam::111122223333:role/a/b"), Some("111122223333"));
+        assert_eq!(
+            iam_principal_account("arn:aws:iam::111122223333:user/alice"),
+            Some("111122223333")
+        );
+        assert_eq!(
+            iam_principal_account("arn:aws:iam::111122223333:role/a/b"),
+            Some("111122223333")
+        );
         assert_eq!(iam_principal_account("arn:aws:iam::111122223333:group/x"), None);
         assert_eq!(iam_principal_account("arn:aws:iam::1111:user/x"), None);
         assert_eq!(iam_principal_account("arn:aws:s3:::bucket"), None);

@@ -42,21 +42,35 @@ pub fn call(state: &SandboxState, operation: &str, body: &Value) -> Result<Value
         }})),
         "ListAccounts" => {
             let (accounts, next) = page(&organization.accounts, body, ACCOUNT_PAGE)?;
-            let accounts: Vec<Value> = accounts.iter().map(|account| account_json(state, organization, account)).collect();
+            let accounts: Vec<Value> = accounts
+                .iter()
+                .map(|account| account_json(state, organization, account))
+                .collect();
             Ok(json!({"Accounts": accounts, "NextToken": next}))
         }
         "DescribeAccount" => {
             let id = body.get("AccountId").and_then(Value::as_str).unwrap_or_default();
             if id.len() != 12 || !id.bytes().all(|byte| byte.is_ascii_digit()) {
-                return Err(ApiError::new("InvalidInputException", format!("{id:?} is not a 12-digit account id")));
+                return Err(ApiError::new(
+                    "InvalidInputException",
+                    format!("{id:?} is not a 12-digit account id"),
+                ));
             }
             organization
                 .accounts
                 .iter()
                 .find(|account| account.id == id)
                 .map(|account| json!({"Account": account_json(state, organization, account)}))
-                .ok_or_else(|| ApiError::new("AccountNotFoundException", format!("account {id} is not in organization {}", organization.id)))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "AccountNotFoundException",
+                        format!("account {id} is not in organization {}", organization.id),
+                    )
+                })
         }
-        other => Err(ApiError::new("UnknownOperationException", format!("{other} is not served by the sandbox"))),
+        other => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("{other} is not served by the sandbox"),
+        )),
     }
 }

@@ -85,7 +85,9 @@ impl Sandbox {
     }
 
     pub fn state(&self) -> SandboxState {
-        lock(&self.shared.state).clone().unwrap_or_else(|| SandboxState::empty(""))
+        lock(&self.shared.state)
+            .clone()
+            .unwrap_or_else(|| SandboxState::empty(""))
     }
 
     /// Changes the state in place (tests: add faults between calls).
@@ -101,7 +103,10 @@ impl Sandbox {
 
     /// Calls to `operation` so far, failed ones included.
     pub fn count(&self, operation: &str) -> usize {
-        lock(&self.shared.requests).iter().filter(|r| r.operation == operation).count()
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|r| r.operation == operation)
+            .count()
     }
 
     pub fn clear_requests(&self) {
@@ -156,7 +161,10 @@ async fn dispatch(
 ) -> Response {
     let region = signed_region(&headers);
     let Some((service, name)) = operation(&method, &uri, &headers) else {
-        let error = ApiError::new("UnknownOperationException", format!("{method} {} is not an operation the sandbox serves", uri.path()));
+        let error = ApiError::new(
+            "UnknownOperationException",
+            format!("{method} {} is not an operation the sandbox serves", uri.path()),
+        );
         return error_response(&error);
     };
     let parameters: Value = if body.is_empty() {
@@ -209,7 +217,10 @@ fn injected_fault(state: &mut SandboxState, operation: &str, region: &str) -> Op
     if let Some(times) = fault.times.as_mut() {
         *times -= 1;
     }
-    Some(ApiError::new(&fault.error, format!("injected fault: {} on {operation}", fault.error)))
+    Some(ApiError::new(
+        &fault.error,
+        format!("injected fault: {} on {operation}", fault.error),
+    ))
 }
 
 fn error_response(error: &ApiError) -> Response {

@@ -33,7 +33,9 @@ impl Env for HashMap<String, String> {
 
 /// The value, trimmed; an empty value counts as unset.
 pub fn optional(env: &dyn Env, var: &str) -> Option<String> {
-    env.get(var).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+    env.get(var)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 pub fn boolean(env: &dyn Env, var: &'static str, default: bool) -> Result<bool, ConfigError> {

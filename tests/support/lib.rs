@@ -1,1 +1,98 @@
+//! Helpers shared by the integration tests: a sandbox with the real SDK pointed at it,
+//! standard states and events.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::path::PathBuf;
+
+use aws_config::SdkConfig;
+use chrono::{DateTime, Utc};
+use sandbox::{Account, Graph, Member, Organization, RegionState, Sandbox, SandboxState};
+use serde_json::{json, Value};
+
+pub const ADMIN: &str = "111111111111";
+pub const MEMBER: &str = "222222222222";
+pub const GRAPH: &str = "arn:aws:detective:us-east-1:111111111111:graph:a1b2c3d4e5f60718293a4b5c6d7e8f90";
+pub const REGION: &str = "us-east-1";
+
+/// The folder of published payloads beside the checkout, when present.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/events-corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("NOTICE: {} is absent; corpus checks skipped", dir.display());
+        None
+    }
+}
+
+pub fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+/// "Now" in the tests: two days after the sample findings.
+pub fn now() -> DateTime<Utc> {
+    at("2026-11-22T12:00:00Z")
+}
+
+/// An administrator account with one graph in us-east-1 and one ENABLED member.
+pub fn state() -> SandboxState {
+    let mut state = SandboxState::empty(ADMIN);
+    state.now = Some(now());
+    state.organization = Some(Organization {
+        id: "o-exampleorgid".into(),
+        management_account_id: "999999999999".into(),
+        accounts: [ADMIN, MEMBER, "333333333333"]
+            .iter()
+            .map(|id| Account {
+                id: (*id).into(),
+                name: format!("account-{id}"),
+                email: format!("{id}@example.com"),
+                status: "ACTIVE".into(),
+            })
+            .collect(),
+    });
+    let graph = Graph {
+        arn: GRAPH.into(),
+        auto_enable: false,
+        members: vec![Member {
+            account_id: MEMBER.into(),
+            email: "222222222222@example.com".into(),
+            status: "ENABLED".into(),
+        }],
+    };
+    state.regions.insert(
+        REGION.into(),
+        RegionState {
+            graphs: vec![graph],
+            ..RegionState::default()
+        },
+    );
+    state
+}
+
+pub async fn start(state: SandboxState) -> (Sandbox, SdkConfig) {
+    let sandbox = Sandbox::start(state).await.unwrap();
+    let sdk = shared::aws::local_sdk_config(&sandbox.endpoint(), REGION).await;
+    (sandbox, sdk)
+}
+
+/// A GuardDuty Finding event about `user_type`/`user_name` in `account`.
+pub fn finding_event(account: &str, user_type: &str, user_name: &str) -> Value {
+    json!({
+        "version": "0", "id": format!("event-{account}-{user_name}"), "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty", "account": ADMIN, "time": "2026-11-20T12:00:00Z", "region": REGION, "resources": [],
+        "detail": {
+            "schemaVersion": "2.0", "accountId": account, "region": REGION, "partition": "aws",
+            "id": "f0", "type": "UnauthorizedAccess:IAMUser/TorIPCaller", "severity": 8,
+            "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
+                "accessKeyId": "ASIAEXAMPLE", "principalId": "AIDAEXAMPLE", "userName": user_name, "userType": user_type}},
+            "service": {"serviceName": "guardduty", "archived": false, "additionalInfo": {"sample": false},
+                        "eventFirstSeen": "2026-11-20T09:12:31Z", "eventLastSeen": "2026-11-20T10:47:02Z"},
+            "createdAt": "2026-11-20T09:20:11.412Z", "updatedAt": "2026-11-20T10:55:40.019Z"
+        }
+    })
+}

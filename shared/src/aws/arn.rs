@@ -50,8 +50,14 @@ mod tests {
         let graph = GraphArn::parse("arn:aws-us-gov:detective:us-gov-west-1:111111111111:graph:abc");
         assert_eq!(graph.as_ref().map(|g| g.account_id.as_str()), Some("111111111111"));
         assert_eq!(graph.map(|g| g.region), Some("us-gov-west-1".to_owned()));
-        assert_eq!(GraphArn::parse("arn:aws:detective:us-east-1:11111111111:graph:abc"), None);
-        assert_eq!(GraphArn::parse("arn:aws:guardduty:us-east-1:111111111111:graph:abc"), None);
+        assert_eq!(
+            GraphArn::parse("arn:aws:detective:us-east-1:11111111111:graph:abc"),
+            None
+        );
+        assert_eq!(
+            GraphArn::parse("arn:aws:guardduty:us-east-1:111111111111:graph:abc"),
+            None
+        );
         assert_eq!(GraphArn::parse("arn:aws:detective:us-east-1:111111111111:graph:"), None);
     }
 }

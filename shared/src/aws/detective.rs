@@ -60,7 +60,10 @@ fn member_detail(member: &aws_sdk_detective::types::MemberDetail) -> MemberDetai
         graph_arn: member.graph_arn().map(str::to_owned),
         // MasterId is the deprecated name of AdministratorId; only used when the new one is absent.
         administrator_id: member.administrator_id().or(member.master_id()).map(str::to_owned),
-        status: member.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+        status: member
+            .status()
+            .map(|status| status.as_str().to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -70,7 +73,11 @@ impl GraphPort for SdkDetective {
         let mut arns = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| AwsError::from_sdk("ListGraphs", error))?;
-            arns.extend(page.graph_list().iter().filter_map(|graph| graph.arn().map(str::to_owned)));
+            arns.extend(
+                page.graph_list()
+                    .iter()
+                    .filter_map(|graph| graph.arn().map(str::to_owned)),
+            );
         }
         Ok(arns)
     }
@@ -114,7 +121,12 @@ impl InvestigationPort for SdkDetective {
     ) -> Result<Vec<InvestigationSummary>, AwsError> {
         let to_error = |error| AwsError::new("ListInvestigations", "ConstructionFailure", format!("{error}"));
         let mut criteria = FilterCriteria::builder()
-            .entity_arn(StringFilter::builder().value(&filter.entity_arn).build().map_err(to_error)?)
+            .entity_arn(
+                StringFilter::builder()
+                    .value(&filter.entity_arn)
+                    .build()
+                    .map_err(to_error)?,
+            )
             .created_time(
                 DateFilter::builder()
                     .start_inclusive(to_sdk_time(filter.created_from))

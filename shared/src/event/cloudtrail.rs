@@ -53,7 +53,11 @@ impl CloudTrailRecord {
 
     /// A string under `serviceEventDetails`.
     pub fn service_detail_string(&self, path: &[&str]) -> Result<Option<String>, EventError> {
-        self.nested_string(self.service_event_details.as_ref(), "event.detail.serviceEventDetails", path)
+        self.nested_string(
+            self.service_event_details.as_ref(),
+            "event.detail.serviceEventDetails",
+            path,
+        )
     }
 
     fn nested_string(&self, root: Option<&Value>, prefix: &str, path: &[&str]) -> Result<Option<String>, EventError> {

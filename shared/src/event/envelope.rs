@@ -54,7 +54,10 @@ impl Envelope {
             Some(other) => return Err(EventError::invalid("event", &["detail"], "an object", other)),
         };
         let resources = match fields::lookup(value, &["resources"]) {
-            Some(Value::Array(items)) => items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         };
         Ok(Self {
@@ -95,7 +98,8 @@ mod tests {
 
     #[test]
     fn optional_envelope_fields_may_be_missing() {
-        let envelope = Envelope::from_value(&json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}));
+        let envelope =
+            Envelope::from_value(&json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}));
         let envelope = envelope.ok();
         assert_eq!(envelope.as_ref().map(|e| e.id.clone()), Some(None));
         assert_eq!(envelope.map(|e| e.resources.len()), Some(0));
@@ -122,7 +126,10 @@ mod tests {
 
     #[test]
     fn invalid_json_names_line_and_column() {
-        let error = Envelope::from_slice(b"{\n \"source\": x}").err().map(|e| e.to_string()).unwrap_or_default();
+        let error = Envelope::from_slice(b"{\n \"source\": x}")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.starts_with("not valid JSON at line 2, column"), "{error}");
     }
 }

@@ -39,7 +39,14 @@ pub fn number(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<f64>, 
             .ok()
             .filter(|parsed| parsed.is_finite())
             .map(Some)
-            .ok_or_else(|| EventError::invalid(prefix, path, "a number or a numeric string", &Value::String(text.clone()))),
+            .ok_or_else(|| {
+                EventError::invalid(
+                    prefix,
+                    path,
+                    "a number or a numeric string",
+                    &Value::String(text.clone()),
+                )
+            }),
         Some(other) => Err(EventError::invalid(prefix, path, "a number or a numeric string", other)),
     }
 }
@@ -62,7 +69,12 @@ pub fn object(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<Value>
         Some(value @ Value::Object(_)) => Ok(Some(value.clone())),
         Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
             Ok(value @ Value::Object(_)) => Ok(Some(value)),
-            _ => Err(EventError::invalid(prefix, path, "an object", &Value::String(text.clone()))),
+            _ => Err(EventError::invalid(
+                prefix,
+                path,
+                "an object",
+                &Value::String(text.clone()),
+            )),
         },
         Some(other) => Err(EventError::invalid(prefix, path, "an object", other)),
     }
@@ -91,14 +103,20 @@ mod tests {
         assert_eq!(number(&doc, "detail", &["b"]).ok().flatten(), Some(7.5));
         assert_eq!(number(&doc, "detail", &["c"]).ok().flatten(), Some(5.2));
         assert_eq!(number(&doc, "detail", &["e"]).ok().flatten(), None);
-        let error = number(&doc, "detail", &["d"]).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = number(&doc, "detail", &["d"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert_eq!(error, "detail.d: expected a number or a numeric string; found \"high\"");
     }
 
     #[test]
     fn strings_accept_numbers_and_reject_objects() {
         let doc = json!({"id": 123456789012_u64, "o": {"x": 1}});
-        assert_eq!(string(&doc, "detail", &["id"]).ok().flatten().as_deref(), Some("123456789012"));
+        assert_eq!(
+            string(&doc, "detail", &["id"]).ok().flatten().as_deref(),
+            Some("123456789012")
+        );
         assert!(string(&doc, "detail", &["o"]).is_err());
         assert_eq!(string(&doc, "detail", &["o", "missing"]).ok().flatten(), None);
     }

@@ -47,7 +47,12 @@ impl Finding {
                 access_key_id: text(&["resource", "accessKeyDetails", "accessKeyId"])?,
             }),
             Some(other) => {
-                return Err(EventError::invalid(PREFIX, &["resource", "accessKeyDetails"], "an object", other))
+                return Err(EventError::invalid(
+                    PREFIX,
+                    &["resource", "accessKeyDetails"],
+                    "an object",
+                    other,
+                ))
             }
         };
         Ok(Self {
@@ -91,7 +96,9 @@ mod tests {
 
     #[test]
     fn a_severity_word_is_a_clear_error() {
-        let error = Finding::from_detail(&json!({"severity": "HIGH"})).err().map(|e| e.to_string());
+        let error = Finding::from_detail(&json!({"severity": "HIGH"}))
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             error.as_deref(),
             Some("event.detail.severity: expected a number or a numeric string; found \"HIGH\"")

@@ -17,11 +17,19 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
     #[error("not valid JSON at line {line}, column {column}: {message}")]
-    InvalidJson { line: usize, column: usize, message: String },
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("not an EventBridge event: expected {missing}, found {found}")]
     NotAnEvent { missing: &'static str, found: String },
     #[error("{field}: expected {expected}; found {found}")]
-    InvalidField { field: String, expected: &'static str, found: String },
+    InvalidField {
+        field: String,
+        expected: &'static str,
+        found: String,
+    },
 }
 
 impl EventError {

@@ -57,7 +57,9 @@ pub enum Trigger {
         graph_arn: Option<String>,
         error_code: Option<String>,
     },
-    Scheduled { rules: Vec<String> },
+    Scheduled {
+        rules: Vec<String>,
+    },
     Unhandled {
         source: String,
         detail_type: String,
@@ -93,9 +95,9 @@ pub fn route(envelope: &Envelope) -> Result<Trigger, EventError> {
     let source = envelope.source.as_str();
     let detail_type = envelope.detail_type.as_str();
     match (source, detail_type) {
-        ("aws.guardduty", "GuardDuty Finding") => {
-            Ok(Trigger::GuardDutyFinding(Box::new(Finding::from_detail(&envelope.detail)?)))
-        }
+        ("aws.guardduty", "GuardDuty Finding") => Ok(Trigger::GuardDutyFinding(Box::new(Finding::from_detail(
+            &envelope.detail,
+        )?))),
         ("aws.events" | "aws.scheduler", "Scheduled Event") => Ok(Trigger::Scheduled {
             rules: envelope.resources.clone(),
         }),
@@ -145,7 +147,10 @@ fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Op
         // The account that leaves is the one that calls.
         ("aws.organizations", false, "LeaveOrganization") => Trigger::AccountDeparted {
             kind: DepartureKind::LeaveOrganization,
-            account_id: record.caller_account_id.clone().or_else(|| record.recipient_account_id.clone()),
+            account_id: record
+                .caller_account_id
+                .clone()
+                .or_else(|| record.recipient_account_id.clone()),
             error_code: record.error_code.clone(),
         },
         ("aws.controltower", true, "CreateManagedAccount" | "UpdateManagedAccount") => {
@@ -162,8 +167,13 @@ fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Op
             }
         }
         ("aws.detective", false, "CreateMembers") => Trigger::DetectiveMembersCreated {
-            administrator_id: record.caller_account_id.clone().or_else(|| record.recipient_account_id.clone()),
-            graph_arn: record.request_string(&["GraphArn"])?.or(record.request_string(&["graphArn"])?),
+            administrator_id: record
+                .caller_account_id
+                .clone()
+                .or_else(|| record.recipient_account_id.clone()),
+            graph_arn: record
+                .request_string(&["GraphArn"])?
+                .or(record.request_string(&["graphArn"])?),
             error_code: record.error_code.clone(),
         },
         _ => return Ok(None),
@@ -218,7 +228,11 @@ mod tests {
     fn guardduty_findings_only_from_the_finding_detail_type() {
         let finding = route_json(cloudtrail("aws.guardduty", "GuardDuty Finding", json!({"severity": 8})));
         assert_eq!(finding.name(), "GuardDutyFinding");
-        let api_call = route_json(cloudtrail("aws.guardduty", API_CALL, json!({"eventName": "CreateSampleFindings"})));
+        let api_call = route_json(cloudtrail(
+            "aws.guardduty",
+            API_CALL,
+            json!({"eventName": "CreateSampleFindings"}),
+        ));
         assert_eq!(
             api_call,
             Trigger::Unhandled {
@@ -325,14 +339,20 @@ mod tests {
                 error_code: None
             }
         );
-        let scheduled = route_json(json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
-                                          "resources": ["arn:aws:events:us-east-1:1:rule/r"]}));
+        let scheduled = route_json(
+            json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
+                                          "resources": ["arn:aws:events:us-east-1:1:rule/r"]}),
+        );
         assert_eq!(scheduled.name(), "ScheduledEvent");
     }
 
     #[test]
     fn other_organizations_events_are_unhandled_with_their_name() {
-        let trigger = route_json(cloudtrail("aws.organizations", API_CALL, json!({"eventName": "MoveAccount"})));
+        let trigger = route_json(cloudtrail(
+            "aws.organizations",
+            API_CALL,
+            json!({"eventName": "MoveAccount"}),
+        ));
         assert_eq!(
             trigger,
             Trigger::Unhandled {

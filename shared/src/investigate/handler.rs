@@ -122,7 +122,11 @@ fn timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// `GRAPH_ARN`, else the single graph ListGraphs finds in the finding's region.
-async fn find_graph<P: GraphPort>(ports: &P, config: &InvestigateConfig, region: Option<&str>) -> Result<GraphArn, String> {
+async fn find_graph<P: GraphPort>(
+    ports: &P,
+    config: &InvestigateConfig,
+    region: Option<&str>,
+) -> Result<GraphArn, String> {
     if let Some(graph) = &config.graph_arn {
         return Ok(graph.clone());
     }
@@ -184,6 +188,11 @@ async fn find_active_investigation<P: InvestigationPort>(
     let existing = ports.list_investigations(&graph.region, &graph.arn, &filter).await?;
     Ok(existing
         .into_iter()
-        .find(|investigation| investigation.entity_arn.as_deref().is_none_or(|arn| arn == candidate.principal.arn))
+        .find(|investigation| {
+            investigation
+                .entity_arn
+                .as_deref()
+                .is_none_or(|arn| arn == candidate.principal.arn)
+        })
         .map(|investigation| investigation.investigation_id))
 }

@@ -101,18 +101,33 @@ mod tests {
     #[test]
     fn users_and_roles() {
         let account = Some("111122223333");
-        assert_eq!(arn(&finding(Some("IAMUser"), Some("alice"), account), None), "arn:aws:iam::111122223333:user/alice");
-        assert_eq!(arn(&finding(Some("AssumedRole"), Some("Admin"), account), None), "arn:aws:iam::111122223333:role/Admin");
-        assert_eq!(arn(&finding(Some("Role"), Some("eks-node"), account), None), "arn:aws:iam::111122223333:role/eks-node");
+        assert_eq!(
+            arn(&finding(Some("IAMUser"), Some("alice"), account), None),
+            "arn:aws:iam::111122223333:user/alice"
+        );
+        assert_eq!(
+            arn(&finding(Some("AssumedRole"), Some("Admin"), account), None),
+            "arn:aws:iam::111122223333:role/Admin"
+        );
+        assert_eq!(
+            arn(&finding(Some("Role"), Some("eks-node"), account), None),
+            "arn:aws:iam::111122223333:role/eks-node"
+        );
     }
 
     #[test]
     fn partitions_from_finding_then_region() {
         let mut gov = finding(Some("IAMUser"), Some("bob"), Some("111122223333"));
-        assert_eq!(arn(&gov, Some("us-gov-west-1")), "arn:aws-us-gov:iam::111122223333:user/bob");
+        assert_eq!(
+            arn(&gov, Some("us-gov-west-1")),
+            "arn:aws-us-gov:iam::111122223333:user/bob"
+        );
         assert_eq!(arn(&gov, Some("cn-north-1")), "arn:aws-cn:iam::111122223333:user/bob");
         gov.partition = Some("aws-iso".to_owned());
-        assert_eq!(arn(&gov, Some("us-gov-west-1")), "arn:aws-iso:iam::111122223333:user/bob");
+        assert_eq!(
+            arn(&gov, Some("us-gov-west-1")),
+            "arn:aws-iso:iam::111122223333:user/bob"
+        );
     }
 
     #[test]

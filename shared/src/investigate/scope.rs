@@ -65,7 +65,12 @@ mod tests {
 
     #[test]
     fn padded_and_rounded_to_whole_hours() {
-        let (start, end) = investigation_scope(at("2026-01-01T10:15:00Z"), at("2026-01-01T11:20:00Z"), 1, at("2026-01-02T00:00:00Z"));
+        let (start, end) = investigation_scope(
+            at("2026-01-01T10:15:00Z"),
+            at("2026-01-01T11:20:00Z"),
+            1,
+            at("2026-01-02T00:00:00Z"),
+        );
         assert_eq!((start, end), (at("2026-01-01T09:00:00Z"), at("2026-01-01T13:00:00Z")));
     }
 
@@ -74,14 +79,24 @@ mod tests {
         let now = at("2026-01-01T11:30:00Z");
         let (start, end) = investigation_scope(at("2026-01-01T11:05:00Z"), at("2026-01-01T11:10:00Z"), 0, now);
         assert_eq!((start, end), (at("2026-01-01T10:00:00Z"), at("2026-01-01T11:00:00Z")));
-        let (start, end) = investigation_scope(at("2026-01-01T10:00:00Z"), at("2026-01-01T10:00:00Z"), 0, at("2026-01-02T00:00:00Z"));
+        let (start, end) = investigation_scope(
+            at("2026-01-01T10:00:00Z"),
+            at("2026-01-01T10:00:00Z"),
+            0,
+            at("2026-01-02T00:00:00Z"),
+        );
         assert_eq!(end - start, Duration::hours(1));
         assert_eq!(start, at("2026-01-01T09:00:00Z"));
     }
 
     #[test]
     fn swapped_sightings_are_tolerated() {
-        let (start, end) = investigation_scope(at("2026-01-01T12:00:00Z"), at("2026-01-01T10:00:00Z"), 1, at("2026-01-03T00:00:00Z"));
+        let (start, end) = investigation_scope(
+            at("2026-01-01T12:00:00Z"),
+            at("2026-01-01T10:00:00Z"),
+            1,
+            at("2026-01-03T00:00:00Z"),
+        );
         assert_eq!((start, end), (at("2026-01-01T09:00:00Z"), at("2026-01-01T13:00:00Z")));
     }
 }

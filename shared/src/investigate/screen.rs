@@ -35,10 +35,18 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
         return Screened::Invalid(missing("event.detail.severity", "a number from 0 to 10"));
     };
     if severity < config.min_severity {
-        return Screened::Ignore(format!("severity {severity} is below MIN_SEVERITY {}", config.min_severity));
+        return Screened::Ignore(format!(
+            "severity {severity} is below MIN_SEVERITY {}",
+            config.min_severity
+        ));
     }
     let finding_type = finding.finding_type.as_deref().unwrap_or_default();
-    if !config.finding_types.is_empty() && !config.finding_types.iter().any(|prefix| finding_type.starts_with(prefix)) {
+    if !config.finding_types.is_empty()
+        && !config
+            .finding_types
+            .iter()
+            .any(|prefix| finding_type.starts_with(prefix))
+    {
         return Screened::Ignore(format!(
             "finding type {finding_type:?} matches none of FINDING_TYPES ({})",
             config.finding_types.join(", ")
@@ -49,13 +57,17 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
         Err(NotInvestigable::Ignore(reason)) => return Screened::Ignore(reason),
         Err(NotInvestigable::Invalid(error)) => return Screened::Invalid(error),
     };
-    let first = match sighting(&[("service.eventFirstSeen", &finding.event_first_seen), ("createdAt", &finding.created_at)]) {
+    let first = match sighting(&[
+        ("service.eventFirstSeen", &finding.event_first_seen),
+        ("createdAt", &finding.created_at),
+    ]) {
         Ok(time) => time,
         Err(error) => return Screened::Invalid(error),
     };
-    let last = match sighting(
-        &[("service.eventLastSeen", &finding.event_last_seen), ("updatedAt", &finding.updated_at)],
-    ) {
+    let last = match sighting(&[
+        ("service.eventLastSeen", &finding.event_last_seen),
+        ("updatedAt", &finding.updated_at),
+    ]) {
         Ok(time) => time,
         Err(error) => return Screened::Invalid(error),
     };
@@ -79,7 +91,10 @@ fn sighting(candidates: &[(&str, &Option<String>)]) -> Result<DateTime<Utc>, Eve
         }
     }
     let names: Vec<&str> = candidates.iter().map(|(field, _)| *field).collect();
-    Err(missing(&format!("event.detail.{}", names.join(" or event.detail.")), "an ISO 8601 timestamp"))
+    Err(missing(
+        &format!("event.detail.{}", names.join(" or event.detail.")),
+        "an ISO 8601 timestamp",
+    ))
 }
 
 fn missing(field: &str, expected: &'static str) -> EventError {
@@ -141,14 +156,20 @@ mod tests {
     fn filters_say_why() {
         let mut low = iam_finding();
         low.severity = Some(5.0);
-        assert_eq!(reason(screen(&low, None, &config(), now())), "severity 5 is below MIN_SEVERITY 7");
+        assert_eq!(
+            reason(screen(&low, None, &config(), now())),
+            "severity 5 is below MIN_SEVERITY 7"
+        );
 
         let mut sample = iam_finding();
         sample.sample = true;
         assert!(reason(screen(&sample, None, &config(), now())).starts_with("sample finding"));
         let mut allow_samples = config();
         allow_samples.investigate_sample_findings = true;
-        assert!(matches!(screen(&sample, None, &allow_samples, now()), Screened::Investigate(_)));
+        assert!(matches!(
+            screen(&sample, None, &allow_samples, now()),
+            Screened::Investigate(_)
+        ));
 
         let mut archived = iam_finding();
         archived.archived = true;
@@ -156,7 +177,9 @@ mod tests {
 
         let mut only_recon = config();
         only_recon.finding_types = vec!["Recon:".into()];
-        assert!(reason(screen(&iam_finding(), None, &only_recon, now())).contains("matches none of FINDING_TYPES (Recon:)"));
+        assert!(
+            reason(screen(&iam_finding(), None, &only_recon, now())).contains("matches none of FINDING_TYPES (Recon:)")
+        );
     }
 
     #[test]
@@ -178,7 +201,10 @@ mod tests {
         let mut finding = iam_finding();
         finding.event_first_seen = None;
         let text = format!("{:?}", screen(&finding, None, &config(), now()));
-        assert!(text.contains("service.eventFirstSeen or event.detail.createdAt"), "{text}");
+        assert!(
+            text.contains("service.eventFirstSeen or event.detail.createdAt"),
+            "{text}"
+        );
         finding = iam_finding();
         finding.severity = None;
         assert!(matches!(screen(&finding, None, &config(), now()), Screened::Invalid(_)));
