@@ -19,8 +19,13 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# cargo-nextest when present (one summary line for the whole run), else cargo test.
 unit:
-	$(CARGO) test --workspace --no-fail-fast
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast --success-output never; \
+	else \
+		$(CARGO) test --workspace --all-targets --no-fail-fast; \
+	fi
 
 build:
 	$(CARGO) build --workspace

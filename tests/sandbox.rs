@@ -1,0 +1,92 @@
+//! The sandbox's Organizations API and its own endpoints, through the real SDK and plain HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use integration_tests::{start, state};
+use sandbox::Account;
+use serde_json::Value;
+use shared::aws::{OrganizationPort, SdkOrganizations};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn list_accounts_follows_every_page_of_twenty() {
+    let mut seeded = state();
+    let org = seeded.organization.as_mut().unwrap();
+    for n in 0..42 {
+        org.accounts.push(Account {
+            id: format!("5000000000{n:02}"),
+            name: format!("bulk-{n}"),
+            email: format!("bulk-{n}@example.com"),
+            status: if n == 7 { "SUSPENDED".into() } else { "ACTIVE".into() },
+        });
+    }
+    let (sandbox, sdk) = start(seeded).await;
+    let accounts = SdkOrganizations::new(&sdk).list_accounts().await.unwrap();
+
+    assert_eq!(accounts.len(), 45);
+    assert_eq!(sandbox.count("ListAccounts"), 3, "ceil(45 / 20) pages");
+    let suspended = accounts.iter().find(|a| a.id == "500000000007").unwrap();
+    assert_eq!(suspended.state, "SUSPENDED");
+    assert_eq!(suspended.email.as_deref(), Some("bulk-7@example.com"));
+}
+
+#[tokio::test]
+async fn describe_account_outside_the_organization_is_none() {
+    let (_sandbox, sdk) = start(state()).await;
+    let organizations = SdkOrganizations::new(&sdk);
+    let member = organizations.describe_account("222222222222").await.unwrap().unwrap();
+    assert_eq!(
+        (member.state.as_str(), member.email.as_deref()),
+        ("ACTIVE", Some("222222222222@example.com"))
+    );
+    assert_eq!(organizations.describe_account("888888888888").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn organizations_errors_keep_code_and_message() {
+    let mut seeded = state();
+    seeded.faults.push(sandbox::Fault {
+        operation: "ListAccounts".into(),
+        error: "AccessDeniedException".into(),
+        times: None,
+        region: None,
+    });
+    let (_sandbox, sdk) = start(seeded).await;
+    let error = SdkOrganizations::new(&sdk).list_accounts().await.unwrap_err();
+    assert_eq!(
+        (error.operation, error.code.as_str()),
+        ("ListAccounts", "AccessDeniedException")
+    );
+    assert!(error.message.contains("injected fault"));
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> Value {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn state_and_request_log_are_readable_over_http() {
+    let (sandbox, sdk) = start(state()).await;
+    SdkOrganizations::new(&sdk)
+        .describe_account("222222222222")
+        .await
+        .unwrap();
+
+    let requests = http_get(sandbox.addr(), "/_sandbox/requests").await;
+    assert_eq!(requests[0]["operation"], "DescribeAccount");
+    assert_eq!(requests[0]["parameters"]["AccountId"], "222222222222");
+    assert_eq!(requests[0]["status"], 200);
+
+    let state = http_get(sandbox.addr(), "/_sandbox/state").await;
+    assert_eq!(state["caller_account_id"], "111111111111");
+    assert_eq!(
+        state["regions"]["us-east-1"]["graphs"][0]["members"][0]["status"],
+        "ENABLED"
+    );
+}
