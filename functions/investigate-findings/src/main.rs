@@ -11,7 +11,8 @@ use shared::lambda::into_response;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_lambda();
-    let config = InvestigateConfig::from_env(&ProcessEnv)?;
+    // Fails at start, naming the variable, before any event is taken.
+    let config = InvestigateConfig::from_env(&ProcessEnv).map_err(|error| error.to_string())?;
     let detective = SdkDetective::new(&load_sdk_config().await);
     let (detective, config) = (&detective, &config);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
