@@ -2,8 +2,10 @@
 //! ports and adapters, configuration, outcome and telemetry.
 
 pub mod aws;
+pub mod backoff;
 pub mod clock;
 pub mod config;
+pub mod enroll;
 pub mod event;
 pub mod investigate;
 pub mod lambda;

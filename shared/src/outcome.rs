@@ -45,6 +45,8 @@ pub struct Action {
     pub scope_end_time: Option<String>,
     pub result: ActionResult,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_enable: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub investigation_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -53,6 +55,26 @@ pub struct Action {
 }
 
 impl Action {
+    /// An action in `region` on `graph_arn` for `account_ids`.
+    pub fn on_accounts(
+        operation: &'static str,
+        result: ActionResult,
+        region: &str,
+        graph_arn: &str,
+        account_ids: Vec<String>,
+    ) -> Self {
+        let mut action = Self::new(operation, result);
+        action.region = Some(region.to_owned());
+        action.graph_arn = Some(graph_arn.to_owned());
+        action.account_ids = account_ids;
+        action
+    }
+
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
     pub fn new(operation: &'static str, result: ActionResult) -> Self {
         Self {
             operation,
@@ -64,6 +86,7 @@ impl Action {
             scope_start_time: None,
             scope_end_time: None,
             result,
+            auto_enable: None,
             investigation_id: None,
             reason: None,
             error: None,
@@ -77,7 +100,19 @@ pub struct Outcome {
     pub event_id: Option<String>,
     pub status: Status,
     pub reason: String,
+    /// Per region, for functions that cover several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionResult>,
     pub actions: Vec<Action>,
+}
+
+/// How one region went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionResult {
+    pub region: String,
+    /// done, planned, skipped or failed.
+    pub result: ActionResult,
+    pub reason: String,
 }
 
 impl Outcome {
@@ -87,6 +122,7 @@ impl Outcome {
             event_id,
             status,
             reason: reason.into(),
+            regions: Vec::new(),
             actions: Vec::new(),
         }
     }

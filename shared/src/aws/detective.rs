@@ -10,8 +10,8 @@ use aws_sdk_detective::Client;
 use chrono::{DateTime, Utc};
 
 use super::ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberDetail, MemberPort, MembersLookup,
-    StartInvestigationRequest, UnprocessedAccount,
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberChanges, MemberDetail, MemberPort,
+    MembersLookup, NewMember, OrganizationConfigPort, StartInvestigationRequest, UnprocessedAccount,
 };
 use super::AwsError;
 
@@ -83,7 +83,84 @@ impl GraphPort for SdkDetective {
     }
 }
 
+fn unprocessed(accounts: &[aws_sdk_detective::types::UnprocessedAccount]) -> Vec<UnprocessedAccount> {
+    accounts
+        .iter()
+        .map(|account| UnprocessedAccount {
+            account_id: account.account_id().unwrap_or_default().to_owned(),
+            reason: account.reason().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 impl MemberPort for SdkDetective {
+    async fn list_members(&self, region: &str, graph_arn: &str) -> Result<Vec<MemberDetail>, AwsError> {
+        let mut pages = self.client(region).list_members().graph_arn(graph_arn).into_paginator().send();
+        let mut members = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| AwsError::from_sdk("ListMembers", error))?;
+            members.extend(page.member_details().iter().map(member_detail));
+        }
+        Ok(members)
+    }
+
+    async fn create_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        accounts: &[NewMember],
+    ) -> Result<MemberChanges, AwsError> {
+        let mut request = self
+            .client(region)
+            .create_members()
+            .graph_arn(graph_arn)
+            .disable_email_notification(true);
+        for account in accounts {
+            let account = aws_sdk_detective::types::Account::builder()
+                .account_id(&account.account_id)
+                .email_address(&account.email)
+                .build()
+                .map_err(|error| AwsError::new("CreateMembers", "ConstructionFailure", error.to_string()))?;
+            request = request.accounts(account);
+        }
+        let output = request.send().await.map_err(|error| AwsError::from_sdk("CreateMembers", error))?;
+        Ok(MemberChanges {
+            processed: output.members().iter().filter_map(|m| m.account_id().map(str::to_owned)).collect(),
+            unprocessed: unprocessed(output.unprocessed_accounts()),
+        })
+    }
+
+    async fn delete_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> Result<MemberChanges, AwsError> {
+        let output = self
+            .client(region)
+            .delete_members()
+            .graph_arn(graph_arn)
+            .set_account_ids(Some(account_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("DeleteMembers", error))?;
+        Ok(MemberChanges {
+            processed: output.account_ids().to_vec(),
+            unprocessed: unprocessed(output.unprocessed_accounts()),
+        })
+    }
+
+    async fn start_monitoring_member(&self, region: &str, graph_arn: &str, account_id: &str) -> Result<(), AwsError> {
+        self.client(region)
+            .start_monitoring_member()
+            .graph_arn(graph_arn)
+            .account_id(account_id)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("StartMonitoringMember", error))?;
+        Ok(())
+    }
+
     async fn get_members(
         &self,
         region: &str,
@@ -100,15 +177,37 @@ impl MemberPort for SdkDetective {
             .map_err(|error| AwsError::from_sdk("GetMembers", error))?;
         Ok(MembersLookup {
             members: output.member_details().iter().map(member_detail).collect(),
-            unprocessed: output
-                .unprocessed_accounts()
-                .iter()
-                .map(|account| UnprocessedAccount {
-                    account_id: account.account_id().unwrap_or_default().to_owned(),
-                    reason: account.reason().unwrap_or_default().to_owned(),
-                })
-                .collect(),
+            unprocessed: unprocessed(output.unprocessed_accounts()),
         })
+    }
+}
+
+impl OrganizationConfigPort for SdkDetective {
+    async fn describe_organization_configuration(&self, region: &str, graph_arn: &str) -> Result<bool, AwsError> {
+        let output = self
+            .client(region)
+            .describe_organization_configuration()
+            .graph_arn(graph_arn)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("DescribeOrganizationConfiguration", error))?;
+        Ok(output.auto_enable())
+    }
+
+    async fn update_organization_configuration(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        auto_enable: bool,
+    ) -> Result<(), AwsError> {
+        self.client(region)
+            .update_organization_configuration()
+            .graph_arn(graph_arn)
+            .auto_enable(auto_enable)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("UpdateOrganizationConfiguration", error))?;
+        Ok(())
     }
 }
 

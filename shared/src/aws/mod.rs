@@ -3,15 +3,18 @@
 pub mod arn;
 mod detective;
 mod error;
+mod graph_lookup;
 mod organizations;
 mod ports;
 mod sdk;
 
 pub use detective::SdkDetective;
 pub use error::AwsError;
+pub use graph_lookup::single_graph;
 pub use organizations::SdkOrganizations;
 pub use ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberDetail, MemberPort, MembersLookup,
-    OrgAccount, OrganizationPort, StartInvestigationRequest, UnprocessedAccount,
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberChanges, MemberDetail, MemberPort,
+    MembersLookup, NewMember, OrgAccount, OrganizationConfigPort, OrganizationPort, StartInvestigationRequest,
+    UnprocessedAccount,
 };
 pub use sdk::{load_sdk_config, local_sdk_config};

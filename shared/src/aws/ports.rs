@@ -73,7 +73,49 @@ pub trait GraphPort: Sync {
     fn list_graphs(&self, region: &str) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
 }
 
+/// An account to add to a graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    pub account_id: String,
+    pub email: String,
+}
+
+/// CreateMembers / DeleteMembers: the accounts processed and those that were not, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberChanges {
+    pub processed: Vec<String>,
+    pub unprocessed: Vec<UnprocessedAccount>,
+}
+
 pub trait MemberPort: Sync {
+    /// ListMembers, every page.
+    fn list_members(&self, region: &str, graph_arn: &str)
+        -> impl Future<Output = Result<Vec<MemberDetail>, AwsError>> + Send;
+
+    /// CreateMembers for at most 50 accounts, without invitation emails.
+    fn create_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        accounts: &[NewMember],
+    ) -> impl Future<Output = Result<MemberChanges, AwsError>> + Send;
+
+    /// DeleteMembers for at most 50 accounts.
+    fn delete_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> impl Future<Output = Result<MemberChanges, AwsError>> + Send;
+
+    /// StartMonitoringMember: enable an ACCEPTED_BUT_DISABLED member.
+    fn start_monitoring_member(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        account_id: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// GetMembers for at most 50 accounts.
     fn get_members(
         &self,
@@ -81,6 +123,23 @@ pub trait MemberPort: Sync {
         graph_arn: &str,
         account_ids: &[String],
     ) -> impl Future<Output = Result<MembersLookup, AwsError>> + Send;
+}
+
+pub trait OrganizationConfigPort: Sync {
+    /// DescribeOrganizationConfiguration: whether new organization accounts are enabled automatically.
+    fn describe_organization_configuration(
+        &self,
+        region: &str,
+        graph_arn: &str,
+    ) -> impl Future<Output = Result<bool, AwsError>> + Send;
+
+    /// UpdateOrganizationConfiguration.
+    fn update_organization_configuration(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        auto_enable: bool,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
 pub trait InvestigationPort: Sync {

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::config::InvestigateConfig;
 use super::screen::{screen, Candidate, Screened};
 use crate::aws::arn::GraphArn;
-use crate::aws::{AwsError, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, StartInvestigationRequest};
+use crate::aws::{single_graph, AwsError, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, StartInvestigationRequest};
 use crate::clock::Clock;
 use crate::event::{route, Envelope, Trigger};
 use crate::outcome::{Action, ActionResult, Outcome, Status};
@@ -133,18 +133,7 @@ async fn find_graph<P: GraphPort>(
     let Some(region) = region else {
         return Err("the finding names no region (detail.region or the envelope's region); set GRAPH_ARN".to_owned());
     };
-    let arns = ports.list_graphs(region).await.map_err(|error| error.to_string())?;
-    match arns.as_slice() {
-        [arn] => GraphArn::parse(arn).ok_or_else(|| format!("ListGraphs returned a malformed graph ARN {arn:?}")),
-        [] => Err(format!(
-            "no Detective behavior graph in {region}: enable Detective there, or set GRAPH_ARN to the graph to use"
-        )),
-        several => Err(format!(
-            "{} behavior graphs in {region} ({}): set GRAPH_ARN to the one to use",
-            several.len(),
-            several.join(", ")
-        )),
-    }
+    single_graph(ports, region).await
 }
 
 /// Detective can only investigate principals of the administrator or an ENABLED member.

@@ -1,0 +1,113 @@
+//! enroll-accounts configuration, read once at start.
+
+use crate::aws::arn::{is_account_id, GraphArn};
+use crate::config::{self, ConfigError, Env};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollConfig {
+    /// `REGIONS`: where to enroll; default the function's own region (`AWS_REGION`).
+    pub regions: Vec<String>,
+    /// `GRAPH_ARN`: the graph in its own region; other regions use ListGraphs.
+    pub graph_arn: Option<GraphArn>,
+    /// `SKIP_ACCOUNT_IDS`: never enrolled, never removed.
+    pub skip_account_ids: Vec<String>,
+    /// `REMOVE_DEPARTED_ACCOUNTS`: delete members that left the organization or are no longer ACTIVE.
+    pub remove_departed_accounts: bool,
+    /// `ENSURE_AUTO_ENABLE`: turn on the organization configuration's AutoEnable.
+    pub ensure_auto_enable: bool,
+    /// `MAX_CONCURRENT_REGIONS`: regions swept at once.
+    pub max_concurrent_regions: usize,
+    /// `DRY_RUN`: read, decide, make no write.
+    pub dry_run: bool,
+}
+
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl EnrollConfig {
+    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        let mut regions = config::list(env, "REGIONS");
+        if regions.is_empty() {
+            regions = config::optional(env, "AWS_REGION").into_iter().collect();
+        }
+        if regions.is_empty() {
+            return Err(ConfigError {
+                var: "REGIONS",
+                expected: "comma-separated regions (or AWS_REGION set)",
+                found: String::new(),
+            });
+        }
+        if let Some(bad) = regions.iter().find(|region| !is_region(region)) {
+            return Err(ConfigError {
+                var: "REGIONS",
+                expected: "comma-separated region names such as us-east-1",
+                found: bad.clone(),
+            });
+        }
+        regions.sort();
+        regions.dedup();
+        let graph_arn = match config::optional(env, "GRAPH_ARN") {
+            None => None,
+            Some(value) => Some(GraphArn::parse(&value).ok_or(ConfigError {
+                var: "GRAPH_ARN",
+                expected: "arn:<partition>:detective:<region>:<12-digit account>:graph:<id>",
+                found: value,
+            })?),
+        };
+        let skip_account_ids = config::list(env, "SKIP_ACCOUNT_IDS");
+        if let Some(bad) = skip_account_ids.iter().find(|id| !is_account_id(id)) {
+            return Err(ConfigError {
+                var: "SKIP_ACCOUNT_IDS",
+                expected: "comma-separated 12-digit account ids",
+                found: bad.clone(),
+            });
+        }
+        Ok(Self {
+            regions,
+            graph_arn,
+            skip_account_ids,
+            remove_departed_accounts: config::boolean(env, "REMOVE_DEPARTED_ACCOUNTS", false)?,
+            ensure_auto_enable: config::boolean(env, "ENSURE_AUTO_ENABLE", true)?,
+            max_concurrent_regions: config::whole_number(env, "MAX_CONCURRENT_REGIONS", 4, 1, 32)? as usize,
+            dry_run: config::boolean(env, "DRY_RUN", false)?,
+        })
+    }
+
+    pub fn is_skipped(&self, account_id: &str) -> bool {
+        self.skip_account_ids.iter().any(|id| id == account_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn regions_default_to_the_functions_own() {
+        let config = EnrollConfig::from_env(&env(&[("AWS_REGION", "eu-west-1")])).unwrap();
+        assert_eq!(config.regions, vec!["eu-west-1"]);
+        assert_eq!(config.max_concurrent_regions, 4);
+        assert!(config.ensure_auto_enable && !config.remove_departed_accounts);
+        let many = EnrollConfig::from_env(&env(&[("REGIONS", "us-west-2, us-east-1,us-west-2")])).unwrap();
+        assert_eq!(many.regions, vec!["us-east-1", "us-west-2"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(EnrollConfig::from_env(&env(&[])).unwrap_err().var, "REGIONS");
+        assert_eq!(EnrollConfig::from_env(&env(&[("REGIONS", "us-east-1,Mars")])).unwrap_err().var, "REGIONS");
+        let skip = env(&[("AWS_REGION", "us-east-1"), ("SKIP_ACCOUNT_IDS", "12345")]);
+        assert_eq!(EnrollConfig::from_env(&skip).unwrap_err().var, "SKIP_ACCOUNT_IDS");
+        let concurrency = env(&[("AWS_REGION", "us-east-1"), ("MAX_CONCURRENT_REGIONS", "0")]);
+        assert_eq!(EnrollConfig::from_env(&concurrency).unwrap_err().var, "MAX_CONCURRENT_REGIONS");
+    }
+}

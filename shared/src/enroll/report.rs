@@ -1,0 +1,115 @@
+//! What happened in each region, and the outcome assembled from it.
+
+use crate::outcome::{Action, ActionResult, Outcome, RegionResult, Status};
+
+/// The work done (or not) in one region.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegionReport {
+    pub region: String,
+    pub actions: Vec<Action>,
+    /// The region could not be worked on at all, or a step in it failed.
+    pub error: Option<String>,
+}
+
+impl RegionReport {
+    pub fn new(region: &str) -> Self {
+        Self {
+            region: region.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    pub fn failed(region: &str, error: String) -> Self {
+        Self {
+            region: region.to_owned(),
+            actions: Vec::new(),
+            error: Some(error),
+        }
+    }
+
+    fn result(&self) -> ActionResult {
+        let any = |result| self.actions.iter().any(|action| action.result == result);
+        if self.error.is_some() || any(ActionResult::Failed) {
+            ActionResult::Failed
+        } else if any(ActionResult::Done) {
+            ActionResult::Done
+        } else if any(ActionResult::Planned) {
+            ActionResult::Planned
+        } else {
+            ActionResult::Skipped
+        }
+    }
+
+    fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for (operation, verb) in [
+            ("CreateMembers", "enrolled"),
+            ("StartMonitoringMember", "re-enabled"),
+            ("DeleteMembers", "removed"),
+        ] {
+            for (result, label) in [(ActionResult::Done, ""), (ActionResult::Planned, "would be ")] {
+                let count = count_accounts(&self.actions, operation, result);
+                if count > 0 {
+                    parts.push(format!("{count} {label}{verb}"));
+                }
+            }
+        }
+        let failed = count_accounts_failed(&self.actions);
+        if failed > 0 {
+            parts.push(format!("{failed} failed"));
+        }
+        if let Some(error) = &self.error {
+            parts.push(error.clone());
+        }
+        if parts.is_empty() {
+            "nothing to do".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+fn count_accounts(actions: &[Action], operation: &str, result: ActionResult) -> usize {
+    actions
+        .iter()
+        .filter(|action| action.operation == operation && action.result == result)
+        .map(|action| action.account_ids.len().max(1))
+        .sum()
+}
+
+fn count_accounts_failed(actions: &[Action]) -> usize {
+    actions
+        .iter()
+        .filter(|action| action.result == ActionResult::Failed)
+        .map(|action| action.account_ids.len().max(1))
+        .sum()
+}
+
+/// One outcome from the regions' reports: failed if any region failed (after all were done).
+pub fn assemble(function: &'static str, event_id: Option<String>, subject: &str, mut reports: Vec<RegionReport>) -> Outcome {
+    reports.sort_by(|a, b| a.region.cmp(&b.region));
+    let regions: Vec<RegionResult> = reports
+        .iter()
+        .map(|report| RegionResult {
+            region: report.region.clone(),
+            result: report.result(),
+            reason: report.summary(),
+        })
+        .collect();
+    let any = |result| regions.iter().any(|region| region.result == result);
+    let status = if any(ActionResult::Failed) {
+        Status::Failed
+    } else if any(ActionResult::Done) {
+        Status::Acted
+    } else if any(ActionResult::Planned) {
+        Status::Planned
+    } else {
+        Status::Ignored
+    };
+    let per_region: Vec<String> = regions.iter().map(|region| format!("{}: {}", region.region, region.reason)).collect();
+    let reason = format!("{subject}; {}", per_region.join("; "));
+    let mut outcome = Outcome::new(function, event_id, status, reason);
+    outcome.regions = regions;
+    outcome.actions = reports.into_iter().flat_map(|report| report.actions).collect();
+    outcome
+}
