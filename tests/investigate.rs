@@ -1,5 +1,5 @@
 //! investigate-findings against the sandbox over HTTP, through the real SDK.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::collections::HashMap;
 
@@ -170,8 +170,11 @@ async fn a_persistent_server_error_fails_with_the_service_code_and_message() {
         outcome.reason
     );
     assert_eq!(outcome.actions[0].result, ActionResult::Failed);
-    // The SDK's default of 3 attempts, each a real call.
-    assert_eq!(sandbox.count("StartInvestigation"), 3);
+    // DEFAULT_MAX_ATTEMPTS attempts (AWS_MAX_ATTEMPTS unset), each a real call.
+    assert_eq!(
+        sandbox.count("StartInvestigation"),
+        shared::aws::DEFAULT_MAX_ATTEMPTS as usize
+    );
     assert!(
         shared::lambda::into_response(outcome).is_err(),
         "a failed outcome fails the invocation"

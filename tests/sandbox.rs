@@ -1,5 +1,5 @@
 //! The sandbox's Organizations API and its own endpoints, through the real SDK and plain HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use integration_tests::{start, state};
 use sandbox::Account;

@@ -76,8 +76,8 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
 async fn replay_one(file: &str, sandbox: &Sandbox, clock: &dyn Clock) -> Result<Outcome, UsageError> {
     let (payload, envelope) = read_event(file)?;
     let function = choose_function(None, &envelope)?;
-    let configured = Configured::from_env(function, &ProcessEnv, false)?;
     let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+    let configured = Configured::from_env(function, &ProcessEnv, &region, false)?;
     let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
     Ok(configured.handle(&payload, &sdk, clock).await)
 }

@@ -4,9 +4,12 @@ use std::str::FromStr;
 
 use aws_config::SdkConfig;
 use serde_json::Value;
-use shared::aws::SdkDetective;
+use std::time::Duration;
+
+use shared::aws::{SdkDetective, SdkOrganizations};
 use shared::clock::Clock;
 use shared::config::Env;
+use shared::enroll::{self, EnrollConfig, Enroller, GraphCache};
 use shared::event::Trigger;
 use shared::investigate::{self, InvestigateConfig};
 use shared::outcome::Outcome;
@@ -16,20 +19,28 @@ use crate::UsageError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
     InvestigateFindings,
+    EnrollAccounts,
 }
 
 impl Function {
-    pub const ALL: &'static [Function] = &[Function::InvestigateFindings];
+    pub const ALL: &'static [Function] = &[Function::InvestigateFindings, Function::EnrollAccounts];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::InvestigateFindings => investigate::FUNCTION,
+            Self::EnrollAccounts => enroll::FUNCTION,
         }
     }
 
     /// The function whose trigger this is.
-    pub fn for_trigger(_trigger: &Trigger) -> Self {
-        Self::InvestigateFindings
+    pub fn for_trigger(trigger: &Trigger) -> Self {
+        match trigger {
+            Trigger::AccountCreated { .. }
+            | Trigger::HandshakeAccepted { .. }
+            | Trigger::AccountDeparted { .. }
+            | Trigger::Scheduled { .. } => Self::EnrollAccounts,
+            _ => Self::InvestigateFindings,
+        }
     }
 }
 
@@ -54,16 +65,36 @@ impl FromStr for Function {
 /// A function's configuration, read from the environment as in Lambda.
 pub enum Configured {
     InvestigateFindings(InvestigateConfig),
+    EnrollAccounts(EnrollConfig),
+}
+
+/// The environment, with a region to fall back on where Lambda would set AWS_REGION.
+struct WithRegion<'a> {
+    env: &'a dyn Env,
+    region: &'a str,
+}
+
+impl Env for WithRegion<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        self.env
+            .get(var)
+            .or_else(|| (var == "AWS_REGION").then(|| self.region.to_owned()))
+    }
 }
 
 impl Configured {
-    pub fn from_env(function: Function, env: &dyn Env, force_dry_run: bool) -> Result<Self, UsageError> {
+    pub fn from_env(function: Function, env: &dyn Env, region: &str, force_dry_run: bool) -> Result<Self, UsageError> {
         let error = |error: shared::config::ConfigError| UsageError(error.to_string());
         match function {
             Function::InvestigateFindings => {
                 let mut config = InvestigateConfig::from_env(env).map_err(error)?;
                 config.dry_run |= force_dry_run;
                 Ok(Self::InvestigateFindings(config))
+            }
+            Function::EnrollAccounts => {
+                let mut config = EnrollConfig::from_env(&WithRegion { env, region }).map_err(error)?;
+                config.dry_run |= force_dry_run;
+                Ok(Self::EnrollAccounts(config))
             }
         }
     }
@@ -72,6 +103,18 @@ impl Configured {
         match self {
             Self::InvestigateFindings(config) => {
                 investigate::handle(payload, &SdkDetective::new(sdk), config, clock).await
+            }
+            Self::EnrollAccounts(config) => {
+                let enroller = Enroller {
+                    detective: &SdkDetective::new(sdk),
+                    organizations: &SdkOrganizations::new(sdk),
+                    config,
+                    graphs: &GraphCache::default(),
+                    clock,
+                    deadline: None,
+                    retry_base: Duration::from_secs(1),
+                };
+                enroller.handle(payload).await
             }
         }
     }

@@ -73,7 +73,8 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
     let function = choose_function(args.function.as_deref(), &envelope)?;
     let now = parse_now(args.now.as_deref())?;
     // Against a real account, writes need an explicit --execute.
-    let configured = Configured::from_env(function, &ProcessEnv, args.aws && !args.execute)?;
+    let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+    let configured = Configured::from_env(function, &ProcessEnv, &region, args.aws && !args.execute)?;
     let clock: Box<dyn Clock> = match now {
         Some(now) => Box::new(FixedClock(now)),
         None => Box::new(SystemClock),
@@ -90,7 +91,6 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
         let sandbox = Sandbox::start(state)
             .await
             .map_err(|error| UsageError(format!("cannot start the sandbox: {error}")))?;
-        let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
         let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
         configured.handle(&payload, &sdk, clock.as_ref()).await
     };

@@ -1,5 +1,5 @@
 //! The `autopilot` binary as a user runs it: outcome on stdout, exit codes 0/1/2.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -119,7 +119,7 @@ fn stdout_is_empty(output: &Output) -> bool {
 #[test]
 fn a_bad_configuration_variable_exits_2_naming_it() {
     let output = Command::new(env!("CARGO_BIN_EXE_autopilot"))
-        .args(["replay", "events/scheduled-event.json"])
+        .args(["replay", "events/guardduty-finding-assumed-role.json"])
         .current_dir(repo())
         .env("MIN_SEVERITY", "high")
         .output()

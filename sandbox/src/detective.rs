@@ -282,6 +282,19 @@ fn create_members(state: &mut SandboxState, region: &str, body: &Value, now: Dat
         .as_ref()
         .map(|org| org.accounts.iter().map(|account| account.id.clone()).collect())
         .unwrap_or_default();
+    let mut rejected: Vec<(String, String)> = Vec::new();
+    for (id, _) in &accounts {
+        let rule = state
+            .unprocessed
+            .iter_mut()
+            .find(|rule| rule.account_id == *id && rule.times.is_none_or(|times| times > 0));
+        if let Some(rule) = rule {
+            if let Some(times) = rule.times.as_mut() {
+                *times -= 1;
+            }
+            rejected.push((id.clone(), rule.reason.clone()));
+        }
+    }
     let graph = graph_mut(state, region, body)?;
     let admin = admin_of(&graph.arn).to_owned();
     let new_count = accounts
@@ -297,7 +310,9 @@ fn create_members(state: &mut SandboxState, region: &str, body: &Value, now: Dat
     let mut created = Vec::new();
     let mut unprocessed = Vec::new();
     for (id, email) in accounts {
-        if id == admin {
+        if let Some((_, reason)) = rejected.iter().find(|(rejected_id, _)| *rejected_id == id) {
+            unprocessed.push(json!({"AccountId": id, "Reason": reason}));
+        } else if id == admin {
             unprocessed.push(json!({"AccountId": id, "Reason": "The administrator account cannot be a member of its own behavior graph."}));
         } else if graph.members.iter().any(|member| member.account_id == id) {
             unprocessed

@@ -14,4 +14,5 @@ mod state;
 pub use server::{RequestRecord, Sandbox};
 pub use state::{
     Account, Fault, Graph, Investigation, Invitation, Member, Organization, RegionState, SandboxState, StateError,
+    UnprocessedRule,
 };

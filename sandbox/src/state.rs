@@ -19,6 +19,9 @@ pub struct SandboxState {
     /// Errors to return instead of serving, for a number of calls.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// Accounts CreateMembers returns in UnprocessedAccounts with a reason, a number of times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unprocessed: Vec<UnprocessedRule>,
     /// Added to every call.
     #[serde(default)]
     pub latency_ms: u64,
@@ -133,6 +136,15 @@ pub struct Fault {
     pub region: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnprocessedRule {
+    pub account_id: String,
+    pub reason: String,
+    /// How many CreateMembers calls reject the account; absent means every call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+}
+
 /// Could not load a state file.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -170,6 +182,7 @@ impl SandboxState {
             organization: None,
             regions: BTreeMap::new(),
             faults: Vec::new(),
+            unprocessed: Vec::new(),
             latency_ms: 0,
             now: None,
             next_investigation: 0,

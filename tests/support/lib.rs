@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: a sandbox with the real SDK pointed at it,
 //! standard states and events.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 

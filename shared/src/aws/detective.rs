@@ -95,7 +95,12 @@ fn unprocessed(accounts: &[aws_sdk_detective::types::UnprocessedAccount]) -> Vec
 
 impl MemberPort for SdkDetective {
     async fn list_members(&self, region: &str, graph_arn: &str) -> Result<Vec<MemberDetail>, AwsError> {
-        let mut pages = self.client(region).list_members().graph_arn(graph_arn).into_paginator().send();
+        let mut pages = self
+            .client(region)
+            .list_members()
+            .graph_arn(graph_arn)
+            .into_paginator()
+            .send();
         let mut members = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| AwsError::from_sdk("ListMembers", error))?;
@@ -123,9 +128,16 @@ impl MemberPort for SdkDetective {
                 .map_err(|error| AwsError::new("CreateMembers", "ConstructionFailure", error.to_string()))?;
             request = request.accounts(account);
         }
-        let output = request.send().await.map_err(|error| AwsError::from_sdk("CreateMembers", error))?;
+        let output = request
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("CreateMembers", error))?;
         Ok(MemberChanges {
-            processed: output.members().iter().filter_map(|m| m.account_id().map(str::to_owned)).collect(),
+            processed: output
+                .members()
+                .iter()
+                .filter_map(|m| m.account_id().map(str::to_owned))
+                .collect(),
             unprocessed: unprocessed(output.unprocessed_accounts()),
         })
     }

@@ -17,4 +17,4 @@ pub use ports::{
     MembersLookup, NewMember, OrgAccount, OrganizationConfigPort, OrganizationPort, StartInvestigationRequest,
     UnprocessedAccount,
 };
-pub use sdk::{load_sdk_config, local_sdk_config};
+pub use sdk::{load_sdk_config, local_sdk_config, DEFAULT_MAX_ATTEMPTS};

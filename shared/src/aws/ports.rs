@@ -89,8 +89,11 @@ pub struct MemberChanges {
 
 pub trait MemberPort: Sync {
     /// ListMembers, every page.
-    fn list_members(&self, region: &str, graph_arn: &str)
-        -> impl Future<Output = Result<Vec<MemberDetail>, AwsError>> + Send;
+    fn list_members(
+        &self,
+        region: &str,
+        graph_arn: &str,
+    ) -> impl Future<Output = Result<Vec<MemberDetail>, AwsError>> + Send;
 
     /// CreateMembers for at most 50 accounts, without invitation emails.
     fn create_members(

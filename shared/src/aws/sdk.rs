@@ -1,19 +1,34 @@
 //! One SDK configuration, loaded once at start.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+
+/// Attempts per call when `AWS_MAX_ATTEMPTS` is not set: more than the SDK's 3, because a
+/// sweep of a large organization meets Detective's throttling in bursts.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
+fn defaults() -> ConfigLoader {
+    let loader = aws_config::defaults(BehaviorVersion::latest());
+    // Set explicitly, the retry config would override the environment: only when it is silent.
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_some() || std::env::var_os("AWS_RETRY_MODE").is_some() {
+        loader
+    } else {
+        loader.retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS))
+    }
+}
 
 /// Loads the default chain: credentials, region, `AWS_ENDPOINT_URL` (the sandbox or
 /// moto) and `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` (the SDK's jittered exponential
 /// backoff on throttling and 5xx) are all read natively by the SDK.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    defaults().load().await
 }
 
 /// The same configuration pointed at a local endpoint (the sandbox) with throwaway
 /// credentials; retry settings still come from the environment.
 pub async fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
     let credentials = aws_sdk_detective::config::Credentials::new("sandbox", "sandbox", None, None, "sandbox");
-    aws_config::defaults(BehaviorVersion::latest())
+    defaults()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(credentials)

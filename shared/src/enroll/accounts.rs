@@ -19,7 +19,12 @@ where
     };
     let ids = vec![account.id.clone()];
     if graph.account_id == account.id {
-        report.actions.extend(skipped("CreateMembers", &graph, ids, "the administrator account owns the graph"));
+        report.actions.extend(skipped(
+            "CreateMembers",
+            &graph,
+            ids,
+            "the administrator account owns the graph",
+        ));
         return report;
     }
     let lookup = match enroller.detective.get_members(&region, &graph.arn, &ids).await {
@@ -29,10 +34,14 @@ where
     let policy = enroller.policy();
     match lookup.members.iter().find(|member| member.account_id == account.id) {
         Some(member) if member.status == "ENABLED" => {
-            report.actions.extend(skipped("CreateMembers", &graph, ids, "already an ENABLED member"));
+            report
+                .actions
+                .extend(skipped("CreateMembers", &graph, ids, "already an ENABLED member"));
         }
         Some(member) if member.status == "ACCEPTED_BUT_DISABLED" => {
-            report.actions.push(start_monitoring(enroller.detective, &policy, &graph, &account.id).await);
+            report
+                .actions
+                .push(start_monitoring(enroller.detective, &policy, &graph, &account.id).await);
         }
         Some(member) => {
             let reason = format!("member status {}: invited and awaiting acceptance", member.status);
@@ -49,14 +58,21 @@ where
                 account_id: account.id.clone(),
                 email,
             };
-            report.actions.extend(create_members(enroller.detective, &policy, &graph, &[member]).await);
+            report
+                .actions
+                .extend(create_members(enroller.detective, &policy, &graph, &[member]).await);
         }
     }
     report
 }
 
 /// In one region: DeleteMembers for a departed account.
-pub async fn remove_in_region<D, O>(enroller: &Enroller<'_, D, O>, region: String, account_id: &str, why: &str) -> RegionReport
+pub async fn remove_in_region<D, O>(
+    enroller: &Enroller<'_, D, O>,
+    region: String,
+    account_id: &str,
+    why: &str,
+) -> RegionReport
 where
     D: GraphPort + MemberPort,
 {
@@ -66,10 +82,17 @@ where
         Err(error) => return RegionReport::failed(&region, error),
     };
     if graph.account_id == account_id {
-        report.actions.extend(skipped("DeleteMembers", &graph, vec![account_id.to_owned()], "the administrator account owns the graph"));
+        report.actions.extend(skipped(
+            "DeleteMembers",
+            &graph,
+            vec![account_id.to_owned()],
+            "the administrator account owns the graph",
+        ));
         return report;
     }
     let policy = enroller.policy();
-    report.actions.extend(delete_members(enroller.detective, &policy, &graph, vec![account_id.to_owned()], why).await);
+    report
+        .actions
+        .extend(delete_members(enroller.detective, &policy, &graph, vec![account_id.to_owned()], why).await);
     report
 }

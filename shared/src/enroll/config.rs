@@ -24,8 +24,12 @@ pub struct EnrollConfig {
 fn is_region(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts
+            .last()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl EnrollConfig {
@@ -104,10 +108,18 @@ mod tests {
     #[test]
     fn bad_values_name_the_variable() {
         assert_eq!(EnrollConfig::from_env(&env(&[])).unwrap_err().var, "REGIONS");
-        assert_eq!(EnrollConfig::from_env(&env(&[("REGIONS", "us-east-1,Mars")])).unwrap_err().var, "REGIONS");
+        assert_eq!(
+            EnrollConfig::from_env(&env(&[("REGIONS", "us-east-1,Mars")]))
+                .unwrap_err()
+                .var,
+            "REGIONS"
+        );
         let skip = env(&[("AWS_REGION", "us-east-1"), ("SKIP_ACCOUNT_IDS", "12345")]);
         assert_eq!(EnrollConfig::from_env(&skip).unwrap_err().var, "SKIP_ACCOUNT_IDS");
         let concurrency = env(&[("AWS_REGION", "us-east-1"), ("MAX_CONCURRENT_REGIONS", "0")]);
-        assert_eq!(EnrollConfig::from_env(&concurrency).unwrap_err().var, "MAX_CONCURRENT_REGIONS");
+        assert_eq!(
+            EnrollConfig::from_env(&concurrency).unwrap_err().var,
+            "MAX_CONCURRENT_REGIONS"
+        );
     }
 }

@@ -38,9 +38,10 @@ pub struct Enroller<'a, D, O> {
 
 impl<D: GraphPort, O> Enroller<'_, D, O> {
     pub(super) async fn graph(&self, region: &str) -> Result<GraphArn, String> {
-        self.graphs.resolve(self.detective, self.config.graph_arn.as_ref(), region).await
+        self.graphs
+            .resolve(self.detective, self.config.graph_arn.as_ref(), region)
+            .await
     }
-
 }
 
 impl<D, O> Enroller<'_, D, O> {
@@ -59,7 +60,6 @@ where
     D: GraphPort + MemberPort + OrganizationConfigPort,
     O: OrganizationPort,
 {
-
     /// Runs `work` for every configured region, at most MAX_CONCURRENT_REGIONS at once.
     async fn each_region<'s, F, Fut>(&'s self, work: F) -> Vec<RegionReport>
     where
@@ -94,21 +94,37 @@ where
         };
         let name = trigger.name();
         match trigger {
-            Trigger::AccountCreated { kind, state, account_id, .. } => {
+            Trigger::AccountCreated {
+                kind,
+                state,
+                account_id,
+                ..
+            } => {
                 if state.as_deref() != Some("SUCCEEDED") {
-                    return ignored(format!("{name} with state {}: only SUCCEEDED enrolls", state.as_deref().unwrap_or("(none)")));
+                    return ignored(format!(
+                        "{name} with state {}: only SUCCEEDED enrolls",
+                        state.as_deref().unwrap_or("(none)")
+                    ));
                 }
                 let field = match kind {
                     AccountEventKind::CreateAccountResult => "serviceEventDetails.createAccountStatus.accountId",
-                    AccountEventKind::CreateManagedAccount => "serviceEventDetails.createManagedAccountStatus.account.accountId",
-                    AccountEventKind::UpdateManagedAccount => "serviceEventDetails.updateManagedAccountStatus.account.accountId",
+                    AccountEventKind::CreateManagedAccount => {
+                        "serviceEventDetails.createManagedAccountStatus.account.accountId"
+                    }
+                    AccountEventKind::UpdateManagedAccount => {
+                        "serviceEventDetails.updateManagedAccountStatus.account.accountId"
+                    }
                 };
                 match valid_account(account_id, field) {
                     Ok(account_id) => self.enroll(id, name, &account_id).await,
                     Err(error) => failed(error.to_string()),
                 }
             }
-            Trigger::HandshakeAccepted { handshake_state, account_id, error_code } => {
+            Trigger::HandshakeAccepted {
+                handshake_state,
+                account_id,
+                error_code,
+            } => {
                 if let Some(code) = error_code {
                     return ignored(format!("{name} failed with {code}: nobody joined"));
                 }
@@ -123,12 +139,16 @@ where
                     Err(error) => failed(error.to_string()),
                 }
             }
-            Trigger::AccountDeparted { account_id, error_code, .. } => {
+            Trigger::AccountDeparted {
+                account_id, error_code, ..
+            } => {
                 if let Some(code) = error_code {
                     return ignored(format!("{name} did not complete ({code}): nothing departed"));
                 }
                 if !self.config.remove_departed_accounts {
-                    return ignored(format!("{name}: REMOVE_DEPARTED_ACCOUNTS is off, so members are not removed"));
+                    return ignored(format!(
+                        "{name}: REMOVE_DEPARTED_ACCOUNTS is off, so members are not removed"
+                    ));
                 }
                 match valid_account(account_id, "the departing account id") {
                     Ok(account_id) => self.remove(id, name, &account_id).await,
@@ -136,12 +156,12 @@ where
                 }
             }
             Trigger::Scheduled { .. } => self.sweep(id).await,
-            Trigger::GuardDutyFinding(_) | Trigger::DetectiveMembersCreated { .. } | Trigger::Unhandled { .. } => ignored(
-                format!(
+            Trigger::GuardDutyFinding(_) | Trigger::DetectiveMembersCreated { .. } | Trigger::Unhandled { .. } => {
+                ignored(format!(
                     "source {:?} with detail-type {:?} ({name}) is not an account lifecycle event or a schedule",
                     envelope.source, envelope.detail_type
-                ),
-            ),
+                ))
+            }
         }
     }
 
@@ -161,7 +181,10 @@ where
             Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
         };
         if account.state != "ACTIVE" {
-            return ignored(format!("account {account_id} is {}, not ACTIVE: not enrolled", account.state));
+            return ignored(format!(
+                "account {account_id} is {}, not ACTIVE: not enrolled",
+                account.state
+            ));
         }
         let account = &account;
         let reports = self.each_region(|region| enroll_in_region(self, region, account)).await;
@@ -185,8 +208,15 @@ where
             Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
         };
         let why = why.as_str();
-        let reports = self.each_region(|region| remove_in_region(self, region, account_id, why)).await;
-        assemble(FUNCTION, id, &format!("{name} for account {account_id} ({why})"), reports)
+        let reports = self
+            .each_region(|region| remove_in_region(self, region, account_id, why))
+            .await;
+        assemble(
+            FUNCTION,
+            id,
+            &format!("{name} for account {account_id} ({why})"),
+            reports,
+        )
     }
 
     /// The full reconcile: ListAccounts once, then every region.
@@ -195,15 +225,23 @@ where
             Ok(accounts) => accounts,
             Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
         };
-        let skipped: HashSet<String> =
-            accounts.iter().filter(|a| self.config.is_skipped(&a.id)).map(|a| a.id.clone()).collect();
+        let skipped: HashSet<String> = accounts
+            .iter()
+            .filter(|a| self.config.is_skipped(&a.id))
+            .map(|a| a.id.clone())
+            .collect();
         let total = accounts.len();
-        let active: Vec<OrgAccount> =
-            accounts.into_iter().filter(|a| a.state == "ACTIVE" && !skipped.contains(&a.id)).collect();
+        let active: Vec<OrgAccount> = accounts
+            .into_iter()
+            .filter(|a| a.state == "ACTIVE" && !skipped.contains(&a.id))
+            .collect();
         let org = OrgView { active, skipped };
         let org = &org;
         let reports = self.each_region(|region| sweep_region(self, region, org)).await;
-        let subject = format!("sweep of {total} organization accounts ({} ACTIVE, not skipped)", org.active.len());
+        let subject = format!(
+            "sweep of {total} organization accounts ({} ACTIVE, not skipped)",
+            org.active.len()
+        );
         assemble(FUNCTION, id, &subject, reports)
     }
 }

@@ -54,6 +54,15 @@ impl RegionReport {
                 }
             }
         }
+        for action in self
+            .actions
+            .iter()
+            .filter(|action| action.result == ActionResult::Skipped)
+        {
+            if let Some(reason) = &action.reason {
+                parts.push(format!("{} {reason}", action.account_ids.len().max(1)));
+            }
+        }
         let failed = count_accounts_failed(&self.actions);
         if failed > 0 {
             parts.push(format!("{failed} failed"));
@@ -86,7 +95,12 @@ fn count_accounts_failed(actions: &[Action]) -> usize {
 }
 
 /// One outcome from the regions' reports: failed if any region failed (after all were done).
-pub fn assemble(function: &'static str, event_id: Option<String>, subject: &str, mut reports: Vec<RegionReport>) -> Outcome {
+pub fn assemble(
+    function: &'static str,
+    event_id: Option<String>,
+    subject: &str,
+    mut reports: Vec<RegionReport>,
+) -> Outcome {
     reports.sort_by(|a, b| a.region.cmp(&b.region));
     let regions: Vec<RegionResult> = reports
         .iter()
@@ -106,7 +120,10 @@ pub fn assemble(function: &'static str, event_id: Option<String>, subject: &str,
     } else {
         Status::Ignored
     };
-    let per_region: Vec<String> = regions.iter().map(|region| format!("{}: {}", region.region, region.reason)).collect();
+    let per_region: Vec<String> = regions
+        .iter()
+        .map(|region| format!("{}: {}", region.region, region.reason))
+        .collect();
     let reason = format!("{subject}; {}", per_region.join("; "));
     let mut outcome = Outcome::new(function, event_id, status, reason);
     outcome.regions = regions;

@@ -31,8 +31,10 @@ where
     };
     let mut report = RegionReport::new(&region);
     let admin = graph.account_id.as_str();
-    let status_by_id: HashMap<&str, &str> =
-        members.iter().map(|member| (member.account_id.as_str(), member.status.as_str())).collect();
+    let status_by_id: HashMap<&str, &str> = members
+        .iter()
+        .map(|member| (member.account_id.as_str(), member.status.as_str()))
+        .collect();
     let active_ids: HashSet<&str> = org.active.iter().map(|account| account.id.as_str()).collect();
 
     let missing: Vec<NewMember> = org
@@ -45,7 +47,9 @@ where
         })
         .collect();
     for batch in missing.chunks(BATCH) {
-        report.actions.extend(create_members(enroller.detective, &policy, &graph, batch).await);
+        report
+            .actions
+            .extend(create_members(enroller.detective, &policy, &graph, batch).await);
     }
 
     let (mut enabled, mut awaiting, mut departed, mut to_enable, mut skipped_by_config) =
@@ -67,20 +71,38 @@ where
         }
     }
     for id in &to_enable {
-        report.actions.push(start_monitoring(enroller.detective, &policy, &graph, id).await);
+        report
+            .actions
+            .push(start_monitoring(enroller.detective, &policy, &graph, id).await);
     }
     let departed_reason = "not an ACTIVE account of the organization";
     if enroller.config.remove_departed_accounts {
         for batch in departed.chunks(BATCH) {
-            report.actions.extend(delete_members(enroller.detective, &policy, &graph, batch.to_vec(), departed_reason).await);
+            report
+                .actions
+                .extend(delete_members(enroller.detective, &policy, &graph, batch.to_vec(), departed_reason).await);
         }
     } else {
         let reason = format!("{departed_reason}; REMOVE_DEPARTED_ACCOUNTS is off");
-        report.actions.extend(skipped("DeleteMembers", &graph, departed, &reason));
+        report
+            .actions
+            .extend(skipped("DeleteMembers", &graph, departed, &reason));
     }
-    report.actions.extend(skipped("CreateMembers", &graph, enabled, "already an ENABLED member"));
-    report.actions.extend(skipped("CreateMembers", &graph, awaiting, "invited and awaiting acceptance"));
-    report.actions.extend(skipped("CreateMembers", &graph, skipped_by_config, "skipped by SKIP_ACCOUNT_IDS"));
+    report
+        .actions
+        .extend(skipped("CreateMembers", &graph, enabled, "already an ENABLED member"));
+    report.actions.extend(skipped(
+        "CreateMembers",
+        &graph,
+        awaiting,
+        "invited and awaiting acceptance",
+    ));
+    report.actions.extend(skipped(
+        "CreateMembers",
+        &graph,
+        skipped_by_config,
+        "skipped by SKIP_ACCOUNT_IDS",
+    ));
 
     match ensure_auto_enable(enroller, &graph).await {
         Ok(Some(action)) => report.actions.push(action),
@@ -107,26 +129,41 @@ where
         return Ok(None);
     }
     let action = |result| {
-        let mut action = Action::on_accounts("UpdateOrganizationConfiguration", result, &graph.region, &graph.arn, Vec::new());
+        let mut action = Action::on_accounts(
+            "UpdateOrganizationConfiguration",
+            result,
+            &graph.region,
+            &graph.arn,
+            Vec::new(),
+        );
         action.auto_enable = Some(true);
         action
     };
     if !enroller.config.ensure_auto_enable {
-        return Ok(Some(action(ActionResult::Skipped).with_reason("AutoEnable is off and ENSURE_AUTO_ENABLE is false")));
+        return Ok(Some(
+            action(ActionResult::Skipped).with_reason("AutoEnable is off and ENSURE_AUTO_ENABLE is false"),
+        ));
     }
     let policy = enroller.policy();
     if policy.out_of_time() {
-        return Ok(Some(action(ActionResult::Failed).with_reason("not started: the invocation's deadline was near")));
+        return Ok(Some(
+            action(ActionResult::Failed).with_reason("not started: the invocation's deadline was near"),
+        ));
     }
     if policy.dry_run {
         return Ok(Some(action(ActionResult::Planned).with_reason("AutoEnable is off")));
     }
-    Ok(Some(match detective.update_organization_configuration(&graph.region, &graph.arn, true).await {
-        Ok(()) => action(ActionResult::Done).with_reason("AutoEnable was off"),
-        Err(error) => {
-            let mut failed = action(ActionResult::Failed);
-            failed.error = Some(error.to_string());
-            failed
-        }
-    }))
+    Ok(Some(
+        match detective
+            .update_organization_configuration(&graph.region, &graph.arn, true)
+            .await
+        {
+            Ok(()) => action(ActionResult::Done).with_reason("AutoEnable was off"),
+            Err(error) => {
+                let mut failed = action(ActionResult::Failed);
+                failed.error = Some(error.to_string());
+                failed
+            }
+        },
+    ))
 }

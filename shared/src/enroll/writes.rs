@@ -28,7 +28,8 @@ impl WritePolicy<'_> {
     /// True when the deadline is too near to start anything new.
     pub fn out_of_time(&self) -> bool {
         let margin = chrono::Duration::from_std(DEADLINE_MARGIN).unwrap_or_default();
-        self.deadline.is_some_and(|deadline| self.clock.now() + margin >= deadline)
+        self.deadline
+            .is_some_and(|deadline| self.clock.now() + margin >= deadline)
     }
 
     fn not_started(&self, operation: &'static str, graph: &GraphArn, account_ids: Vec<String>) -> Action {
@@ -85,7 +86,13 @@ pub async fn create_members<D: MemberPort>(
         return vec![policy.not_started("CreateMembers", graph, ids)];
     }
     if policy.dry_run {
-        return vec![Action::on_accounts("CreateMembers", ActionResult::Planned, &graph.region, &graph.arn, ids)];
+        return vec![Action::on_accounts(
+            "CreateMembers",
+            ActionResult::Planned,
+            &graph.region,
+            &graph.arn,
+            ids,
+        )];
     }
     let mut done = Vec::new();
     let mut pending: Vec<NewMember> = accounts.to_vec();
@@ -104,8 +111,10 @@ pub async fn create_members<D: MemberPort>(
             }
         };
         done.extend(changes.processed);
-        let (already, others): (Vec<_>, Vec<_>) =
-            changes.unprocessed.into_iter().partition(|account| is_already_member(&account.reason));
+        let (already, others): (Vec<_>, Vec<_>) = changes
+            .unprocessed
+            .into_iter()
+            .partition(|account| is_already_member(&account.reason));
         done.extend(already.into_iter().map(|account| account.account_id));
         pending.retain(|account| others.iter().any(|other| other.account_id == account.account_id));
         last_unprocessed = others;
@@ -115,8 +124,14 @@ pub async fn create_members<D: MemberPort>(
     }
     let mut actions = done_action("CreateMembers", graph, done);
     if !last_unprocessed.is_empty() {
-        let ids = last_unprocessed.iter().map(|account| account.account_id.clone()).collect();
-        let reason = format!("UnprocessedAccounts after one retry: {}", describe_unprocessed(&last_unprocessed));
+        let ids = last_unprocessed
+            .iter()
+            .map(|account| account.account_id.clone())
+            .collect();
+        let reason = format!(
+            "UnprocessedAccounts after one retry: {}",
+            describe_unprocessed(&last_unprocessed)
+        );
         actions.push(failed("CreateMembers", graph, ids, reason));
     }
     actions
@@ -126,7 +141,13 @@ fn done_action(operation: &'static str, graph: &GraphArn, ids: Vec<String>) -> V
     if ids.is_empty() {
         Vec::new()
     } else {
-        vec![Action::on_accounts(operation, ActionResult::Done, &graph.region, &graph.arn, ids)]
+        vec![Action::on_accounts(
+            operation,
+            ActionResult::Done,
+            &graph.region,
+            &graph.arn,
+            ids,
+        )]
     }
 }
 
@@ -142,18 +163,24 @@ pub async fn delete_members<D: MemberPort>(
         return vec![policy.not_started("DeleteMembers", graph, ids)];
     }
     if policy.dry_run {
-        return vec![Action::on_accounts("DeleteMembers", ActionResult::Planned, &graph.region, &graph.arn, ids)
-            .with_reason(reason)];
+        return vec![
+            Action::on_accounts("DeleteMembers", ActionResult::Planned, &graph.region, &graph.arn, ids)
+                .with_reason(reason),
+        ];
     }
     match detective.delete_members(&graph.region, &graph.arn, &ids).await {
         Err(error) => vec![failed("DeleteMembers", graph, ids, error_text(&error))],
         Ok(changes) => {
-            let (gone, others): (Vec<_>, Vec<_>) =
-                changes.unprocessed.into_iter().partition(|account| is_not_member(&account.reason));
+            let (gone, others): (Vec<_>, Vec<_>) = changes
+                .unprocessed
+                .into_iter()
+                .partition(|account| is_not_member(&account.reason));
             let mut done = changes.processed;
             done.extend(gone.into_iter().map(|account| account.account_id));
-            let mut actions: Vec<Action> =
-                done_action("DeleteMembers", graph, done).into_iter().map(|a| a.with_reason(reason)).collect();
+            let mut actions: Vec<Action> = done_action("DeleteMembers", graph, done)
+                .into_iter()
+                .map(|a| a.with_reason(reason))
+                .collect();
             if !others.is_empty() {
                 let ids = others.iter().map(|account| account.account_id.clone()).collect();
                 actions.push(failed("DeleteMembers", graph, ids, describe_unprocessed(&others)));
@@ -176,20 +203,36 @@ pub async fn start_monitoring<D: MemberPort>(
     }
     let reason = "member status ACCEPTED_BUT_DISABLED";
     if policy.dry_run {
-        return Action::on_accounts("StartMonitoringMember", ActionResult::Planned, &graph.region, &graph.arn, ids)
-            .with_reason(reason);
+        return Action::on_accounts(
+            "StartMonitoringMember",
+            ActionResult::Planned,
+            &graph.region,
+            &graph.arn,
+            ids,
+        )
+        .with_reason(reason);
     }
-    match detective.start_monitoring_member(&graph.region, &graph.arn, account_id).await {
-        Ok(()) => Action::on_accounts("StartMonitoringMember", ActionResult::Done, &graph.region, &graph.arn, ids)
-            .with_reason(reason),
+    match detective
+        .start_monitoring_member(&graph.region, &graph.arn, account_id)
+        .await
+    {
+        Ok(()) => Action::on_accounts(
+            "StartMonitoringMember",
+            ActionResult::Done,
+            &graph.region,
+            &graph.arn,
+            ids,
+        )
+        .with_reason(reason),
         Err(error) => failed("StartMonitoringMember", graph, ids, error_text(&error)),
     }
 }
 
 /// A record of accounts left alone, with why.
 pub fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reason: &str) -> Option<Action> {
-    (!ids.is_empty())
-        .then(|| Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason))
+    (!ids.is_empty()).then(|| {
+        Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason)
+    })
 }
 
 #[cfg(test)]
@@ -198,7 +241,9 @@ mod tests {
 
     #[test]
     fn classifies_unprocessed_reasons() {
-        assert!(is_already_member("The account is already a member of the behavior graph."));
+        assert!(is_already_member(
+            "The account is already a member of the behavior graph."
+        ));
         assert!(!is_already_member("The email address does not match the account."));
         assert!(is_not_member("The account is not a member of the behavior graph."));
     }

@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::config::InvestigateConfig;
 use super::screen::{screen, Candidate, Screened};
 use crate::aws::arn::GraphArn;
-use crate::aws::{single_graph, AwsError, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, StartInvestigationRequest};
+use crate::aws::{
+    single_graph, AwsError, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, StartInvestigationRequest,
+};
 use crate::clock::Clock;
 use crate::event::{route, Envelope, Trigger};
 use crate::outcome::{Action, ActionResult, Outcome, Status};

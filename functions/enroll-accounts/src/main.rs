@@ -1,0 +1,40 @@
+//! Lambda entry point: wiring only. The logic is `shared::enroll`.
+
+use std::time::Duration;
+
+use chrono::DateTime;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use shared::aws::{load_sdk_config, SdkDetective, SdkOrganizations};
+use shared::clock::SystemClock;
+use shared::config::ProcessEnv;
+use shared::enroll::{EnrollConfig, Enroller, GraphCache};
+use shared::lambda::into_response;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_lambda();
+    // Fails at start, naming the variable, before any event is taken.
+    let config = EnrollConfig::from_env(&ProcessEnv).map_err(|error| error.to_string())?;
+    let sdk = load_sdk_config().await;
+    let (detective, organizations) = (SdkDetective::new(&sdk), SdkOrganizations::new(&sdk));
+    // Graphs found by ListGraphs stay cached while the execution environment is warm.
+    let graphs = GraphCache::default();
+    let (detective, organizations, config, graphs) = (&detective, &organizations, &config, &graphs);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deadline = i64::try_from(event.context.deadline)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis);
+        let enroller = Enroller {
+            detective,
+            organizations,
+            config,
+            graphs,
+            clock: &SystemClock,
+            deadline,
+            retry_base: Duration::from_secs(1),
+        };
+        into_response(enroller.handle(&event.payload).await)
+    }))
+    .await
+}

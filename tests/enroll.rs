@@ -1,0 +1,483 @@
+//! enroll-accounts against the sandbox over HTTP, through the real SDK.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use integration_tests::{now, start, ADMIN};
+use sandbox::{Account, Fault, Graph, Member, Organization, RegionState, Sandbox, SandboxState, UnprocessedRule};
+use serde_json::{json, Value};
+use shared::aws::{SdkDetective, SdkOrganizations};
+use shared::clock::FixedClock;
+use shared::enroll::{EnrollConfig, Enroller, GraphCache};
+use shared::outcome::{ActionResult, Outcome, Status};
+
+const NEW: &str = "444444444444";
+
+fn graph_arn(region: &str) -> String {
+    format!("arn:aws:detective:{region}:{ADMIN}:graph:0123456789abcdef0123456789abcdef")
+}
+
+fn account(id: &str, status: &str) -> Account {
+    Account {
+        id: id.into(),
+        name: format!("n-{id}"),
+        email: format!("{id}@example.com"),
+        status: status.into(),
+    }
+}
+
+/// An organization of `extra` accounts besides the administrator and NEW, with a graph per region.
+fn org_state(regions: &[&str], extra: usize) -> SandboxState {
+    let mut state = SandboxState::empty(ADMIN);
+    state.now = Some(now());
+    let mut accounts = vec![
+        account(ADMIN, "ACTIVE"),
+        account(NEW, "ACTIVE"),
+        account("555555555555", "SUSPENDED"),
+    ];
+    accounts.extend((0..extra).map(|n| account(&format!("{:012}", 600_000_000_000_u64 + n as u64), "ACTIVE")));
+    state.organization = Some(Organization {
+        id: "o-exampleorgid".into(),
+        management_account_id: "999999999999".into(),
+        accounts,
+    });
+    for region in regions {
+        let graph = Graph {
+            arn: graph_arn(region),
+            auto_enable: true,
+            members: vec![],
+        };
+        state.regions.insert(
+            (*region).into(),
+            RegionState {
+                graphs: vec![graph],
+                ..RegionState::default()
+            },
+        );
+    }
+    state
+}
+
+fn config(regions: &str, vars: &[(&str, &str)]) -> EnrollConfig {
+    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    env.insert("REGIONS".into(), regions.into());
+    EnrollConfig::from_env(&env).unwrap()
+}
+
+async fn run(sdk: &SdkConfig, event: &Value, config: &EnrollConfig) -> Outcome {
+    run_with_deadline(sdk, event, config, None).await
+}
+
+async fn run_with_deadline(
+    sdk: &SdkConfig,
+    event: &Value,
+    config: &EnrollConfig,
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
+) -> Outcome {
+    let enroller = Enroller {
+        detective: &SdkDetective::new(sdk),
+        organizations: &SdkOrganizations::new(sdk),
+        config,
+        graphs: &GraphCache::default(),
+        clock: &FixedClock(now()),
+        deadline,
+        retry_base: Duration::from_millis(20),
+    };
+    enroller.handle(event).await
+}
+
+fn create_account_result(account_id: &str, state: &str) -> Value {
+    json!({"version": "0", "id": "e-create", "source": "aws.organizations", "detail-type": "AWS Service Event via CloudTrail",
+           "account": "999999999999", "region": "us-east-1", "time": "2026-11-20T12:00:00Z", "resources": [],
+           "detail": {"eventName": "CreateAccountResult", "eventSource": "organizations.amazonaws.com", "eventType": "AwsServiceEvent",
+                      "serviceEventDetails": {"createAccountStatus": {"state": state, "accountId": account_id, "accountName": "x"}}}})
+}
+
+fn departure(account_id: &str) -> Value {
+    json!({"id": "e-remove", "source": "aws.organizations", "detail-type": "AWS API Call via CloudTrail",
+           "detail": {"eventName": "RemoveAccountFromOrganization", "requestParameters": {"accountId": account_id}}})
+}
+
+fn scheduled() -> Value {
+    json!({"id": "e-schedule", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
+           "resources": ["arn:aws:events:us-east-1:111111111111:rule/enroll"]})
+}
+
+const WRITES: &[&str] = &[
+    "CreateMembers",
+    "DeleteMembers",
+    "StartMonitoringMember",
+    "UpdateOrganizationConfiguration",
+];
+
+fn write_count(sandbox: &Sandbox) -> usize {
+    sandbox
+        .requests()
+        .iter()
+        .filter(|r| WRITES.contains(&r.operation.as_str()))
+        .count()
+}
+
+fn members(sandbox: &Sandbox, region: &str) -> Vec<String> {
+    let state = sandbox.state();
+    let mut ids: Vec<String> = state.region(region).unwrap().graphs[0]
+        .members
+        .iter()
+        .map(|m| m.account_id.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_new_account_is_enrolled_with_its_organizations_email_in_every_region() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1", "eu-west-1"], 0)).await;
+    let outcome = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1,eu-west-1", &[]),
+    )
+    .await;
+
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(sandbox.count("DescribeAccount"), 1);
+    assert_eq!(sandbox.count("GetMembers"), 2);
+    let creates: Vec<(String, Value)> = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "CreateMembers")
+        .map(|r| (r.region, r.parameters))
+        .collect();
+    assert_eq!(creates.len(), 2);
+    for (region, parameters) in creates {
+        assert_eq!(
+            parameters,
+            json!({"GraphArn": graph_arn(&region), "DisableEmailNotification": true,
+                   "Accounts": [{"AccountId": NEW, "EmailAddress": "444444444444@example.com"}]})
+        );
+    }
+    assert_eq!(members(&sandbox, "eu-west-1"), vec![NEW]);
+    assert_eq!(outcome.regions.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_creation_is_ignored_without_any_call() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
+    let outcome = run(&sdk, &create_account_result(NEW, "FAILED"), &config("us-east-1", &[])).await;
+    assert_eq!(outcome.status, Status::Ignored);
+    assert!(outcome.reason.contains("state FAILED"), "{}", outcome.reason);
+    assert!(sandbox.requests().is_empty());
+}
+
+#[tokio::test]
+async fn forged_or_stale_events_cause_no_write() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
+    let outside = run(
+        &sdk,
+        &create_account_result("888888888888", "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_eq!(outside.status, Status::Ignored);
+    assert!(outside.reason.contains("not in the organization"), "{}", outside.reason);
+    let suspended = run(
+        &sdk,
+        &create_account_result("555555555555", "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_eq!(suspended.status, Status::Ignored);
+    assert!(suspended.reason.contains("SUSPENDED"), "{}", suspended.reason);
+    assert_eq!(write_count(&sandbox), 0);
+    assert_eq!(sandbox.count("GetMembers"), 0);
+}
+
+#[tokio::test]
+async fn an_enabled_member_needs_no_write_and_a_disabled_one_is_restarted() {
+    let mut state = org_state(&["us-east-1"], 0);
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = vec![Member {
+        account_id: NEW.into(),
+        email: "444444444444@example.com".into(),
+        status: "ENABLED".into(),
+    }];
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Ignored, "{}", outcome.to_json());
+    assert_eq!(outcome.actions[0].reason.as_deref(), Some("already an ENABLED member"));
+    assert_eq!(write_count(&sandbox), 0);
+
+    sandbox.update(|state| {
+        state.regions.get_mut("us-east-1").unwrap().graphs[0].members[0].status = "ACCEPTED_BUT_DISABLED".into()
+    });
+    let outcome = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted);
+    assert_eq!(sandbox.count("StartMonitoringMember"), 1);
+    assert_eq!(
+        sandbox.state().region("us-east-1").unwrap().graphs[0].members[0].status,
+        "ENABLED"
+    );
+}
+
+#[tokio::test]
+async fn a_sweep_of_1200_accounts_in_3_regions_makes_exactly_the_minimum_calls() {
+    let regions = ["us-east-1", "us-west-2", "eu-west-1"];
+    // 1,200 accounts in all: the administrator, NEW, one SUSPENDED and 1,197 others.
+    let mut state = org_state(&regions, 1_197);
+    // 250 existing members per region: ListMembers needs two pages of 200.
+    let existing: Vec<Member> = state.organization.as_ref().unwrap().accounts[3..253]
+        .iter()
+        .map(|a| Member {
+            account_id: a.id.clone(),
+            email: a.email.clone(),
+            status: "ENABLED".into(),
+        })
+        .collect();
+    for region in &regions {
+        let graph = &mut state.regions.get_mut(*region).unwrap().graphs[0];
+        graph.members = existing.clone();
+        graph.auto_enable = false;
+    }
+    let (sandbox, sdk) = start(state).await;
+    let config = config("us-east-1,us-west-2,eu-west-1", &[]);
+    let outcome = run(&sdk, &scheduled(), &config).await;
+
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.reason);
+    // 1,200 accounts - admin - suspended - 250 members = 948 missing per region: ceil(948/50) = 19 batches.
+    assert_eq!(sandbox.count("ListAccounts"), 60, "ceil(1200 / 20)");
+    assert_eq!(sandbox.count("ListGraphs"), 3);
+    assert_eq!(sandbox.count("ListMembers"), 6, "ceil(250 / 200) per region");
+    assert_eq!(sandbox.count("CreateMembers"), 3 * 19);
+    assert_eq!(sandbox.count("DescribeOrganizationConfiguration"), 3);
+    assert_eq!(sandbox.count("UpdateOrganizationConfiguration"), 3);
+    for region in &regions {
+        let enrolled = members(&sandbox, region);
+        assert_eq!(
+            enrolled.len(),
+            1_198,
+            "{region}: every ACTIVE account but the administrator"
+        );
+        assert!(!enrolled.contains(&"555555555555".to_string()) && !enrolled.contains(&ADMIN.to_string()));
+        assert!(sandbox.state().region(region).unwrap().graphs[0].auto_enable);
+    }
+
+    sandbox.clear_requests();
+    let second = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(second.status, Status::Ignored, "{}", second.reason);
+    assert_eq!(write_count(&sandbox), 0, "a second sweep makes no write");
+}
+
+#[tokio::test]
+async fn three_throttling_errors_on_create_members_still_enroll_everyone() {
+    let mut state = org_state(&["us-east-1"], 120);
+    state.faults.push(Fault {
+        operation: "CreateMembers".into(),
+        error: "TooManyRequestsException".into(),
+        times: Some(3),
+        region: None,
+    });
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(&sdk, &scheduled(), &config("us-east-1", &[])).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.reason);
+    assert_eq!(members(&sandbox, "us-east-1").len(), 121);
+    let throttled = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "CreateMembers" && r.status == 429)
+        .count();
+    assert_eq!(throttled, 3);
+}
+
+#[tokio::test]
+async fn unprocessed_accounts_are_retried_once_then_reported_and_fail_the_run() {
+    let mut state = org_state(&["us-east-1"], 3);
+    state.unprocessed.push(UnprocessedRule {
+        account_id: "600000000000".into(),
+        reason: "The email address does not match the account.".into(),
+        times: None,
+    });
+    state.unprocessed.push(UnprocessedRule {
+        account_id: "600000000001".into(),
+        reason: "Internal error, try again.".into(),
+        times: Some(1),
+    });
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(&sdk, &scheduled(), &config("us-east-1", &[])).await;
+
+    assert_eq!(outcome.status, Status::Failed);
+    let failed: Vec<_> = outcome
+        .actions
+        .iter()
+        .filter(|a| a.result == ActionResult::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].account_ids, vec!["600000000000"]);
+    assert!(failed[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("email address does not match"));
+    // The first call, then one retry with the two unprocessed accounts: never a loop.
+    assert_eq!(sandbox.count("CreateMembers"), 2);
+    assert!(
+        members(&sandbox, "us-east-1").contains(&"600000000001".to_string()),
+        "the transient one succeeded"
+    );
+    assert!(
+        shared::lambda::into_response(outcome).is_err(),
+        "the invocation fails so Lambda retries and dead-letters"
+    );
+}
+
+#[tokio::test]
+async fn the_member_quota_fails_with_a_reason_that_says_so() {
+    let mut state = org_state(&["us-east-1"], 10);
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = (0..1_195)
+        .map(|n| Member {
+            account_id: format!("{:012}", 700_000_000_000_u64 + n),
+            email: "x@example.com".into(),
+            status: "ENABLED".into(),
+        })
+        .collect();
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "one more member fits");
+
+    let outcome = run(&sdk, &scheduled(), &config("us-east-1", &[])).await;
+    assert_eq!(outcome.status, Status::Failed);
+    let failed = outcome
+        .actions
+        .iter()
+        .find(|a| a.result == ActionResult::Failed)
+        .unwrap();
+    assert!(failed
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("ServiceQuotaExceededException"));
+    assert!(failed.error.as_deref().unwrap().contains("1,200"));
+    let quota_calls = sandbox.requests().iter().filter(|r| r.status == 402).count();
+    assert_eq!(quota_calls, 1, "not retried");
+}
+
+#[tokio::test]
+async fn a_region_with_access_denied_does_not_stop_the_others() {
+    let mut state = org_state(&["us-east-1", "us-west-2"], 2);
+    state.faults.push(Fault {
+        operation: "ListMembers".into(),
+        error: "AccessDeniedException".into(),
+        times: None,
+        region: Some("us-west-2".into()),
+    });
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(&sdk, &scheduled(), &config("us-east-1,us-west-2", &[])).await;
+
+    assert_eq!(outcome.status, Status::Failed);
+    let results: Vec<(String, ActionResult)> = outcome.regions.iter().map(|r| (r.region.clone(), r.result)).collect();
+    assert_eq!(
+        results,
+        vec![
+            ("us-east-1".into(), ActionResult::Done),
+            ("us-west-2".into(), ActionResult::Failed)
+        ]
+    );
+    assert!(outcome.regions[1].reason.contains("AccessDeniedException"));
+    assert_eq!(members(&sandbox, "us-east-1").len(), 3);
+}
+
+#[tokio::test]
+async fn departures_are_removed_only_when_the_option_is_on_and_the_account_is_gone() {
+    let mut state = org_state(&["us-east-1", "us-west-2"], 0);
+    for region in ["us-east-1", "us-west-2"] {
+        state.regions.get_mut(region).unwrap().graphs[0].members = vec![
+            Member {
+                account_id: "588801414845".into(),
+                email: "gone@example.com".into(),
+                status: "ENABLED".into(),
+            },
+            Member {
+                account_id: NEW.into(),
+                email: "444444444444@example.com".into(),
+                status: "ENABLED".into(),
+            },
+        ];
+    }
+    let (sandbox, sdk) = start(state).await;
+    let off = run(&sdk, &departure("588801414845"), &config("us-east-1,us-west-2", &[])).await;
+    assert_eq!(off.status, Status::Ignored);
+    assert!(off.reason.contains("REMOVE_DEPARTED_ACCOUNTS is off"));
+    assert!(sandbox.requests().is_empty());
+
+    let on = config("us-east-1,us-west-2", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);
+    let still_active = run(&sdk, &departure(NEW), &on).await;
+    assert_eq!(still_active.status, Status::Ignored, "a stale event");
+    assert_eq!(write_count(&sandbox), 0);
+
+    let removed = run(&sdk, &departure("588801414845"), &on).await;
+    assert_eq!(removed.status, Status::Acted, "{}", removed.to_json());
+    assert_eq!(sandbox.count("DeleteMembers"), 2);
+    assert_eq!(members(&sandbox, "us-west-2"), vec![NEW]);
+}
+
+#[tokio::test]
+async fn dry_run_reads_everything_and_writes_nothing() {
+    let mut state = org_state(&["us-east-1"], 60);
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].auto_enable = false;
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(&sdk, &scheduled(), &config("us-east-1", &[("DRY_RUN", "true")])).await;
+    assert_eq!(outcome.status, Status::Planned, "{}", outcome.reason);
+    let planned: usize = outcome
+        .actions
+        .iter()
+        .filter(|a| a.result == ActionResult::Planned && a.operation == "CreateMembers")
+        .map(|a| a.account_ids.len())
+        .sum();
+    assert_eq!(planned, 61);
+    assert!(outcome
+        .actions
+        .iter()
+        .any(|a| a.operation == "UpdateOrganizationConfiguration" && a.result == ActionResult::Planned));
+    assert_eq!(write_count(&sandbox), 0);
+    assert_eq!(sandbox.count("ListMembers"), 1);
+}
+
+#[tokio::test]
+async fn near_the_deadline_no_new_work_starts_and_the_run_fails_saying_so() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1"], 5)).await;
+    let deadline = Some(now() + chrono::Duration::seconds(5));
+    let outcome = run_with_deadline(&sdk, &scheduled(), &config("us-east-1", &[]), deadline).await;
+    assert_eq!(outcome.status, Status::Failed);
+    let not_started = outcome
+        .actions
+        .iter()
+        .find(|a| a.result == ActionResult::Failed)
+        .unwrap();
+    assert!(not_started.reason.as_deref().unwrap().contains("deadline"));
+    assert_eq!(not_started.account_ids.len(), 6);
+    assert_eq!(write_count(&sandbox), 0);
+}
+
+#[tokio::test]
+async fn other_events_are_ignored() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
+    let finding = json!({"source": "aws.guardduty", "detail-type": "GuardDuty Finding", "detail": {}});
+    let outcome = run(&sdk, &finding, &config("us-east-1", &[])).await;
+    assert_eq!(outcome.status, Status::Ignored);
+    assert!(sandbox.requests().is_empty());
+}
