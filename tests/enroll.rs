@@ -481,3 +481,47 @@ async fn other_events_are_ignored() {
     assert_eq!(outcome.status, Status::Ignored);
     assert!(sandbox.requests().is_empty());
 }
+
+#[tokio::test]
+async fn every_organizations_and_control_tower_corpus_file_gets_the_right_decision() {
+    let Some(dir) = integration_tests::corpus_dir() else { return };
+    let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
+    let config = config("us-east-1", &[]);
+    let mut seen = 0;
+    for folder in ["organizations", "cloudtrail-misc"] {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(folder)).unwrap().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for path in files {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let payload: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let outcome = run(&sdk, &payload, &config).await;
+            let status = serde_json::to_value(outcome.status).unwrap();
+            println!("{name:<100} {} {}", status.as_str().unwrap(), outcome.reason);
+            let (expected_status, expected_reason) = match name.as_str() {
+                "aws-sea_eventbridge-MoveAccount-envelope_AssumedRole.json" => (Status::Ignored, "is not an account lifecycle event"),
+                "aws-sea_eventbridge-RemoveAccountFromOrganization-envelope_AssumedRole.json" => {
+                    (Status::Ignored, "RemoveAccountFromOrganization: REMOVE_DEPARTED_ACCOUNTS is off")
+                }
+                // The docs redact the account id: a handled event with an unusable field fails clearly.
+                "awsdocs-controltower-lifecycle-CreateManagedAccount-comments-stripped.json" => (
+                    Status::Failed,
+                    "createManagedAccountStatus.account.accountId: expected a 12-digit account id; found \"XXXXXXXXXXXX\"",
+                ),
+                "awsdocs-controltower-lifecycle-UpdateManagedAccount-comments-stripped.json" => {
+                    (Status::Ignored, "account 624281831893, which is not in the organization (DescribeAccount): no write")
+                }
+                "awsdocs-controltower-lifecycle-DisableGuardrail.json" => (Status::Ignored, "is not an account lifecycle event"),
+                "awsdocs-cwe-EventTypes-AWS-API-Call-via-CloudTrail-s3-CreateBucket-Root.json" => {
+                    (Status::Ignored, "is not an account lifecycle event")
+                }
+                // CloudTrail records without the EventBridge envelope.
+                _ => (Status::Failed, "not an EventBridge event"),
+            };
+            assert_eq!(outcome.status, expected_status, "{name}: {}", outcome.reason);
+            assert!(outcome.reason.contains(expected_reason), "{name}: {}", outcome.reason);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 16);
+    assert_eq!(write_count(&sandbox), 0, "no corpus event names an account of this organization");
+}
