@@ -484,12 +484,18 @@ async fn other_events_are_ignored() {
 
 #[tokio::test]
 async fn every_organizations_and_control_tower_corpus_file_gets_the_right_decision() {
-    let Some(dir) = integration_tests::corpus_dir() else { return };
+    let Some(dir) = integration_tests::corpus_dir() else {
+        return;
+    };
     let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
     let config = config("us-east-1", &[]);
     let mut seen = 0;
     for folder in ["organizations", "cloudtrail-misc"] {
-        let mut files: Vec<_> = std::fs::read_dir(dir.join(folder)).unwrap().flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(folder))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         for path in files {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -523,5 +529,9 @@ async fn every_organizations_and_control_tower_corpus_file_gets_the_right_decisi
         }
     }
     assert_eq!(seen, 16);
-    assert_eq!(write_count(&sandbox), 0, "no corpus event names an account of this organization");
+    assert_eq!(
+        write_count(&sandbox),
+        0,
+        "no corpus event names an account of this organization"
+    );
 }
