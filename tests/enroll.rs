@@ -535,3 +535,32 @@ async fn every_organizations_and_control_tower_corpus_file_gets_the_right_decisi
         "no corpus event names an account of this organization"
     );
 }
+
+#[tokio::test]
+async fn the_graph_is_looked_up_once_while_the_function_is_warm() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1", "us-west-2"], 0)).await;
+    let config = config("us-east-1,us-west-2", &[]);
+    let (detective, organizations, graphs) = (
+        SdkDetective::new(&sdk),
+        SdkOrganizations::new(&sdk),
+        GraphCache::default(),
+    );
+    let enroller = Enroller {
+        detective: &detective,
+        organizations: &organizations,
+        config: &config,
+        graphs: &graphs,
+        clock: &FixedClock(now()),
+        deadline: None,
+        retry_base: Duration::from_millis(20),
+    };
+    for _ in 0..3 {
+        enroller.handle(&create_account_result(NEW, "SUCCEEDED")).await;
+    }
+    assert_eq!(sandbox.count("ListGraphs"), 2, "once per region, then cached");
+    assert_eq!(
+        sandbox.count("CreateMembers"),
+        2,
+        "later deliveries find the member and write nothing"
+    );
+}
