@@ -97,6 +97,40 @@ pub fn list(env: &dyn Env, var: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `REGIONS` (comma-separated), else the function's own region (`AWS_REGION`); sorted, no duplicates.
+pub fn regions(env: &dyn Env) -> Result<Vec<String>, ConfigError> {
+    let mut regions = list(env, "REGIONS");
+    if regions.is_empty() {
+        regions = optional(env, "AWS_REGION").into_iter().collect();
+    }
+    if regions.is_empty() {
+        return Err(ConfigError {
+            var: "REGIONS",
+            expected: "comma-separated regions (or AWS_REGION set)",
+            found: String::new(),
+        });
+    }
+    if let Some(bad) = regions.iter().find(|region| !is_region(region)) {
+        return Err(ConfigError {
+            var: "REGIONS",
+            expected: "comma-separated region names such as us-east-1",
+            found: bad.clone(),
+        });
+    }
+    regions.sort();
+    regions.dedup();
+    Ok(regions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,4 +10,5 @@ pub mod event;
 pub mod investigate;
 pub mod lambda;
 pub mod outcome;
+pub mod regions;
 pub mod telemetry;

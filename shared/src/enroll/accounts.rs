@@ -4,7 +4,7 @@ use crate::aws::{GraphPort, MemberPort, NewMember, OrgAccount};
 use crate::outcome::{Action, ActionResult};
 
 use super::handler::Enroller;
-use super::report::RegionReport;
+use crate::regions::RegionReport;
 use super::writes::{create_members, delete_members, skipped, start_monitoring};
 
 /// In one region: GetMembers for the account, then at most one write.

@@ -21,39 +21,9 @@ pub struct EnrollConfig {
     pub dry_run: bool,
 }
 
-fn is_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() >= 3
-        && parts
-            .iter()
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts
-            .last()
-            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
-}
-
 impl EnrollConfig {
     pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
-        let mut regions = config::list(env, "REGIONS");
-        if regions.is_empty() {
-            regions = config::optional(env, "AWS_REGION").into_iter().collect();
-        }
-        if regions.is_empty() {
-            return Err(ConfigError {
-                var: "REGIONS",
-                expected: "comma-separated regions (or AWS_REGION set)",
-                found: String::new(),
-            });
-        }
-        if let Some(bad) = regions.iter().find(|region| !is_region(region)) {
-            return Err(ConfigError {
-                var: "REGIONS",
-                expected: "comma-separated region names such as us-east-1",
-                found: bad.clone(),
-            });
-        }
-        regions.sort();
-        regions.dedup();
+        let regions = config::regions(env)?;
         let graph_arn = match config::optional(env, "GRAPH_ARN") {
             None => None,
             Some(value) => Some(GraphArn::parse(&value).ok_or(ConfigError {

@@ -5,13 +5,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
 use super::accounts::{enroll_in_region, remove_in_region};
 use super::config::EnrollConfig;
 use super::graphs::GraphCache;
-use super::report::{assemble, RegionReport};
+use crate::regions::{assemble, each_region, RegionReport, Verbs};
 use super::sweep::{sweep_region, OrgView};
 use super::writes::WritePolicy;
 use crate::aws::arn::{is_account_id, GraphArn};
@@ -22,6 +21,7 @@ use crate::outcome::{Outcome, Status};
 use crate::telemetry;
 
 pub const FUNCTION: &str = "enroll-accounts";
+const VERBS: Verbs = &[("CreateMembers", "enrolled"), ("StartMonitoringMember", "re-enabled"), ("DeleteMembers", "removed")];
 
 /// Everything a run needs; built per invocation from long-lived parts.
 pub struct Enroller<'a, D, O> {
@@ -66,11 +66,7 @@ where
         F: Fn(String) -> Fut,
         Fut: Future<Output = RegionReport> + 's,
     {
-        stream::iter(self.config.regions.clone())
-            .map(work)
-            .buffer_unordered(self.config.max_concurrent_regions)
-            .collect()
-            .await
+        each_region(&self.config.regions, self.config.max_concurrent_regions, work).await
     }
 
     /// Handles one event end to end.
@@ -188,7 +184,7 @@ where
         }
         let account = &account;
         let reports = self.each_region(|region| enroll_in_region(self, region, account)).await;
-        assemble(FUNCTION, id, &format!("{name} for account {account_id}"), reports)
+        assemble(FUNCTION, id, &format!("{name} for account {account_id}"), reports, VERBS)
     }
 
     /// Confirms the account is gone or no longer ACTIVE, then removes it in every region.
@@ -216,6 +212,7 @@ where
             id,
             &format!("{name} for account {account_id} ({why})"),
             reports,
+            VERBS,
         )
     }
 
@@ -242,7 +239,7 @@ where
             "sweep of {total} organization accounts ({} ACTIVE, not skipped)",
             org.active.len()
         );
-        assemble(FUNCTION, id, &subject, reports)
+        assemble(FUNCTION, id, &subject, reports, VERBS)
     }
 }
 

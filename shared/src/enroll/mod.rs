@@ -5,11 +5,9 @@ mod accounts;
 mod config;
 mod graphs;
 mod handler;
-mod report;
 mod sweep;
 mod writes;
 
 pub use config::EnrollConfig;
 pub use graphs::GraphCache;
 pub use handler::{handle, Enroller, FUNCTION};
-pub use report::RegionReport;

@@ -6,7 +6,7 @@ use crate::aws::{GraphPort, MemberPort, NewMember, OrgAccount, OrganizationConfi
 use crate::outcome::{Action, ActionResult};
 
 use super::handler::Enroller;
-use super::report::RegionReport;
+use crate::regions::RegionReport;
 use super::writes::{create_members, delete_members, skipped, start_monitoring, BATCH};
 
 /// The organization as the sweep sees it, read once for all regions.

@@ -1,6 +1,23 @@
-//! What happened in each region, and the outcome assembled from it.
+//! Work spread over regions: run it with bounded concurrency, report each region, and
+//! assemble one outcome.
+
+use std::future::Future;
+
+use futures_util::stream::{self, StreamExt};
 
 use crate::outcome::{Action, ActionResult, Outcome, RegionResult, Status};
+
+/// Runs `work` for every region, at most `limit` at once; one report per region.
+pub async fn each_region<F, Fut>(regions: &[String], limit: usize, work: F) -> Vec<RegionReport>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = RegionReport>,
+{
+    stream::iter(regions.to_vec()).map(work).buffer_unordered(limit.max(1)).collect().await
+}
+
+/// How a function names its writes in summaries: (operation, past-tense verb).
+pub type Verbs = &'static [(&'static str, &'static str)];
 
 /// The work done (or not) in one region.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -40,13 +57,9 @@ impl RegionReport {
         }
     }
 
-    fn summary(&self) -> String {
+    fn summary(&self, verbs: Verbs) -> String {
         let mut parts = Vec::new();
-        for (operation, verb) in [
-            ("CreateMembers", "enrolled"),
-            ("StartMonitoringMember", "re-enabled"),
-            ("DeleteMembers", "removed"),
-        ] {
+        for (operation, verb) in verbs {
             for (result, label) in [(ActionResult::Done, ""), (ActionResult::Planned, "would be ")] {
                 let count = count_accounts(&self.actions, operation, result);
                 if count > 0 {
@@ -100,6 +113,7 @@ pub fn assemble(
     event_id: Option<String>,
     subject: &str,
     mut reports: Vec<RegionReport>,
+    verbs: Verbs,
 ) -> Outcome {
     reports.sort_by(|a, b| a.region.cmp(&b.region));
     let regions: Vec<RegionResult> = reports
@@ -107,7 +121,7 @@ pub fn assemble(
         .map(|report| RegionResult {
             region: report.region.clone(),
             result: report.result(),
-            reason: report.summary(),
+            reason: report.summary(verbs),
         })
         .collect();
     let any = |result| regions.iter().any(|region| region.result == result);
