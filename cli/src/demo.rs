@@ -6,7 +6,7 @@ use clap::Args;
 use sandbox::{Sandbox, SandboxState};
 use shared::aws::local_sdk_config;
 use shared::clock::{Clock, FixedClock, SystemClock};
-use shared::config::ProcessEnv;
+use shared::config::{Env, ProcessEnv};
 use shared::outcome::{Action, Outcome};
 
 use crate::functions::Configured;
@@ -49,6 +49,7 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
         files.len(),
         sandbox.endpoint()
     );
+    println!("(accept-invitations trusts TRUSTED_ADMIN_ACCOUNT_IDS, here {})\n", DemoEnv.get("TRUSTED_ADMIN_ACCOUNT_IDS").unwrap_or_default());
     println!("{:<52} {:<22} {:<9} WHAT", "EVENT", "FUNCTION", "STATUS");
     for file in &files {
         let name = std::path::Path::new(file)
@@ -77,9 +78,23 @@ async fn replay_one(file: &str, sandbox: &Sandbox, clock: &dyn Clock) -> Result<
     let (payload, envelope) = read_event(file)?;
     let function = choose_function(None, &envelope)?;
     let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
-    let configured = Configured::from_env(function, &ProcessEnv, &region, false)?;
+    let configured = Configured::from_env(function, &DemoEnv, &region, false)?;
     let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
     Ok(configured.handle(&payload, &sdk, clock).await)
+}
+
+/// The process environment, with the demo organization's trusted administrator when none is set.
+struct DemoEnv;
+
+/// The administrator whose invitation the built-in demo state holds (the other one is untrusted).
+const DEMO_TRUSTED_ADMIN: &str = "777777777777";
+
+impl Env for DemoEnv {
+    fn get(&self, var: &str) -> Option<String> {
+        ProcessEnv
+            .get(var)
+            .or_else(|| (var == "TRUSTED_ADMIN_ACCOUNT_IDS").then(|| DEMO_TRUSTED_ADMIN.to_owned()))
+    }
 }
 
 fn describe(outcome: &Outcome) -> String {
@@ -95,6 +110,7 @@ fn describe_action(action: &Action) -> String {
     let target = action
         .entity_arn
         .clone()
+        .or_else(|| action.administrator_id.as_ref().map(|admin| format!("from {admin}")))
         .or_else(|| (!action.account_ids.is_empty()).then(|| action.account_ids.join(",")))
         .or_else(|| action.graph_arn.clone())
         .unwrap_or_default();

@@ -6,6 +6,7 @@ use aws_config::SdkConfig;
 use serde_json::Value;
 use std::time::Duration;
 
+use shared::accept::{self, AcceptConfig};
 use shared::aws::{SdkDetective, SdkOrganizations};
 use shared::clock::Clock;
 use shared::config::Env;
@@ -20,15 +21,17 @@ use crate::UsageError;
 pub enum Function {
     InvestigateFindings,
     EnrollAccounts,
+    AcceptInvitations,
 }
 
 impl Function {
-    pub const ALL: &'static [Function] = &[Function::InvestigateFindings, Function::EnrollAccounts];
+    pub const ALL: &'static [Function] = &[Function::InvestigateFindings, Function::EnrollAccounts, Function::AcceptInvitations];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::InvestigateFindings => investigate::FUNCTION,
             Self::EnrollAccounts => enroll::FUNCTION,
+            Self::AcceptInvitations => accept::FUNCTION,
         }
     }
 
@@ -39,6 +42,7 @@ impl Function {
             | Trigger::HandshakeAccepted { .. }
             | Trigger::AccountDeparted { .. }
             | Trigger::Scheduled { .. } => Self::EnrollAccounts,
+            Trigger::DetectiveMembersCreated { .. } => Self::AcceptInvitations,
             _ => Self::InvestigateFindings,
         }
     }
@@ -66,6 +70,7 @@ impl FromStr for Function {
 pub enum Configured {
     InvestigateFindings(InvestigateConfig),
     EnrollAccounts(EnrollConfig),
+    AcceptInvitations(AcceptConfig),
 }
 
 /// The environment, with a region to fall back on where Lambda would set AWS_REGION.
@@ -96,6 +101,11 @@ impl Configured {
                 config.dry_run |= force_dry_run;
                 Ok(Self::EnrollAccounts(config))
             }
+            Function::AcceptInvitations => {
+                let mut config = AcceptConfig::from_env(&WithRegion { env, region }).map_err(error)?;
+                config.dry_run |= force_dry_run;
+                Ok(Self::AcceptInvitations(config))
+            }
         }
     }
 
@@ -116,6 +126,7 @@ impl Configured {
                 };
                 enroller.handle(payload).await
             }
+            Self::AcceptInvitations(config) => accept::handle(payload, &SdkDetective::new(sdk), config).await,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Shared library of detective-autopilot: event models and routing, decisions, AWS
 //! ports and adapters, configuration, outcome and telemetry.
 
+pub mod accept;
 pub mod aws;
 pub mod backoff;
 pub mod clock;

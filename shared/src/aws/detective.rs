@@ -10,7 +10,7 @@ use aws_sdk_detective::Client;
 use chrono::{DateTime, Utc};
 
 use super::ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberChanges, MemberDetail, MemberPort,
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges, MemberDetail, MemberPort,
     MembersLookup, NewMember, OrganizationConfigPort, StartInvestigationRequest, UnprocessedAccount,
 };
 use super::AwsError;
@@ -288,5 +288,47 @@ impl InvestigationPort for SdkDetective {
             .await
             .map_err(|error| AwsError::from_sdk("StartInvestigation", error))?;
         Ok(output.investigation_id().unwrap_or_default().to_owned())
+    }
+}
+
+impl InvitationPort for SdkDetective {
+    async fn list_invitations(&self, region: &str) -> Result<Vec<MemberDetail>, AwsError> {
+        let mut pages = self.client(region).list_invitations().into_paginator().send();
+        let mut invitations = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| AwsError::from_sdk("ListInvitations", error))?;
+            invitations.extend(page.invitations().iter().map(member_detail));
+        }
+        Ok(invitations)
+    }
+
+    async fn accept_invitation(&self, region: &str, graph_arn: &str) -> Result<(), AwsError> {
+        self.client(region)
+            .accept_invitation()
+            .graph_arn(graph_arn)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("AcceptInvitation", error))?;
+        Ok(())
+    }
+
+    async fn reject_invitation(&self, region: &str, graph_arn: &str) -> Result<(), AwsError> {
+        self.client(region)
+            .reject_invitation()
+            .graph_arn(graph_arn)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("RejectInvitation", error))?;
+        Ok(())
+    }
+
+    async fn disassociate_membership(&self, region: &str, graph_arn: &str) -> Result<(), AwsError> {
+        self.client(region)
+            .disassociate_membership()
+            .graph_arn(graph_arn)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("DisassociateMembership", error))?;
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@ pub use error::AwsError;
 pub use graph_lookup::single_graph;
 pub use organizations::SdkOrganizations;
 pub use ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, MemberChanges, MemberDetail, MemberPort,
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges, MemberDetail, MemberPort,
     MembersLookup, NewMember, OrgAccount, OrganizationConfigPort, OrganizationPort, StartInvestigationRequest,
     UnprocessedAccount,
 };

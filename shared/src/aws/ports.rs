@@ -169,3 +169,16 @@ pub trait OrganizationPort: Sync {
     /// ListAccounts, every page.
     fn list_accounts(&self) -> impl Future<Output = Result<Vec<OrgAccount>, AwsError>> + Send;
 }
+
+/// The member side: invitations this account received and memberships it holds.
+pub trait InvitationPort: Sync {
+    /// ListInvitations, every page: open invitations and accepted memberships.
+    fn list_invitations(&self, region: &str) -> impl Future<Output = Result<Vec<MemberDetail>, AwsError>> + Send;
+
+    fn accept_invitation(&self, region: &str, graph_arn: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    fn reject_invitation(&self, region: &str, graph_arn: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    fn disassociate_membership(&self, region: &str, graph_arn: &str)
+        -> impl Future<Output = Result<(), AwsError>> + Send;
+}
