@@ -49,7 +49,10 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
         files.len(),
         sandbox.endpoint()
     );
-    println!("(accept-invitations trusts TRUSTED_ADMIN_ACCOUNT_IDS, here {})\n", DemoEnv.get("TRUSTED_ADMIN_ACCOUNT_IDS").unwrap_or_default());
+    println!(
+        "(accept-invitations trusts TRUSTED_ADMIN_ACCOUNT_IDS, here {})\n",
+        DemoEnv.get("TRUSTED_ADMIN_ACCOUNT_IDS").unwrap_or_default()
+    );
     println!("{:<52} {:<22} {:<9} WHAT", "EVENT", "FUNCTION", "STATUS");
     for file in &files {
         let name = std::path::Path::new(file)

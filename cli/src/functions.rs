@@ -25,7 +25,11 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: &'static [Function] = &[Function::InvestigateFindings, Function::EnrollAccounts, Function::AcceptInvitations];
+    pub const ALL: &'static [Function] = &[
+        Function::InvestigateFindings,
+        Function::EnrollAccounts,
+        Function::AcceptInvitations,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

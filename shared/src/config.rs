@@ -103,7 +103,9 @@ fn is_region(text: &str) -> bool {
         && parts
             .iter()
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .last()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `REGIONS` (comma-separated), else the function's own region (`AWS_REGION`); sorted, no duplicates.

@@ -13,7 +13,11 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = RegionReport>,
 {
-    stream::iter(regions.to_vec()).map(work).buffer_unordered(limit.max(1)).collect().await
+    stream::iter(regions.to_vec())
+        .map(work)
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await
 }
 
 /// How a function names its writes in summaries: (operation, past-tense verb).

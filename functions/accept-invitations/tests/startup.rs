@@ -15,15 +15,29 @@ fn start_with(allowlist: Option<&str>) -> (Option<i32>, String) {
         command.env("TRUSTED_ADMIN_ACCOUNT_IDS", value);
     }
     let output = command.output().unwrap();
-    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn refuses_to_start_with_a_missing_empty_or_malformed_allowlist() {
-    for (allowlist, found) in [(None, ""), (Some(""), ""), (Some("11111111111"), "11111111111"), (Some("everyone"), "everyone")] {
+    for (allowlist, found) in [
+        (None, ""),
+        (Some(""), ""),
+        (Some("11111111111"), "11111111111"),
+        (Some("everyone"), "everyone"),
+    ] {
         let (code, stderr) = start_with(allowlist);
         assert_ne!(code, Some(0), "{allowlist:?}");
-        assert!(stderr.contains("configuration variable TRUSTED_ADMIN_ACCOUNT_IDS"), "{allowlist:?}: {stderr}");
-        assert!(stderr.contains(&format!("found \\\"{found}\\\"")), "{allowlist:?}: {stderr}");
+        assert!(
+            stderr.contains("configuration variable TRUSTED_ADMIN_ACCOUNT_IDS"),
+            "{allowlist:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("found \\\"{found}\\\"")),
+            "{allowlist:?}: {stderr}"
+        );
     }
 }

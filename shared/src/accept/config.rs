@@ -56,7 +56,10 @@ impl AcceptConfig {
                 found: bad.clone(),
             });
         }
-        let untrusted = match config::optional(env, "UNTRUSTED_INVITATIONS").map(|v| v.to_ascii_lowercase()).as_deref() {
+        let untrusted = match config::optional(env, "UNTRUSTED_INVITATIONS")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("ignore") => UntrustedPolicy::Ignore,
             Some("reject") => UntrustedPolicy::Reject,
             Some(other) => {
@@ -90,13 +93,17 @@ mod tests {
     }
 
     fn error(pairs: &[(&str, &str)]) -> String {
-        AcceptConfig::from_env(&env(pairs)).err().map(|e| e.to_string()).unwrap_or_default()
+        AcceptConfig::from_env(&env(pairs))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
     fn the_allowlist_is_required_and_strict() {
         assert!(error(&[]).starts_with("configuration variable TRUSTED_ADMIN_ACCOUNT_IDS: expected one or more"));
-        assert!(error(&[("TRUSTED_ADMIN_ACCOUNT_IDS", " , ")]).starts_with("configuration variable TRUSTED_ADMIN_ACCOUNT_IDS"));
+        assert!(error(&[("TRUSTED_ADMIN_ACCOUNT_IDS", " , ")])
+            .starts_with("configuration variable TRUSTED_ADMIN_ACCOUNT_IDS"));
         assert_eq!(
             error(&[("TRUSTED_ADMIN_ACCOUNT_IDS", "111111111111,22222222222")]),
             "configuration variable TRUSTED_ADMIN_ACCOUNT_IDS: expected comma-separated 12-digit account ids; found \"22222222222\""
@@ -107,15 +114,24 @@ mod tests {
 
     #[test]
     fn spaces_and_duplicates_are_tolerated() {
-        let config = AcceptConfig::from_env(&env(&[("TRUSTED_ADMIN_ACCOUNT_IDS", " 111111111111 , 111111111111,222222222222")]));
-        assert_eq!(config.map(|c| c.trusted_admin_account_ids).unwrap_or_default(), vec!["111111111111", "222222222222"]);
+        let config = AcceptConfig::from_env(&env(&[(
+            "TRUSTED_ADMIN_ACCOUNT_IDS",
+            " 111111111111 , 111111111111,222222222222",
+        )]));
+        assert_eq!(
+            config.map(|c| c.trusted_admin_account_ids).unwrap_or_default(),
+            vec!["111111111111", "222222222222"]
+        );
     }
 
     #[test]
     fn other_variables_are_checked_too() {
         let admins = ("TRUSTED_ADMIN_ACCOUNT_IDS", "111111111111");
-        assert!(error(&[admins, ("UNTRUSTED_INVITATIONS", "delete")]).starts_with("configuration variable UNTRUSTED_INVITATIONS"));
-        assert!(error(&[admins, ("TRUSTED_GRAPH_ARNS", "graph-1")]).starts_with("configuration variable TRUSTED_GRAPH_ARNS"));
-        assert!(error(&[admins, ("LEAVE_UNTRUSTED_GRAPHS", "sometimes")]).starts_with("configuration variable LEAVE_UNTRUSTED_GRAPHS"));
+        assert!(error(&[admins, ("UNTRUSTED_INVITATIONS", "delete")])
+            .starts_with("configuration variable UNTRUSTED_INVITATIONS"));
+        assert!(error(&[admins, ("TRUSTED_GRAPH_ARNS", "graph-1")])
+            .starts_with("configuration variable TRUSTED_GRAPH_ARNS"));
+        assert!(error(&[admins, ("LEAVE_UNTRUSTED_GRAPHS", "sometimes")])
+            .starts_with("configuration variable LEAVE_UNTRUSTED_GRAPHS"));
     }
 }

@@ -12,7 +12,11 @@ use crate::regions::{assemble, each_region, RegionReport, Verbs};
 use crate::telemetry;
 
 pub const FUNCTION: &str = "accept-invitations";
-const VERBS: Verbs = &[("AcceptInvitation", "accepted"), ("RejectInvitation", "rejected"), ("DisassociateMembership", "left")];
+const VERBS: Verbs = &[
+    ("AcceptInvitation", "accepted"),
+    ("RejectInvitation", "rejected"),
+    ("DisassociateMembership", "left"),
+];
 /// Regions checked at once: a handful of calls each.
 const CONCURRENT_REGIONS: usize = 4;
 
@@ -50,11 +54,20 @@ async fn decide_and_act<P: InvitationPort>(payload: &Value, ports: &P, config: &
             )
         }
     };
-    let reports = each_region(&config.regions, CONCURRENT_REGIONS, |region| check_region(ports, config, region)).await;
+    let reports = each_region(&config.regions, CONCURRENT_REGIONS, |region| {
+        check_region(ports, config, region)
+    })
+    .await;
     assemble(FUNCTION, id, &subject, reports, VERBS)
 }
 
-fn action(operation: &'static str, result: ActionResult, region: &str, invitation: &MemberDetail, reason: String) -> Action {
+fn action(
+    operation: &'static str,
+    result: ActionResult,
+    region: &str,
+    invitation: &MemberDetail,
+    reason: String,
+) -> Action {
     let mut action = Action::new(operation, result);
     action.region = Some(region.to_owned());
     action.graph_arn = invitation.graph_arn.clone();
@@ -86,7 +99,12 @@ async fn check_region<P: InvitationPort>(ports: &P, config: &AcceptConfig, regio
     };
     let mut report = RegionReport::new(&region);
     for invitation in &invitations {
-        let trust = check_trust(invitation.administrator_id.as_deref(), invitation.graph_arn.as_deref(), &region, config);
+        let trust = check_trust(
+            invitation.administrator_id.as_deref(),
+            invitation.graph_arn.as_deref(),
+            &region,
+            config,
+        );
         let graph = invitation.graph_arn.clone().unwrap_or_default();
         let next = match (invitation.status.as_str(), trust) {
             ("INVITED", Ok(())) => accept(ports, config, &region, invitation, &graph).await,
@@ -98,7 +116,10 @@ async fn check_region<P: InvitationPort>(ports: &P, config: &AcceptConfig, regio
                         planned
                     } else {
                         match ports.reject_invitation(&region, &graph).await {
-                            Ok(()) => Action { result: ActionResult::Done, ..planned },
+                            Ok(()) => Action {
+                                result: ActionResult::Done,
+                                ..planned
+                            },
                             Err(error) => failed(planned, &error),
                         }
                     }
@@ -113,12 +134,21 @@ async fn check_region<P: InvitationPort>(ports: &P, config: &AcceptConfig, regio
             },
             ("ENABLED" | "ACCEPTED_BUT_DISABLED", Err(why)) if config.leave_untrusted_graphs => {
                 let reason = format!("member of an untrusted graph: {why}");
-                let planned = action("DisassociateMembership", ActionResult::Planned, &region, invitation, reason);
+                let planned = action(
+                    "DisassociateMembership",
+                    ActionResult::Planned,
+                    &region,
+                    invitation,
+                    reason,
+                );
                 if config.dry_run {
                     planned
                 } else {
                     match ports.disassociate_membership(&region, &graph).await {
-                        Ok(()) => Action { result: ActionResult::Done, ..planned },
+                        Ok(()) => Action {
+                            result: ActionResult::Done,
+                            ..planned
+                        },
                         Err(error) => failed(planned, &error),
                     }
                 }
@@ -145,16 +175,29 @@ async fn accept<P: InvitationPort>(
     invitation: &MemberDetail,
     graph: &str,
 ) -> Action {
-    let planned = action("AcceptInvitation", ActionResult::Planned, region, invitation, "trusted administrator".to_owned());
+    let planned = action(
+        "AcceptInvitation",
+        ActionResult::Planned,
+        region,
+        invitation,
+        "trusted administrator".to_owned(),
+    );
     if config.dry_run {
         return planned;
     }
     let error = match ports.accept_invitation(region, graph).await {
-        Ok(()) => return Action { result: ActionResult::Done, ..planned },
+        Ok(()) => {
+            return Action {
+                result: ActionResult::Done,
+                ..planned
+            }
+        }
         Err(error) => error,
     };
     let now = match ports.list_invitations(region).await {
-        Ok(invitations) => invitations.into_iter().find(|other| other.graph_arn.as_deref() == Some(graph)),
+        Ok(invitations) => invitations
+            .into_iter()
+            .find(|other| other.graph_arn.as_deref() == Some(graph)),
         Err(_) => return failed(planned, &error),
     };
     match now {

@@ -30,7 +30,10 @@ pub fn check_trust(
         ));
     }
     if graph.region != region {
-        return Err(format!("graph {arn} is in {}, not in {region} where the invitation was listed", graph.region));
+        return Err(format!(
+            "graph {arn} is in {}, not in {region} where the invitation was listed",
+            graph.region
+        ));
     }
     if !config.trusted_graph_arns.is_empty() && !config.trusted_graph_arns.iter().any(|trusted| trusted == arn) {
         return Err(format!("graph {arn} is not in TRUSTED_GRAPH_ARNS"));
@@ -40,8 +43,8 @@ pub fn check_trust(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::config::UntrustedPolicy;
+    use super::*;
 
     const ADMIN: &str = "777777777777";
     const GRAPH: &str = "arn:aws:detective:us-east-1:777777777777:graph:abc";
@@ -60,16 +63,23 @@ mod tests {
     #[test]
     fn trusted_only_when_every_check_passes() {
         assert_eq!(check_trust(Some(ADMIN), Some(GRAPH), "us-east-1", &config(&[])), Ok(()));
-        assert_eq!(check_trust(Some(ADMIN), Some(GRAPH), "us-east-1", &config(&[GRAPH])), Ok(()));
+        assert_eq!(
+            check_trust(Some(ADMIN), Some(GRAPH), "us-east-1", &config(&[GRAPH])),
+            Ok(())
+        );
     }
 
     #[test]
     fn each_failing_check_is_named() {
         let reason = |admin, graph: Option<&str>, region, trusted: &[&str]| {
-            check_trust(admin, graph, region, &config(trusted)).err().unwrap_or_default()
+            check_trust(admin, graph, region, &config(trusted))
+                .err()
+                .unwrap_or_default()
         };
         assert!(reason(None, Some(GRAPH), "us-east-1", &[]).contains("no administrator"));
-        assert!(reason(Some("666666666666"), Some(GRAPH), "us-east-1", &[]).contains("not in TRUSTED_ADMIN_ACCOUNT_IDS"));
+        assert!(
+            reason(Some("666666666666"), Some(GRAPH), "us-east-1", &[]).contains("not in TRUSTED_ADMIN_ACCOUNT_IDS")
+        );
         let other_owner = "arn:aws:detective:us-east-1:666666666666:graph:abc";
         assert!(reason(Some(ADMIN), Some(other_owner), "us-east-1", &[]).contains("belongs to account 666666666666"));
         assert!(reason(Some(ADMIN), Some("graph-1"), "us-east-1", &[]).contains("malformed"));

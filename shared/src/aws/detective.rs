@@ -10,8 +10,9 @@ use aws_sdk_detective::Client;
 use chrono::{DateTime, Utc};
 
 use super::ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges, MemberDetail, MemberPort,
-    MembersLookup, NewMember, OrganizationConfigPort, StartInvestigationRequest, UnprocessedAccount,
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges,
+    MemberDetail, MemberPort, MembersLookup, NewMember, OrganizationConfigPort, StartInvestigationRequest,
+    UnprocessedAccount,
 };
 use super::AwsError;
 

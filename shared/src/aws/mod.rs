@@ -13,8 +13,8 @@ pub use error::AwsError;
 pub use graph_lookup::single_graph;
 pub use organizations::SdkOrganizations;
 pub use ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges, MemberDetail, MemberPort,
-    MembersLookup, NewMember, OrgAccount, OrganizationConfigPort, OrganizationPort, StartInvestigationRequest,
-    UnprocessedAccount,
+    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges,
+    MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationConfigPort, OrganizationPort,
+    StartInvestigationRequest, UnprocessedAccount,
 };
 pub use sdk::{load_sdk_config, local_sdk_config, DEFAULT_MAX_ATTEMPTS};

@@ -179,6 +179,9 @@ pub trait InvitationPort: Sync {
 
     fn reject_invitation(&self, region: &str, graph_arn: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
 
-    fn disassociate_membership(&self, region: &str, graph_arn: &str)
-        -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn disassociate_membership(
+        &self,
+        region: &str,
+        graph_arn: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }

@@ -4,8 +4,8 @@ use crate::aws::{GraphPort, MemberPort, NewMember, OrgAccount};
 use crate::outcome::{Action, ActionResult};
 
 use super::handler::Enroller;
-use crate::regions::RegionReport;
 use super::writes::{create_members, delete_members, skipped, start_monitoring};
+use crate::regions::RegionReport;
 
 /// In one region: GetMembers for the account, then at most one write.
 pub async fn enroll_in_region<D, O>(enroller: &Enroller<'_, D, O>, region: String, account: &OrgAccount) -> RegionReport

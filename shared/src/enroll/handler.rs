@@ -10,7 +10,6 @@ use serde_json::Value;
 use super::accounts::{enroll_in_region, remove_in_region};
 use super::config::EnrollConfig;
 use super::graphs::GraphCache;
-use crate::regions::{assemble, each_region, RegionReport, Verbs};
 use super::sweep::{sweep_region, OrgView};
 use super::writes::WritePolicy;
 use crate::aws::arn::{is_account_id, GraphArn};
@@ -18,10 +17,15 @@ use crate::aws::{GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, Orga
 use crate::clock::Clock;
 use crate::event::{route, AccountEventKind, Envelope, EventError, Trigger};
 use crate::outcome::{Outcome, Status};
+use crate::regions::{assemble, each_region, RegionReport, Verbs};
 use crate::telemetry;
 
 pub const FUNCTION: &str = "enroll-accounts";
-const VERBS: Verbs = &[("CreateMembers", "enrolled"), ("StartMonitoringMember", "re-enabled"), ("DeleteMembers", "removed")];
+const VERBS: Verbs = &[
+    ("CreateMembers", "enrolled"),
+    ("StartMonitoringMember", "re-enabled"),
+    ("DeleteMembers", "removed"),
+];
 
 /// Everything a run needs; built per invocation from long-lived parts.
 pub struct Enroller<'a, D, O> {
@@ -184,7 +188,13 @@ where
         }
         let account = &account;
         let reports = self.each_region(|region| enroll_in_region(self, region, account)).await;
-        assemble(FUNCTION, id, &format!("{name} for account {account_id}"), reports, VERBS)
+        assemble(
+            FUNCTION,
+            id,
+            &format!("{name} for account {account_id}"),
+            reports,
+            VERBS,
+        )
     }
 
     /// Confirms the account is gone or no longer ACTIVE, then removes it in every region.

@@ -6,8 +6,8 @@ use crate::aws::{GraphPort, MemberPort, NewMember, OrgAccount, OrganizationConfi
 use crate::outcome::{Action, ActionResult};
 
 use super::handler::Enroller;
-use crate::regions::RegionReport;
 use super::writes::{create_members, delete_members, skipped, start_monitoring, BATCH};
+use crate::regions::RegionReport;
 
 /// The organization as the sweep sees it, read once for all regions.
 pub struct OrgView {
