@@ -32,7 +32,7 @@ fn member_state(invitations: &[(&str, Invitation)]) -> SandboxState {
         state
             .regions
             .entry((*region).into())
-            .or_insert_with(RegionState::default)
+            .or_default()
             .invitations
             .push(invitation.clone());
     }
