@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use integration_tests::start;
-use sandbox::{Invitation, RegionState, Sandbox, SandboxState};
+use sandbox::{Invitation, Sandbox, SandboxState};
 use serde_json::{json, Value};
 use shared::accept::{handle, AcceptConfig};
 use shared::aws::{AwsError, InvitationPort, MemberDetail, SdkDetective};
