@@ -4,14 +4,20 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test fmt-check clippy unit build release
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Offline: no telemetry, no update checks.
+export SAM_CLI_TELEMETRY := 0
+export SAM_CLI_DISABLE_UPDATE_CHECK := 1
+
+.PHONY: demo test fmt-check clippy unit deploy-checks e2e build release sam-build
 
 ## demo: replay every sample event in events/ against the built-in local sandbox
 demo:
 	$(CARGO) run --quiet -p autopilot -- demo
 
 ## test: everything CI checks (format, lints with warnings denied, all tests)
-test: fmt-check clippy unit
+test: fmt-check clippy unit deploy-checks
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -32,3 +38,16 @@ build:
 
 release:
 	$(CARGO) build --release --workspace --bins
+
+# Python tooling, in a project-local virtualenv (ignored by git).
+$(VENV)/.installed: tests/deploy/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
+	touch $@
+
+## deploy-checks: cfn-lint, sam validate --lint, and template.yaml against the code and the events
+deploy-checks: $(VENV)/.installed
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(CARGO) build --quiet -p autopilot
+	cd tests/deploy && AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_template.py

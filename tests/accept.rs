@@ -378,3 +378,28 @@ async fn other_events_are_ignored() {
     assert_eq!(outcome.status, Status::Ignored);
     assert!(sandbox.requests().is_empty());
 }
+
+#[tokio::test]
+async fn the_declared_aws_actions_are_exactly_those_called() {
+    let state = member_state(&[
+        (
+            "us-east-1",
+            invitation(&graph("us-east-1", TRUSTED, "a"), TRUSTED, "INVITED"),
+        ),
+        (
+            "us-east-1",
+            invitation(&graph("us-east-1", STRANGER, "b"), STRANGER, "INVITED"),
+        ),
+        (
+            "us-east-1",
+            invitation(&graph("us-east-1", STRANGER, "c"), STRANGER, "ENABLED"),
+        ),
+    ]);
+    let (sandbox, sdk) = start(state).await;
+    let options = [("UNTRUSTED_INVITATIONS", "reject"), ("LEAVE_UNTRUSTED_GRAPHS", "true")];
+    run(&sdk, &scheduled(), &config(&options)).await;
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        integration_tests::sorted(shared::accept::AWS_ACTIONS)
+    );
+}

@@ -564,3 +564,30 @@ async fn the_graph_is_looked_up_once_while_the_function_is_warm() {
         "later deliveries find the member and write nothing"
     );
 }
+
+#[tokio::test]
+async fn the_declared_aws_actions_are_exactly_those_called() {
+    let mut state = org_state(&["us-east-1"], 2);
+    let graph = &mut state.regions.get_mut("us-east-1").unwrap().graphs[0];
+    graph.auto_enable = false;
+    graph.members = vec![
+        Member {
+            account_id: "600000000000".into(),
+            email: "x@example.com".into(),
+            status: "ACCEPTED_BUT_DISABLED".into(),
+        },
+        Member {
+            account_id: "588801414845".into(),
+            email: "gone@example.com".into(),
+            status: "ENABLED".into(),
+        },
+    ];
+    let (sandbox, sdk) = start(state).await;
+    let on = config("us-east-1", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);
+    run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &on).await;
+    run(&sdk, &scheduled(), &on).await;
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        integration_tests::sorted(shared::enroll::AWS_ACTIONS)
+    );
+}

@@ -274,3 +274,13 @@ async fn ignored_findings_make_no_call_at_all() {
     assert!(outcome.reason.contains("GuardDuty Runtime Protection Healthy"));
     assert!(sandbox.requests().is_empty());
 }
+
+#[tokio::test]
+async fn the_declared_aws_actions_are_exactly_those_called() {
+    let (sandbox, sdk) = start(state()).await;
+    run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &config(&[])).await;
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        integration_tests::sorted(shared::investigate::AWS_ACTIONS)
+    );
+}

@@ -134,3 +134,19 @@ impl Configured {
         }
     }
 }
+
+/// Each function's AWS actions and variables with their defaults, as JSON.
+pub fn describe() -> Value {
+    let entry = |actions: &[&str], variables: &[(&str, &str)]| {
+        let variables: serde_json::Map<String, Value> = variables
+            .iter()
+            .map(|(name, default)| ((*name).to_owned(), Value::from(*default)))
+            .collect();
+        serde_json::json!({"actions": actions, "variables": variables})
+    };
+    serde_json::json!({
+        investigate::FUNCTION: entry(investigate::AWS_ACTIONS, investigate::VARIABLES),
+        enroll::FUNCTION: entry(enroll::AWS_ACTIONS, enroll::VARIABLES),
+        accept::FUNCTION: entry(accept::AWS_ACTIONS, accept::VARIABLES),
+    })
+}

@@ -31,6 +31,8 @@ enum Command {
     },
     /// Replay every file in events/ against one sandbox and print a table.
     Demo(demo::DemoArgs),
+    /// Print each function's AWS actions and configuration variables as JSON (checked against template.yaml).
+    Describe,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +76,10 @@ async fn main() -> ExitCode {
             serve(port, state).await
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Describe => {
+            println!("{}", functions::describe());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

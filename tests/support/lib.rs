@@ -96,3 +96,29 @@ pub fn finding_event(account: &str, user_type: &str, user_name: &str) -> Value {
         }
     })
 }
+
+/// The IAM actions behind the calls the sandbox served, sorted and unique.
+pub fn actions_called(sandbox: &Sandbox) -> Vec<String> {
+    let organizations = ["ListAccounts", "DescribeAccount", "DescribeOrganization"];
+    let mut actions: Vec<String> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| {
+            let service = if organizations.contains(&r.operation.as_str()) {
+                "organizations"
+            } else {
+                "detective"
+            };
+            format!("{service}:{}", r.operation)
+        })
+        .collect();
+    actions.sort();
+    actions.dedup();
+    actions
+}
+
+pub fn sorted(actions: &[&str]) -> Vec<String> {
+    let mut actions: Vec<String> = actions.iter().map(|a| (*a).to_owned()).collect();
+    actions.sort();
+    actions
+}

@@ -28,6 +28,16 @@ pub struct AcceptConfig {
     pub dry_run: bool,
 }
 
+/// Every variable the function reads, with its default ("" = unset; the allowlist is required).
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("TRUSTED_ADMIN_ACCOUNT_IDS", ""),
+    ("TRUSTED_GRAPH_ARNS", ""),
+    ("UNTRUSTED_INVITATIONS", "ignore"),
+    ("LEAVE_UNTRUSTED_GRAPHS", "false"),
+    ("REGIONS", ""),
+    ("DRY_RUN", "false"),
+];
+
 impl AcceptConfig {
     pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
         let admins_var = "TRUSTED_ADMIN_ACCOUNT_IDS";
@@ -110,6 +120,18 @@ mod tests {
         );
         assert!(error(&[("TRUSTED_ADMIN_ACCOUNT_IDS", "all")]).contains("found \"all\""));
         assert!(error(&[("TRUSTED_ADMIN_ACCOUNT_IDS", "*")]).contains("found \"*\""));
+    }
+
+    #[test]
+    fn declared_defaults_are_the_code_defaults() {
+        let admins = ("TRUSTED_ADMIN_ACCOUNT_IDS", "111111111111");
+        let mut declared = env(&[]);
+        declared.extend(VARIABLES.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        declared.insert(admins.0.into(), admins.1.into());
+        assert_eq!(
+            AcceptConfig::from_env(&declared).ok(),
+            AcceptConfig::from_env(&env(&[admins])).ok()
+        );
     }
 
     #[test]

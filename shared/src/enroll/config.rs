@@ -21,6 +21,17 @@ pub struct EnrollConfig {
     pub dry_run: bool,
 }
 
+/// Every variable the function reads, with its default ("" = unset), as the template declares them.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("REGIONS", ""),
+    ("GRAPH_ARN", ""),
+    ("SKIP_ACCOUNT_IDS", ""),
+    ("REMOVE_DEPARTED_ACCOUNTS", "false"),
+    ("ENSURE_AUTO_ENABLE", "true"),
+    ("MAX_CONCURRENT_REGIONS", "4"),
+    ("DRY_RUN", "false"),
+];
+
 impl EnrollConfig {
     pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
         let regions = config::regions(env)?;
@@ -63,6 +74,16 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn declared_defaults_are_the_code_defaults() {
+        let mut declared = env(&[("AWS_REGION", "us-east-1")]);
+        declared.extend(VARIABLES.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        assert_eq!(
+            EnrollConfig::from_env(&declared).ok(),
+            EnrollConfig::from_env(&env(&[("AWS_REGION", "us-east-1")])).ok()
+        );
     }
 
     #[test]

@@ -9,5 +9,21 @@ mod sweep;
 mod writes;
 
 pub use config::EnrollConfig;
+pub use config::VARIABLES;
 pub use graphs::GraphCache;
 pub use handler::{handle, Enroller, FUNCTION};
+
+/// The AWS API actions this function calls (checked against the sandbox request log in
+/// tests, and against the IAM policy in the template).
+pub const AWS_ACTIONS: &[&str] = &[
+    "organizations:ListAccounts",
+    "organizations:DescribeAccount",
+    "detective:ListGraphs",
+    "detective:ListMembers",
+    "detective:GetMembers",
+    "detective:CreateMembers",
+    "detective:DeleteMembers",
+    "detective:StartMonitoringMember",
+    "detective:DescribeOrganizationConfiguration",
+    "detective:UpdateOrganizationConfiguration",
+];

@@ -21,6 +21,17 @@ pub struct InvestigateConfig {
     pub dry_run: bool,
 }
 
+/// Every variable the function reads, with its default ("" = unset), as the template declares them.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("GRAPH_ARN", ""),
+    ("MIN_SEVERITY", "7"),
+    ("FINDING_TYPES", ""),
+    ("INVESTIGATE_SAMPLE_FINDINGS", "false"),
+    ("DEDUP_WINDOW_HOURS", "24"),
+    ("SCOPE_PADDING_HOURS", "1"),
+    ("DRY_RUN", "false"),
+];
+
 impl InvestigateConfig {
     pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
         let graph_arn = match config::optional(env, "GRAPH_ARN") {
@@ -47,6 +58,15 @@ impl InvestigateConfig {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn declared_defaults_are_the_code_defaults() {
+        let declared: HashMap<String, String> = VARIABLES.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        assert_eq!(
+            InvestigateConfig::from_env(&declared).ok(),
+            InvestigateConfig::from_env(&HashMap::new()).ok()
+        );
+    }
 
     #[test]
     fn defaults_and_a_bad_graph_arn() {
