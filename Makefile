@@ -17,7 +17,7 @@ demo:
 	$(CARGO) run --quiet -p autopilot -- demo
 
 ## test: everything CI checks (format, lints with warnings denied, all tests)
-test: fmt-check clippy unit deploy-checks
+test: fmt-check clippy unit deploy-checks e2e
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -51,3 +51,8 @@ deploy-checks: $(VENV)/.installed
 	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(CARGO) build --quiet -p autopilot
 	cd tests/deploy && AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_template.py
+
+## e2e: the real binaries under `cargo lambda watch`, moto_server (Organizations) and the sandbox (Detective)
+e2e: $(VENV)/.installed
+	$(CARGO) build --quiet --bins
+	cd tests/deploy && PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py

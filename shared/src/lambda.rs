@@ -1,6 +1,7 @@
 //! Lambda glue: an outcome becomes the response, or, when failed, an invocation error
 //! (so Lambda retries the event and finally sends it to the dead-letter queue).
 
+use chrono::{DateTime, Utc};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
@@ -14,8 +15,27 @@ impl From<FailedOutcome> for Diagnostic {
     fn from(failed: FailedOutcome) -> Self {
         Diagnostic {
             error_type: format!("{}.Failed", failed.0.function),
-            error_message: failed.0.to_json(),
+            // The reason first: consoles and `cargo lambda invoke` cut long messages short.
+            error_message: format!("{} | outcome: {}", failed.0.reason, failed.0.to_json()),
         }
+    }
+}
+
+/// The invocation's deadline from the runtime's `Lambda-Runtime-Deadline-Ms` (epoch
+/// milliseconds). A value that is not in the future cannot be a real deadline (the
+/// `cargo lambda watch` emulator sends the timeout as a duration): no deadline then.
+pub fn lambda_deadline(epoch_millis: u64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let deadline = i64::try_from(epoch_millis)
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)?;
+    if deadline > now {
+        Some(deadline)
+    } else {
+        tracing::warn!(
+            deadline_ms = epoch_millis,
+            "the runtime's deadline is not in the future; running without one"
+        );
+        None
     }
 }
 
@@ -24,5 +44,33 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
         Err(FailedOutcome(outcome))
     } else {
         Ok(serde_json::to_value(&outcome).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_future_deadline_counts() {
+        let now = DateTime::from_timestamp_millis(1_800_000_000_000).unwrap_or_default();
+        assert_eq!(
+            lambda_deadline(1_800_000_300_000, now),
+            DateTime::from_timestamp_millis(1_800_000_300_000)
+        );
+        assert_eq!(lambda_deadline(600_000, now), None);
+    }
+
+    #[test]
+    fn a_failed_outcome_is_an_error_that_starts_with_its_reason() {
+        let outcome = Outcome::new("f", None, crate::outcome::Status::Failed, "event.detail.x: expected y");
+        let Err(failed) = into_response(outcome) else {
+            unreachable!("failed outcomes are errors")
+        };
+        let diagnostic = Diagnostic::from(failed);
+        assert_eq!(diagnostic.error_type, "f.Failed");
+        assert!(diagnostic
+            .error_message
+            .starts_with("event.detail.x: expected y | outcome: {"));
     }
 }

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use chrono::DateTime;
+use chrono::Utc;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use shared::aws::{load_sdk_config, SdkDetective, SdkOrganizations};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
-use shared::enroll::{EnrollConfig, Enroller, GraphCache};
-use shared::lambda::into_response;
+use shared::enroll::{work_deadline, EnrollConfig, Enroller, GraphCache};
+use shared::lambda::{into_response, lambda_deadline};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -22,9 +22,8 @@ async fn main() -> Result<(), Error> {
     let graphs = GraphCache::default();
     let (detective, organizations, config, graphs) = (&detective, &organizations, &config, &graphs);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let deadline = i64::try_from(event.context.deadline)
-            .ok()
-            .and_then(DateTime::from_timestamp_millis);
+        let now = Utc::now();
+        let deadline = lambda_deadline(event.context.deadline, now).map(|deadline| work_deadline(deadline, now));
         let enroller = Enroller {
             detective,
             organizations,

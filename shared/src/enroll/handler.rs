@@ -34,7 +34,7 @@ pub struct Enroller<'a, D, O> {
     pub config: &'a EnrollConfig,
     pub graphs: &'a GraphCache,
     pub clock: &'a dyn Clock,
-    /// The Lambda deadline; none in the CLI.
+    /// When to stop starting new work (`work_deadline` of the Lambda deadline); none in the CLI.
     pub deadline: Option<DateTime<Utc>>,
     /// Base of the jittered wait before the one retry of unprocessed accounts.
     pub retry_base: Duration,

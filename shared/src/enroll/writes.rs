@@ -12,13 +12,23 @@ use crate::outcome::{Action, ActionResult};
 
 /// CreateMembers, DeleteMembers and GetMembers take at most this many accounts.
 pub const BATCH: usize = 50;
-/// Stop starting new work this long before the Lambda deadline.
+/// Stop starting new work this long before the Lambda deadline, at most...
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+/// ...and at most a fifth of the time the invocation has, so short timeouts still work.
+pub fn work_deadline(lambda_deadline: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let remaining = (lambda_deadline - now).max(chrono::Duration::zero());
+    let margin = chrono::Duration::from_std(DEADLINE_MARGIN)
+        .unwrap_or_default()
+        .min(remaining / 5);
+    lambda_deadline - margin
+}
 
 /// Shared by every write: whether to write at all, and until when.
 pub struct WritePolicy<'a> {
     pub dry_run: bool,
     pub clock: &'a dyn Clock,
+    /// When to stop starting new work (see `work_deadline`).
     pub deadline: Option<DateTime<Utc>>,
     /// Base of the jittered wait before retrying unprocessed accounts once.
     pub retry_base: Duration,
@@ -27,9 +37,7 @@ pub struct WritePolicy<'a> {
 impl WritePolicy<'_> {
     /// True when the deadline is too near to start anything new.
     pub fn out_of_time(&self) -> bool {
-        let margin = chrono::Duration::from_std(DEADLINE_MARGIN).unwrap_or_default();
-        self.deadline
-            .is_some_and(|deadline| self.clock.now() + margin >= deadline)
+        self.deadline.is_some_and(|deadline| self.clock.now() >= deadline)
     }
 
     fn not_started(&self, operation: &'static str, graph: &GraphArn, account_ids: Vec<String>) -> Action {
@@ -238,6 +246,15 @@ pub fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reas
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_margin_is_ten_seconds_or_a_fifth_of_the_time_left() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let at = |seconds| now + chrono::Duration::seconds(seconds);
+        assert_eq!(work_deadline(at(300), now), at(290));
+        assert_eq!(work_deadline(at(3), now), now + chrono::Duration::milliseconds(2_400));
+        assert_eq!(work_deadline(at(-1), now), at(-1));
+    }
 
     #[test]
     fn classifies_unprocessed_reasons() {

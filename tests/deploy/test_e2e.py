@@ -1,0 +1,169 @@
+"""End to end, with the real binaries as Lambda runs them: cargo lambda watch (the Lambda
+runtime emulator) runs the functions; moto_server stands in for Organizations and
+`autopilot sandbox serve` for Detective, both on loopback. Servers are started in the
+background by PID, stopped by PID, and log outside the source tree."""
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ADMIN = "123456789012"  # moto's account: the organization's management and Detective administrator here
+GRAPH = f"arn:aws:detective:us-east-1:{ADMIN}:graph:0123456789abcdef0123456789abcdef"
+TRUSTED = "777777777777"
+STRANGER = "666666666666"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+class Stack:
+    """The three background processes and what the tests need from them."""
+
+    def __init__(self, logs):
+        self.logs = logs
+        self.processes = []
+
+    def start(self, name, command, env=None):
+        log = open(self.logs / f"{name}.log", "w")
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.processes.append((name, process))
+        return process
+
+    def stop(self):
+        for _, process in reversed(self.processes):
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    logs = pathlib.Path(tempfile.mkdtemp(prefix="autopilot-e2e-"))
+    print(f"e2e logs in {logs}")
+    stack = Stack(logs)
+    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+                   "AWS_DEFAULT_REGION": "us-east-1"}
+    try:
+        # Organizations in moto, seeded through its API.
+        moto_port = free_port()
+        stack.start("moto", [str(ROOT / ".venv" / "bin" / "moto_server"), "-p", str(moto_port)])
+        moto = f"http://127.0.0.1:{moto_port}"
+        wait_for(f"{moto}/moto-api/", 30)
+        organizations = boto3.client("organizations", endpoint_url=moto, region_name="us-east-1",
+                                     aws_access_key_id="testing", aws_secret_access_key="testing")
+        organizations.create_organization(FeatureSet="ALL")
+        created = organizations.create_account(Email="newcomer@example.com", AccountName="newcomer")
+        stack.new_account = created["CreateAccountStatus"]["AccountId"]
+
+        # Detective in the sandbox: the administrator's graph, and two invitations for the member side.
+        state = {
+            "caller_account_id": ADMIN,
+            "regions": {"us-east-1": {
+                "graphs": [{"arn": GRAPH, "members": []}],
+                "invitations": [
+                    {"graph_arn": f"arn:aws:detective:us-east-1:{TRUSTED}:graph:aaaa", "administrator_id": TRUSTED, "status": "INVITED"},
+                    {"graph_arn": f"arn:aws:detective:us-east-1:{STRANGER}:graph:bbbb", "administrator_id": STRANGER, "status": "INVITED"},
+                ]}},
+        }
+        (logs / "state.json").write_text(json.dumps(state))
+        sandbox_port = free_port()
+        stack.start("sandbox", [os.environ.get("AUTOPILOT", str(ROOT / "target/debug/autopilot")), "sandbox", "serve",
+                                "--port", str(sandbox_port), "--state", str(logs / "state.json")])
+        stack.sandbox = f"http://127.0.0.1:{sandbox_port}"
+        wait_for(f"{stack.sandbox}/_sandbox/state", 30)
+
+        # The functions under the Lambda runtime emulator.
+        stack.invoke_port = free_port()
+        env = {**os.environ, **credentials,
+               "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+               "AWS_ENDPOINT_URL_ORGANIZATIONS": moto, "AWS_ENDPOINT_URL_DETECTIVE": stack.sandbox,
+               "TRUSTED_ADMIN_ACCOUNT_IDS": TRUSTED, "AWS_MAX_ATTEMPTS": "2"}
+        stack.env = env
+        stack.start("watch", ["cargo", "lambda", "watch", "--invoke-port", str(stack.invoke_port), "--ignore-changes",
+                              "--env-var", f"AWS_ENDPOINT_URL_ORGANIZATIONS={moto}",
+                              "--env-var", f"AWS_ENDPOINT_URL_DETECTIVE={stack.sandbox}",
+                              "--env-var", f"TRUSTED_ADMIN_ACCOUNT_IDS={TRUSTED}",
+                              "--env-var", "AWS_MAX_ATTEMPTS=2",
+                              "--env-var", "AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_REGION=us-east-1"],
+                    env=env)
+        time.sleep(2)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def invoke(stack, function, event):
+    path = stack.logs / f"event-{function}-{time.time_ns()}.json"
+    path.write_text(json.dumps(event))
+    result = subprocess.run(
+        ["cargo", "lambda", "invoke", function, "--invoke-port", str(stack.invoke_port), "--data-file", str(path),
+         "--output-format", "json"],
+        cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=900,
+    )
+    return result
+
+
+def sandbox_state(stack):
+    return json.load(urllib.request.urlopen(f"{stack.sandbox}/_sandbox/state"))
+
+
+def test_an_account_created_in_the_organization_is_enrolled_with_its_email(stack):
+    event = json.loads((ROOT / "events" / "organizations-create-account-result-succeeded.json").read_text())
+    event["detail"]["serviceEventDetails"]["createAccountStatus"]["accountId"] = stack.new_account
+    result = invoke(stack, "enroll-accounts", event)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["status"] == "acted", outcome
+    members = sandbox_state(stack)["regions"]["us-east-1"]["graphs"][0]["members"]
+    assert {"account_id": stack.new_account, "email": "newcomer@example.com"}.items() <= members[0].items()
+
+
+def test_a_guardduty_finding_starts_an_investigation(stack):
+    event = json.loads((ROOT / "events" / "guardduty-finding-iam-user-first-delivery.json").read_text())
+    event["detail"]["accountId"] = ADMIN
+    result = invoke(stack, "investigate-findings", event)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["status"] == "acted", outcome
+    investigations = sandbox_state(stack)["regions"]["us-east-1"]["investigations"]
+    assert [i["entity_arn"] for i in investigations] == [f"arn:aws:iam::{ADMIN}:user/ci-deployer"]
+
+
+def test_a_trusted_invitation_is_accepted_and_an_untrusted_one_is_not(stack):
+    event = json.loads((ROOT / "events" / "scheduled-event.json").read_text())
+    result = invoke(stack, "accept-invitations", event)
+    assert result.returncode == 0, result.stderr
+    statuses = {i["administrator_id"]: i["status"] for i in sandbox_state(stack)["regions"]["us-east-1"]["invitations"]}
+    assert statuses == {TRUSTED: "ENABLED", STRANGER: "INVITED"}
+
+
+def test_a_malformed_event_returns_an_error_naming_the_problem(stack):
+    event = json.loads((ROOT / "events" / "guardduty-finding-malformed-severity.json").read_text())
+    result = invoke(stack, "investigate-findings", event)
+    assert result.returncode != 0
+    assert "event.detail.severity: expected a number or a numeric string" in result.stdout + result.stderr
