@@ -74,3 +74,14 @@ mod tests {
             .starts_with("event.detail.x: expected y | outcome: {"));
     }
 }
+
+/// What the functions return to the runtime: logs the metrics of the outcome, then the
+/// response (or, when failed, the invocation error).
+pub fn respond(payload: &Value, outcome: Outcome) -> Result<Value, FailedOutcome> {
+    let trigger = crate::event::Envelope::from_value(payload)
+        .ok()
+        .and_then(|envelope| crate::event::route(&envelope).ok())
+        .map_or("Unparsable", |trigger| trigger.name());
+    crate::metrics::emit(&outcome, trigger);
+    into_response(outcome)
+}

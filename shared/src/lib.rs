@@ -10,6 +10,7 @@ pub mod enroll;
 pub mod event;
 pub mod investigate;
 pub mod lambda;
+pub mod metrics;
 pub mod outcome;
 pub mod regions;
 pub mod telemetry;

@@ -167,3 +167,17 @@ def test_a_malformed_event_returns_an_error_naming_the_problem(stack):
     result = invoke(stack, "investigate-findings", event)
     assert result.returncode != 0
     assert "event.detail.severity: expected a number or a numeric string" in result.stdout + result.stderr
+
+
+def test_metrics_reach_the_log_in_embedded_metric_format(stack):
+    records = []
+    for line in (stack.logs / "watch.log").read_text().splitlines():
+        start = line.find('{"_aws"')
+        if start >= 0:
+            records.append(json.loads(line[start:]))
+    started = [r for r in records if r.get("Function") == "investigate-findings" and r.get("InvestigationsStarted") == 1]
+    assert started, records
+    namespaces = {m["Namespace"] for r in records for m in r["_aws"]["CloudWatchMetrics"]}
+    assert namespaces == {"DetectiveAutopilot"}
+    enrolled = [r for r in records if r.get("Function") == "enroll-accounts"]
+    assert enrolled and enrolled[0]["MembersEnrolled"] == 1 and enrolled[0]["Trigger"] == "Organizations.CreateAccountResult"

@@ -5,7 +5,7 @@ use serde_json::Value;
 use shared::accept::{handle, AcceptConfig};
 use shared::aws::{load_sdk_config, SdkDetective};
 use shared::config::ProcessEnv;
-use shared::lambda::into_response;
+use shared::lambda::respond;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let detective = SdkDetective::new(&load_sdk_config().await);
     let (detective, config) = (&detective, &config);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        into_response(handle(&event.payload, detective, config).await)
+        respond(&event.payload, handle(&event.payload, detective, config).await)
     }))
     .await
 }

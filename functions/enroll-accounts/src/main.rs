@@ -9,7 +9,7 @@ use shared::aws::{load_sdk_config, SdkDetective, SdkOrganizations};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
 use shared::enroll::{work_deadline, EnrollConfig, Enroller, GraphCache};
-use shared::lambda::{into_response, lambda_deadline};
+use shared::lambda::{lambda_deadline, respond};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -33,7 +33,7 @@ async fn main() -> Result<(), Error> {
             deadline,
             retry_base: Duration::from_secs(1),
         };
-        into_response(enroller.handle(&event.payload).await)
+        respond(&event.payload, enroller.handle(&event.payload).await)
     }))
     .await
 }

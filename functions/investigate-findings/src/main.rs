@@ -6,7 +6,7 @@ use shared::aws::{load_sdk_config, SdkDetective};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
 use shared::investigate::{handle, InvestigateConfig};
-use shared::lambda::into_response;
+use shared::lambda::respond;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -16,7 +16,10 @@ async fn main() -> Result<(), Error> {
     let detective = SdkDetective::new(&load_sdk_config().await);
     let (detective, config) = (&detective, &config);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        into_response(handle(&event.payload, detective, config, &SystemClock).await)
+        respond(
+            &event.payload,
+            handle(&event.payload, detective, config, &SystemClock).await,
+        )
     }))
     .await
 }

@@ -1,0 +1,261 @@
+//! CloudWatch metrics in Embedded Metric Format, one record per invocation (and one per
+//! AWS error), derived from the outcome and written to the function's log.
+
+use metrique_writer::format::Format;
+use metrique_writer::{Entry, EntryWriter};
+use metrique_writer_format_emf::Emf;
+
+use crate::outcome::{Action, ActionResult, Outcome, Status};
+
+pub const NAMESPACE: &str = "DetectiveAutopilot";
+
+/// Counts of what an invocation did; zero counts are still emitted so that sums are right.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub investigations_started: u64,
+    pub investigations_deduplicated: u64,
+    pub investigations_ignored: u64,
+    pub members_enrolled: u64,
+    pub members_already_enabled: u64,
+    pub members_reenabled: u64,
+    pub members_removed: u64,
+    pub members_failed: u64,
+    pub invitations_accepted: u64,
+    pub invitations_rejected: u64,
+    pub invitations_untrusted: u64,
+    pub memberships_left: u64,
+    pub planned_actions: u64,
+}
+
+fn accounts(action: &Action) -> u64 {
+    action.account_ids.len().max(1) as u64
+}
+
+impl Counts {
+    pub fn of(outcome: &Outcome) -> Self {
+        let mut counts = Self::default();
+        if outcome.function == crate::investigate::FUNCTION && outcome.status == Status::Ignored {
+            counts.investigations_ignored = 1;
+        }
+        for action in &outcome.actions {
+            let reason = action.reason.as_deref().unwrap_or_default();
+            match (action.operation, action.result) {
+                (_, ActionResult::Planned) => counts.planned_actions += 1,
+                ("StartInvestigation", ActionResult::Done) => counts.investigations_started += 1,
+                ("StartInvestigation", ActionResult::Skipped) if action.investigation_id.is_some() => {
+                    counts.investigations_deduplicated += 1
+                }
+                ("CreateMembers", ActionResult::Done) => counts.members_enrolled += accounts(action),
+                ("CreateMembers", ActionResult::Skipped) if reason.starts_with("already an ENABLED") => {
+                    counts.members_already_enabled += accounts(action)
+                }
+                ("StartMonitoringMember", ActionResult::Done) => counts.members_reenabled += 1,
+                ("DeleteMembers", ActionResult::Done) => counts.members_removed += accounts(action),
+                ("CreateMembers" | "StartMonitoringMember", ActionResult::Failed) => {
+                    counts.members_failed += accounts(action)
+                }
+                ("AcceptInvitation", ActionResult::Done) => counts.invitations_accepted += 1,
+                ("RejectInvitation", ActionResult::Done) => counts.invitations_rejected += 1,
+                ("AcceptInvitation", ActionResult::Skipped) if reason.starts_with("untrusted") => {
+                    counts.invitations_untrusted += 1
+                }
+                ("RejectInvitation", _) => counts.invitations_untrusted += 1,
+                ("DisassociateMembership", ActionResult::Done) => counts.memberships_left += 1,
+                _ => {}
+            }
+        }
+        counts
+    }
+}
+
+struct InvocationRecord<'a> {
+    function: &'static str,
+    trigger: &'a str,
+    status: &'a str,
+    counts: Counts,
+    reason: &'a str,
+}
+
+impl Entry for InvocationRecord<'_> {
+    fn write<'a>(&'a self, writer: &mut impl EntryWriter<'a>) {
+        writer.value("Function", self.function);
+        writer.value("Trigger", self.trigger);
+        writer.value("Status", self.status);
+        writer.value("EventsReceived", &1_u64);
+        let c = &self.counts;
+        for (name, value) in [
+            ("InvestigationsStarted", &c.investigations_started),
+            ("InvestigationsDeduplicated", &c.investigations_deduplicated),
+            ("InvestigationsIgnored", &c.investigations_ignored),
+            ("MembersEnrolled", &c.members_enrolled),
+            ("MembersAlreadyEnabled", &c.members_already_enabled),
+            ("MembersReenabled", &c.members_reenabled),
+            ("MembersRemoved", &c.members_removed),
+            ("MembersFailed", &c.members_failed),
+            ("InvitationsAccepted", &c.invitations_accepted),
+            ("InvitationsRejected", &c.invitations_rejected),
+            ("InvitationsUntrusted", &c.invitations_untrusted),
+            ("MembershipsLeft", &c.memberships_left),
+            ("PlannedActions", &c.planned_actions),
+        ] {
+            writer.value(name, value);
+        }
+        // A property, not a dimension: search it in Logs Insights ("ignored by reason").
+        writer.value("Reason", self.reason);
+    }
+}
+
+struct ErrorRecord<'a> {
+    function: &'static str,
+    operation: &'a str,
+    code: &'a str,
+}
+
+impl Entry for ErrorRecord<'_> {
+    fn write<'a>(&'a self, writer: &mut impl EntryWriter<'a>) {
+        writer.value("Function", self.function);
+        writer.value("Operation", self.operation);
+        writer.value("ErrorCode", self.code);
+        writer.value("AwsErrors", &1_u64);
+    }
+}
+
+fn dimensions(sets: &[&[&str]]) -> Vec<Vec<String>> {
+    sets.iter()
+        .map(|set| set.iter().map(|name| (*name).to_owned()).collect())
+        .collect()
+}
+
+/// `AwsError`'s text is "{operation} failed: {code}: {message}".
+fn error_code(error: &str) -> Option<(&str, &str)> {
+    let (operation, rest) = error.split_once(" failed: ")?;
+    let (code, _) = rest.split_once(": ")?;
+    Some((operation, code))
+}
+
+/// The EMF lines for one invocation.
+pub fn records(outcome: &Outcome, trigger: &str) -> Vec<String> {
+    let status = serde_json::to_value(outcome.status).unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut invocation = Emf::builder(
+        NAMESPACE.to_owned(),
+        dimensions(&[&["Function"], &["Function", "Trigger"], &["Function", "Status"]]),
+    )
+    .build();
+    let record = InvocationRecord {
+        function: outcome.function,
+        trigger,
+        status: status.as_str().unwrap_or_default(),
+        counts: Counts::of(outcome),
+        reason: &outcome.reason,
+    };
+    let mut line = Vec::new();
+    if invocation.format(&record, &mut line).is_ok() {
+        lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
+    }
+    let mut errors = Emf::builder(
+        NAMESPACE.to_owned(),
+        dimensions(&[&["Function", "Operation", "ErrorCode"]]),
+    )
+    .build();
+    let failures = outcome
+        .actions
+        .iter()
+        .filter_map(|action| action.error.as_deref())
+        .chain(
+            // A failure before any action (say ListGraphs) lives only in the reason.
+            (outcome.actions.is_empty() && outcome.status == Status::Failed).then_some(outcome.reason.as_str()),
+        );
+    for (operation, code) in failures.filter_map(error_code) {
+        let mut line = Vec::new();
+        let record = ErrorRecord {
+            function: outcome.function,
+            operation,
+            code,
+        };
+        if errors.format(&record, &mut line).is_ok() {
+            lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+    }
+    lines
+}
+
+/// Writes the records to stdout, where Lambda sends them to CloudWatch Logs.
+pub fn emit(outcome: &Outcome, trigger: &str) {
+    for line in records(outcome, trigger) {
+        println!("{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn parse(line: &str) -> Value {
+        serde_json::from_str(line).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_enrollment_is_counted_with_function_trigger_and_status_dimensions() {
+        let mut created = Action::new("CreateMembers", ActionResult::Done);
+        created.account_ids = vec!["1".into(), "2".into()];
+        let skipped = Action::new("CreateMembers", ActionResult::Skipped).with_reason("already an ENABLED member");
+        let outcome = Outcome::new("enroll-accounts", None, Status::Acted, "done").with_actions(vec![created, skipped]);
+        let lines = records(&outcome, "ScheduledEvent");
+        assert_eq!(lines.len(), 1);
+        let record = parse(&lines[0]);
+        assert_eq!(record["MembersEnrolled"], 2);
+        assert_eq!(record["MembersAlreadyEnabled"], 1);
+        assert_eq!(record["EventsReceived"], 1);
+        assert_eq!(record["Trigger"], "ScheduledEvent");
+        assert_eq!(record["Status"], "acted");
+        let metrics = &record["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(metrics["Namespace"], NAMESPACE);
+        assert_eq!(
+            metrics["Dimensions"],
+            serde_json::json!([["Function"], ["Function", "Trigger"], ["Function", "Status"]])
+        );
+    }
+
+    #[test]
+    fn aws_errors_are_counted_by_operation_and_code() {
+        let mut failed = Action::new("StartInvestigation", ActionResult::Failed);
+        failed.error = Some("StartInvestigation failed: TooManyRequestsException: slow down".into());
+        let outcome = Outcome::new("investigate-findings", None, Status::Failed, "x").with_actions(vec![failed]);
+        let lines = records(&outcome, "GuardDutyFinding");
+        assert_eq!(lines.len(), 2);
+        let error = parse(&lines[1]);
+        assert_eq!(
+            (error["Operation"].as_str(), error["ErrorCode"].as_str()),
+            (Some("StartInvestigation"), Some("TooManyRequestsException"))
+        );
+        assert_eq!(error["AwsErrors"], 1);
+
+        let early = Outcome::new(
+            "investigate-findings",
+            None,
+            Status::Failed,
+            "ListGraphs failed: AccessDeniedException: no",
+        );
+        assert_eq!(
+            parse(&records(&early, "GuardDutyFinding")[1])["ErrorCode"],
+            "AccessDeniedException"
+        );
+    }
+
+    #[test]
+    fn investigations_deduplicated_and_untrusted_invitations() {
+        let mut dedup = Action::new("StartInvestigation", ActionResult::Skipped);
+        dedup.investigation_id = Some("1".into());
+        let outcome = Outcome::new("investigate-findings", None, Status::Ignored, "dup").with_actions(vec![dedup]);
+        let counts = Counts::of(&outcome);
+        assert_eq!(
+            (counts.investigations_deduplicated, counts.investigations_ignored),
+            (1, 1)
+        );
+        let untrusted = Action::new("AcceptInvitation", ActionResult::Skipped).with_reason("untrusted, left alone");
+        let outcome = Outcome::new("accept-invitations", None, Status::Ignored, "x").with_actions(vec![untrusted]);
+        assert_eq!(Counts::of(&outcome).invitations_untrusted, 1);
+    }
+}
