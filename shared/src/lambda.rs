@@ -47,6 +47,17 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
     }
 }
 
+/// What the functions return to the runtime: logs the metrics of the outcome, then the
+/// response (or, when failed, the invocation error).
+pub fn respond(payload: &Value, outcome: Outcome) -> Result<Value, FailedOutcome> {
+    let trigger = crate::event::Envelope::from_value(payload)
+        .ok()
+        .and_then(|envelope| crate::event::route(&envelope).ok())
+        .map_or("Unparsable", |trigger| trigger.name());
+    crate::metrics::emit(&outcome, trigger);
+    into_response(outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,15 +84,4 @@ mod tests {
             .error_message
             .starts_with("event.detail.x: expected y | outcome: {"));
     }
-}
-
-/// What the functions return to the runtime: logs the metrics of the outcome, then the
-/// response (or, when failed, the invocation error).
-pub fn respond(payload: &Value, outcome: Outcome) -> Result<Value, FailedOutcome> {
-    let trigger = crate::event::Envelope::from_value(payload)
-        .ok()
-        .and_then(|envelope| crate::event::route(&envelope).ok())
-        .map_or("Unparsable", |trigger| trigger.name());
-    crate::metrics::emit(&outcome, trigger);
-    into_response(outcome)
 }
