@@ -56,3 +56,9 @@ deploy-checks: $(VENV)/.installed
 e2e: $(VENV)/.installed
 	$(CARGO) build --quiet --bins
 	cd tests/deploy && PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py
+
+## sam-build: `sam build` of every function with cargo-lambda (not part of CI).
+## arm64 (the template's default) also needs: rustup target add aarch64-unknown-linux-gnu
+ARCH ?= x86_64
+sam-build: $(VENV)/.installed
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build --beta-features --parameter-overrides Architecture=$(ARCH) AccountRole=administrator
