@@ -88,6 +88,36 @@ def test_every_queue_is_encrypted_and_alarmed(template):
         assert name in alarmed, name
 
 
+def test_every_alarm_notifies_the_topic_when_an_email_is_given(template):
+    for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        assert alarm["Properties"].get("AlarmActions") == {
+            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+        }, name
+    assert template["Resources"]["AlarmTopic"]["Condition"] == "HasAlarmEmail"
+
+
+def test_cloudwatch_may_use_the_alarm_topics_key(template):
+    # Alarms cannot publish to a topic encrypted with the AWS managed alias/aws/sns.
+    topic = template["Resources"]["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    statements = template["Resources"]["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_extra_region_administrator_stacks_can_leave_enroll_accounts_out(template):
+    by_binary = functions(template)
+    assert by_binary["enroll-accounts"]["Condition"] == "DeploysEnrollAccounts"
+    assert by_binary["investigate-findings"]["Condition"] == "IsAdministrator"
+    assert template["Conditions"]["DeploysEnrollAccounts"] == {
+        "Fn::And": [{"Condition": "IsAdministrator"}, {"Fn::Equals": [{"Ref": "EnrollAccounts"}, "true"]}]
+    }
+    enroll_queue = "EnrollAccountsDeadLetterQueue"
+    for name, resource in template["Resources"].items():
+        if enroll_queue in json.dumps(resource) and name != "EnrollAccountsDeadLetterQueue":
+            assert resource.get("Condition") == "DeploysEnrollAccounts", name
+
+
 # ---------- event patterns ----------
 
 
