@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: demo test fmt-check clippy unit deploy-checks e2e build release sam-build
+.PHONY: demo test fmt-check clippy unit deploy-checks e2e build bench
 
 ## demo: replay every sample event in events/ against the built-in local sandbox
 demo:
@@ -26,18 +26,14 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # cargo-nextest when present (one summary line for the whole run), else cargo test.
-unit:
-	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+# The benchmark's smoke test runs the Python baseline with the virtualenv's boto3.
+unit: $(VENV)/.installed
+	@export AUTOPILOT_BENCH_PYTHON=$(CURDIR)/$(PY); \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast --success-output never; \
 	else \
 		$(CARGO) test --workspace --all-targets --no-fail-fast; \
 	fi
-
-build:
-	$(CARGO) build --workspace
-
-release:
-	$(CARGO) build --release --workspace --bins
 
 # Python tooling, in a project-local virtualenv (ignored by git).
 $(VENV)/.installed: tests/deploy/requirements.txt
@@ -57,8 +53,17 @@ e2e: $(VENV)/.installed
 	$(CARGO) build --quiet --bins
 	cd tests/deploy && PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py
 
-## sam-build: `sam build` of every function with cargo-lambda (not part of CI).
+## build: `sam build` of every function with cargo-lambda (not part of CI).
 ## arm64 (the template's default) also needs: rustup target add aarch64-unknown-linux-gnu
 ARCH ?= x86_64
-sam-build: $(VENV)/.installed
+build: $(VENV)/.installed
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build --beta-features --parameter-overrides Architecture=$(ARCH) AccountRole=administrator
+
+## bench: release builds, then cold start, memory and size beside the Python baseline,
+## handler throughput and sweep scale; writes bench/results.json and prints the table.
+## The functions are built on their own, so that the harness's dependencies (axum's server,
+## zip) cannot change their features: the binaries measured are the ones Lambda gets.
+bench: $(VENV)/.installed
+	$(CARGO) build --release -p investigate-findings -p enroll-accounts -p accept-invitations
+	$(CARGO) build --release -p bench
+	target/release/autopilot-bench --python $(PY) --out bench/results.json --work-dir bench/tmp

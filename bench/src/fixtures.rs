@@ -1,0 +1,118 @@
+//! The sample events and organizations the scenarios use, built from `events/`.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use sandbox::{Account, Graph, Member, Organization, RegionState, SandboxState};
+use serde_json::{json, Value};
+
+pub const ADMIN: &str = "111111111111";
+pub const MANAGEMENT: &str = "999999999999";
+pub const TRUSTED_ADMIN: &str = "777777777777";
+
+const FINDING: &str = include_str!("../../events/guardduty-finding-iam-user-first-delivery.json");
+const NEW_MANAGED_ACCOUNT: &str = include_str!("../../events/controltower-create-managed-account.json");
+const SCHEDULED: &str = include_str!("../../events/scheduled-event.json");
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+pub fn scheduled_event() -> Value {
+    parse(SCHEDULED)
+}
+
+pub fn new_managed_account_event() -> Value {
+    parse(NEW_MANAGED_ACCOUNT)
+}
+
+fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The sample IAM-user finding, seen two to three hours before `now` (so that its scope is in
+/// the past and the de-duplication window covers what it starts), about `user_type`/`name`
+/// in `account`.
+pub fn finding(now: DateTime<Utc>, number: usize, account: &str, user_type: &str, name: &str) -> Value {
+    let mut event = parse(FINDING);
+    let fields = [
+        ("/id", json!(format!("bench-{number:08}"))),
+        ("/detail/id", json!(format!("{number:032x}"))),
+        ("/detail/accountId", json!(account)),
+        ("/detail/resource/accessKeyDetails/userType", json!(user_type)),
+        ("/detail/resource/accessKeyDetails/userName", json!(name)),
+        (
+            "/detail/service/eventFirstSeen",
+            json!(rfc3339(now - Duration::hours(3))),
+        ),
+        (
+            "/detail/service/eventLastSeen",
+            json!(rfc3339(now - Duration::hours(2))),
+        ),
+        ("/detail/createdAt", json!(rfc3339(now - Duration::hours(3)))),
+        ("/detail/updatedAt", json!(rfc3339(now - Duration::hours(2)))),
+    ];
+    for (pointer, value) in fields {
+        if let Some(slot) = event.pointer_mut(pointer) {
+            *slot = value;
+        }
+    }
+    event
+}
+
+/// The finding of the cold start: the sample's user, in the demo organization's dev account.
+pub fn cold_start_finding(now: DateTime<Utc>) -> Value {
+    finding(now, 1, "222222222222", "IAMUser", "ci-deployer")
+}
+
+/// Twelve-digit account ids from `first` on.
+pub fn account_ids(first: u64, count: usize) -> Vec<String> {
+    (0..count as u64).map(|n| format!("{:012}", first + n)).collect()
+}
+
+pub fn graph_arn(region: &str) -> String {
+    format!("arn:aws:detective:{region}:{ADMIN}:graph:00000000000000000000000000bench0")
+}
+
+/// An organization of `size` ACTIVE accounts, the administrator and management accounts among them.
+pub fn organization(size: usize) -> Organization {
+    let others = account_ids(200_000_000_000, size.saturating_sub(2));
+    let accounts = [ADMIN.to_owned(), MANAGEMENT.to_owned()]
+        .into_iter()
+        .chain(others)
+        .take(size)
+        .map(|id| Account {
+            email: format!("aws+{id}@example.com"),
+            name: format!("account-{id}"),
+            status: "ACTIVE".to_owned(),
+            id,
+        })
+        .collect();
+    Organization {
+        id: "o-benchorg000".to_owned(),
+        management_account_id: MANAGEMENT.to_owned(),
+        accounts,
+    }
+}
+
+/// One graph of the administrator in `region`, with `members` ENABLED.
+pub fn region_with_graph(region: &str, members: &[String], auto_enable: bool) -> RegionState {
+    RegionState {
+        graphs: vec![Graph {
+            arn: graph_arn(region),
+            auto_enable,
+            members: members
+                .iter()
+                .map(|id| Member {
+                    account_id: id.clone(),
+                    email: format!("aws+{id}@example.com"),
+                    status: "ENABLED".to_owned(),
+                })
+                .collect(),
+        }],
+        ..RegionState::default()
+    }
+}
+
+/// The built-in demo organization, as `make demo` uses it.
+pub fn demo_state() -> SandboxState {
+    SandboxState::demo()
+}

@@ -1,0 +1,293 @@
+//! `bench/results.json` and the Markdown table the README quotes.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::artifacts::Artifact;
+use crate::cold_start::{ColdStarts, PythonBaseline};
+use crate::stats::Summary;
+use crate::sweep::Sweep;
+use crate::throughput::Throughput;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cpu_model: String,
+    pub cores: usize,
+    pub kernel: String,
+    pub date: String,
+    /// The binaries' build profile (their directory's name: release, debug).
+    pub profile: String,
+}
+
+impl Machine {
+    pub fn read(profile: &str) -> Self {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find_map(|line| line.strip_prefix("model name"))
+            .and_then(|rest| rest.split_once(':'))
+            .map_or("unknown", |(_, model)| model.trim())
+            .to_owned();
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+        Self {
+            cpu_model,
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            kernel: kernel.trim().to_owned(),
+            date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            profile: profile.to_owned(),
+        }
+    }
+}
+
+/// Python / Rust, for one function.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ratio {
+    pub function: String,
+    pub init_median: f64,
+    pub peak_rss_median: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub target: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub machine: Machine,
+    pub iterations: usize,
+    pub smoke: bool,
+    pub cold_starts: Vec<ColdStarts>,
+    pub python_baseline: Option<PythonBaseline>,
+    pub python_over_rust: Vec<Ratio>,
+    pub artifacts: Vec<Artifact>,
+    pub throughput: Throughput,
+    pub sweeps: Vec<Sweep>,
+    pub targets: Vec<Target>,
+}
+
+pub fn ratios(cold_starts: &[ColdStarts], python: Option<&PythonBaseline>) -> Vec<Ratio> {
+    let Some(python) = python else { return Vec::new() };
+    cold_starts
+        .iter()
+        .map(|rust| Ratio {
+            function: rust.function.clone(),
+            init_median: python.init_ms.median / rust.init_ms.median.max(f64::EPSILON),
+            peak_rss_median: python.peak_rss_mib.median / rust.peak_rss_mib.median.max(f64::EPSILON),
+        })
+        .collect()
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The targets, each with what was measured.
+pub fn targets(results: &Results) -> Vec<Target> {
+    let mut targets = Vec::new();
+    let mut check = |target: String, measured: String, met: bool| targets.push(Target { target, measured, met });
+    for rust in &results.cold_starts {
+        check(
+            format!("{}: init median <= 15 ms", rust.function),
+            format!("{:.1} ms", rust.init_ms.median),
+            rust.init_ms.median <= 15.0,
+        );
+    }
+    for ratio in &results.python_over_rust {
+        check(
+            format!("{}: init >= 20x faster than Python", ratio.function),
+            format!("{:.0}x", ratio.init_median),
+            ratio.init_median >= 20.0,
+        );
+    }
+    let peaks = results
+        .cold_starts
+        .iter()
+        .map(|rust| (format!("{} cold start", rust.function), rust.peak_rss_mib.max))
+        .chain(std::iter::once((
+            "throughput".to_owned(),
+            results.throughput.peak_rss_mib,
+        )))
+        .chain(results.sweeps.iter().map(|sweep| {
+            (
+                format!("sweep, {} throttles/region", sweep.throttles_per_region),
+                sweep.peak_rss_mib,
+            )
+        }));
+    for (scenario, peak) in peaks {
+        check(
+            format!("{scenario}: peak RSS <= 32 MB"),
+            format!("{peak:.1} MiB"),
+            peak <= 32.0,
+        );
+    }
+    for artifact in &results.artifacts {
+        let (binary, zip) = (artifact.binary_bytes as f64 / MIB, artifact.zip_bytes as f64 / MIB);
+        check(
+            format!("{}: binary <= 10 MB", artifact.function),
+            format!("{binary:.2} MiB"),
+            binary <= 10.0,
+        );
+        check(
+            format!("{}: zip <= 4 MB", artifact.function),
+            format!("{zip:.2} MiB"),
+            zip <= 4.0,
+        );
+    }
+    check(
+        "throughput: exactly one investigation per principal".to_owned(),
+        format!(
+            "{} of {}",
+            results.throughput.investigations_started, results.throughput.principals
+        ),
+        results.throughput.investigations_started == results.throughput.principals,
+    );
+    for sweep in &results.sweeps {
+        let name = format!("sweep, {} throttles/region", sweep.throttles_per_region);
+        if sweep.throttles_per_region == 0 {
+            check(
+                format!("{name}: under 10 s"),
+                format!("{:.2} s", sweep.wall_s),
+                sweep.wall_s < 10.0,
+            );
+        }
+        check(
+            format!("{name}: the minimum number of calls"),
+            format!(
+                "{} = {} + {} throttled",
+                sweep.calls_made,
+                sweep.calls_made - sweep.calls_throttled,
+                sweep.calls_throttled
+            ),
+            sweep.minimum_met,
+        );
+    }
+    targets
+}
+
+fn summary(summary: &Summary, unit: &str) -> String {
+    format!(
+        "{:.1} / {:.1} / {:.1}-{:.1} {unit}",
+        summary.median, summary.p90, summary.min, summary.max
+    )
+}
+
+pub fn markdown(results: &Results) -> String {
+    let mut out = String::new();
+    let machine = &results.machine;
+    let _ = writeln!(
+        out,
+        "Measured {} on {} ({} cores, Linux {}), {} builds, {} runs per cold start{}.\n",
+        machine.date,
+        machine.cpu_model,
+        machine.cores,
+        machine.kernel,
+        machine.profile,
+        results.iterations,
+        if results.smoke { ", smoke scale" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "| cold start (median / p90 / min-max) | init | first invoke | peak RSS |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|");
+    for rust in &results.cold_starts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            rust.function,
+            summary(&rust.init_ms, "ms"),
+            summary(&rust.first_invoke_ms, "ms"),
+            summary(&rust.peak_rss_mib, "MiB")
+        );
+    }
+    match &results.python_baseline {
+        Some(python) => {
+            let _ = writeln!(
+                out,
+                "| Python baseline (boto3, 2 clients) | {} | - | {} |",
+                summary(&python.init_ms, "ms"),
+                summary(&python.peak_rss_mib, "MiB")
+            );
+            for ratio in &results.python_over_rust {
+                let _ = writeln!(
+                    out,
+                    "| Python / {} | {:.0}x | - | {:.1}x |",
+                    ratio.function, ratio.init_median, ratio.peak_rss_median
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(out, "| Python baseline | not measured (no --python) | - | - |");
+        }
+    }
+
+    let _ = writeln!(out, "\n| artifact | stripped binary | zip |");
+    let _ = writeln!(out, "|---|---|---|");
+    for artifact in &results.artifacts {
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} MiB | {:.2} MiB |",
+            artifact.function,
+            artifact.binary_bytes as f64 / MIB,
+            artifact.zip_bytes as f64 / MIB
+        );
+    }
+
+    let throughput = &results.throughput;
+    let _ = writeln!(
+        out,
+        "\n| handler throughput | events | principals | events/s | µs/event | investigations started | API calls | peak RSS |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| investigate-findings, in-process | {} | {} | {:.0} | {:.0} | {} | {} | {:.1} MiB |",
+        throughput.events,
+        throughput.principals,
+        throughput.events_per_second,
+        throughput.micros_per_event,
+        throughput.investigations_started,
+        throughput.api_calls,
+        throughput.peak_rss_mib
+    );
+
+    let _ = writeln!(
+        out,
+        "\n| enroll-accounts sweep | accounts | regions | latency | throttles/region | wall time | API calls (minimum) | peak RSS |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for sweep in &results.sweeps {
+        let _ = writeln!(
+            out,
+            "| one scheduled sweep | {} | {} | {} ms | {} | {:.2} s | {} ({}{}) | {:.1} MiB |",
+            sweep.accounts,
+            sweep.regions,
+            sweep.latency_ms,
+            sweep.throttles_per_region,
+            sweep.wall_s,
+            sweep.calls_made,
+            sweep.calls_minimum,
+            if sweep.calls_throttled > 0 {
+                format!(" + {} throttled", sweep.calls_throttled)
+            } else {
+                String::new()
+            },
+            sweep.peak_rss_mib
+        );
+    }
+
+    let _ = writeln!(out, "\n| target | measured | met |");
+    let _ = writeln!(out, "|---|---|---|");
+    for target in &results.targets {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            target.target,
+            target.measured,
+            if target.met { "yes" } else { "**no**" }
+        );
+    }
+    out
+}
