@@ -8,9 +8,9 @@ use aws_config::SdkConfig;
 use integration_tests::{now, start, ADMIN};
 use sandbox::{Account, Fault, Graph, Member, Organization, RegionState, Sandbox, SandboxState, UnprocessedRule};
 use serde_json::{json, Value};
-use shared::aws::{SdkDetective, SdkOrganizations};
+use shared::aws::{GraphCache, SdkDetective, SdkOrganizations};
 use shared::clock::FixedClock;
-use shared::enroll::{EnrollConfig, Enroller, GraphCache};
+use shared::enroll::{EnrollConfig, Enroller};
 use shared::outcome::{ActionResult, Outcome, Status};
 
 const NEW: &str = "444444444444";

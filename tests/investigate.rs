@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use integration_tests::{finding_event, now, start, state, ADMIN, GRAPH, MEMBER, REGION};
 use sandbox::{Fault, Graph, Sandbox};
 use serde_json::{json, Value};
-use shared::aws::SdkDetective;
+use shared::aws::{GraphCache, SdkDetective};
 use shared::clock::FixedClock;
 use shared::investigate::{handle, InvestigateConfig};
 use shared::outcome::{ActionResult, Outcome, Status};
@@ -17,7 +17,15 @@ fn config(vars: &[(&str, &str)]) -> InvestigateConfig {
 }
 
 async fn run(sandbox_sdk: &aws_config::SdkConfig, event: &Value, config: &InvestigateConfig) -> Outcome {
-    handle(event, &SdkDetective::new(sandbox_sdk), config, &FixedClock(now())).await
+    // A cold function each time: a graph cache of its own.
+    handle(
+        event,
+        &SdkDetective::new(sandbox_sdk),
+        config,
+        &GraphCache::default(),
+        &FixedClock(now()),
+    )
+    .await
 }
 
 fn writes(sandbox: &Sandbox) -> Vec<String> {
@@ -253,6 +261,19 @@ async fn graph_arn_skips_list_graphs() {
     .await;
     assert_eq!(outcome.status, Status::Acted);
     assert_eq!(sandbox.count("ListGraphs"), 0);
+}
+
+#[tokio::test]
+async fn a_warm_function_lists_the_graphs_once() {
+    let (sandbox, sdk) = start(state()).await;
+    let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
+    for user in ["alice", "bob", "carol"] {
+        let event = finding_event(MEMBER, "IAMUser", user);
+        let outcome = handle(&event, &detective, &config, &graphs, &FixedClock(now())).await;
+        assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    }
+    assert_eq!(sandbox.count("ListGraphs"), 1, "then cached");
+    assert_eq!(start_calls(&sandbox).len(), 3);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sandbox::{Sandbox, SandboxState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::aws::{load_sdk_config, SdkDetective};
+use shared::aws::{load_sdk_config, GraphCache, SdkDetective};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
 use shared::investigate::{handle, InvestigateConfig};
@@ -179,6 +179,7 @@ pub async fn worker(plan: Plan, report: PathBuf) -> Result<(), BenchError> {
     shared::telemetry::init_lambda();
     let config = InvestigateConfig::from_env(&ProcessEnv).map_err(|error| BenchError::wrong(SCENARIO, error))?;
     let detective = SdkDetective::new(&load_sdk_config().await);
+    let graphs = GraphCache::default();
     let members = member_accounts();
     let now = Utc::now();
 
@@ -186,7 +187,7 @@ pub async fn worker(plan: Plan, report: PathBuf) -> Result<(), BenchError> {
     let started = Instant::now();
     for number in 0..plan.events {
         let event = finding(plan, &members, now, number);
-        let outcome = handle(&event, &detective, &config, &SystemClock).await;
+        let outcome = handle(&event, &detective, &config, &graphs, &SystemClock).await;
         match outcome.status {
             Status::Acted => acted += 1,
             Status::Ignored => ignored += 1,

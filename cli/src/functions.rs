@@ -7,10 +7,10 @@ use serde_json::Value;
 use std::time::Duration;
 
 use shared::accept::{self, AcceptConfig};
-use shared::aws::{SdkDetective, SdkOrganizations};
+use shared::aws::{GraphCache, SdkDetective, SdkOrganizations};
 use shared::clock::Clock;
 use shared::config::Env;
-use shared::enroll::{self, EnrollConfig, Enroller, GraphCache};
+use shared::enroll::{self, EnrollConfig, Enroller};
 use shared::event::Trigger;
 use shared::investigate::{self, InvestigateConfig};
 use shared::outcome::Outcome;
@@ -116,7 +116,7 @@ impl Configured {
     pub async fn handle(&self, payload: &Value, sdk: &SdkConfig, clock: &dyn Clock) -> Outcome {
         match self {
             Self::InvestigateFindings(config) => {
-                investigate::handle(payload, &SdkDetective::new(sdk), config, clock).await
+                investigate::handle(payload, &SdkDetective::new(sdk), config, &GraphCache::default(), clock).await
             }
             Self::EnrollAccounts(config) => {
                 let enroller = Enroller {

@@ -5,10 +5,10 @@ use std::time::Duration;
 use chrono::Utc;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use shared::aws::{load_sdk_config, SdkDetective, SdkOrganizations};
+use shared::aws::{load_sdk_config, GraphCache, SdkDetective, SdkOrganizations};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
-use shared::enroll::{work_deadline, EnrollConfig, Enroller, GraphCache};
+use shared::enroll::{work_deadline, EnrollConfig, Enroller};
 use shared::lambda::{lambda_deadline, respond};
 
 #[tokio::main]

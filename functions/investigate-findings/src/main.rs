@@ -2,7 +2,7 @@
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use shared::aws::{load_sdk_config, SdkDetective};
+use shared::aws::{load_sdk_config, GraphCache, SdkDetective};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
 use shared::investigate::{handle, InvestigateConfig};
@@ -14,11 +14,13 @@ async fn main() -> Result<(), Error> {
     // Fails at start, naming the variable, before any event is taken.
     let config = InvestigateConfig::from_env(&ProcessEnv).map_err(|error| error.to_string())?;
     let detective = SdkDetective::new(&load_sdk_config().await);
-    let (detective, config) = (&detective, &config);
+    // Graphs found by ListGraphs stay cached while the execution environment is warm.
+    let graphs = GraphCache::default();
+    let (detective, config, graphs) = (&detective, &config, &graphs);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         respond(
             &event.payload,
-            handle(&event.payload, detective, config, &SystemClock).await,
+            handle(&event.payload, detective, config, graphs, &SystemClock).await,
         )
     }))
     .await

@@ -3,6 +3,7 @@
 pub mod arn;
 mod detective;
 mod error;
+mod graph_cache;
 mod graph_lookup;
 mod organizations;
 mod ports;
@@ -10,6 +11,7 @@ mod sdk;
 
 pub use detective::SdkDetective;
 pub use error::AwsError;
+pub use graph_cache::GraphCache;
 pub use graph_lookup::single_graph;
 pub use organizations::SdkOrganizations;
 pub use ports::{

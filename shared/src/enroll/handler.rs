@@ -9,11 +9,10 @@ use serde_json::Value;
 
 use super::accounts::{enroll_in_region, remove_in_region};
 use super::config::EnrollConfig;
-use super::graphs::GraphCache;
 use super::sweep::{sweep_region, OrgView};
 use super::writes::WritePolicy;
 use crate::aws::arn::{is_account_id, GraphArn};
-use crate::aws::{GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort};
+use crate::aws::{GraphCache, GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort};
 use crate::clock::Clock;
 use crate::event::{route, AccountEventKind, Envelope, EventError, Trigger};
 use crate::outcome::{Outcome, Status};

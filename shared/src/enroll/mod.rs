@@ -3,14 +3,12 @@
 
 mod accounts;
 mod config;
-mod graphs;
 mod handler;
 mod sweep;
 mod writes;
 
 pub use config::EnrollConfig;
 pub use config::VARIABLES;
-pub use graphs::GraphCache;
 pub use handler::{handle, Enroller, FUNCTION};
 pub use writes::work_deadline;
 

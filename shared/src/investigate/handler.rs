@@ -7,7 +7,7 @@ use super::config::InvestigateConfig;
 use super::screen::{screen, Candidate, Screened};
 use crate::aws::arn::GraphArn;
 use crate::aws::{
-    single_graph, AwsError, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, StartInvestigationRequest,
+    AwsError, GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, StartInvestigationRequest,
 };
 use crate::clock::Clock;
 use crate::event::{route, Envelope, Trigger};
@@ -17,17 +17,30 @@ use crate::telemetry;
 pub const FUNCTION: &str = "investigate-findings";
 const OPERATION: &str = "StartInvestigation";
 
-/// Handles one event end to end and says what was decided and done.
-pub async fn handle<P>(payload: &Value, ports: &P, config: &InvestigateConfig, clock: &dyn Clock) -> Outcome
+/// Handles one event end to end and says what was decided and done. `graphs` lives as long
+/// as the execution environment: a warm function lists a region's graphs once.
+pub async fn handle<P>(
+    payload: &Value,
+    ports: &P,
+    config: &InvestigateConfig,
+    graphs: &GraphCache,
+    clock: &dyn Clock,
+) -> Outcome
 where
     P: GraphPort + MemberPort + InvestigationPort,
 {
-    let outcome = decide_and_act(payload, ports, config, clock).await;
+    let outcome = decide_and_act(payload, ports, config, graphs, clock).await;
     telemetry::log_outcome(&outcome);
     outcome
 }
 
-async fn decide_and_act<P>(payload: &Value, ports: &P, config: &InvestigateConfig, clock: &dyn Clock) -> Outcome
+async fn decide_and_act<P>(
+    payload: &Value,
+    ports: &P,
+    config: &InvestigateConfig,
+    graphs: &GraphCache,
+    clock: &dyn Clock,
+) -> Outcome
 where
     P: GraphPort + MemberPort + InvestigationPort,
 {
@@ -56,7 +69,7 @@ where
         Screened::Ignore(reason) => return outcome(Status::Ignored, reason),
         Screened::Invalid(error) => return outcome(Status::Failed, error.to_string()),
     };
-    let graph = match find_graph(ports, config, region.as_deref()).await {
+    let graph = match find_graph(ports, config, graphs, region.as_deref()).await {
         Ok(graph) => graph,
         Err(reason) => return outcome(Status::Failed, reason),
     };
@@ -123,10 +136,12 @@ fn timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// `GRAPH_ARN`, else the single graph ListGraphs finds in the finding's region.
+/// `GRAPH_ARN` (whatever the finding's region), else the single graph ListGraphs finds in
+/// the finding's region, remembered while the function is warm.
 async fn find_graph<P: GraphPort>(
     ports: &P,
     config: &InvestigateConfig,
+    graphs: &GraphCache,
     region: Option<&str>,
 ) -> Result<GraphArn, String> {
     if let Some(graph) = &config.graph_arn {
@@ -135,7 +150,7 @@ async fn find_graph<P: GraphPort>(
     let Some(region) = region else {
         return Err("the finding names no region (detail.region or the envelope's region); set GRAPH_ARN".to_owned());
     };
-    single_graph(ports, region).await
+    graphs.resolve(ports, None, region).await
 }
 
 /// Detective can only investigate principals of the administrator or an ENABLED member.

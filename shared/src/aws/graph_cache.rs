@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::aws::arn::GraphArn;
-use crate::aws::{single_graph, GraphPort};
+use super::arn::GraphArn;
+use super::{single_graph, GraphPort};
 
 /// Graphs found by ListGraphs, per region. Lives as long as the Lambda execution environment.
 #[derive(Debug, Default)]
