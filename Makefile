@@ -26,8 +26,11 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # cargo-nextest when present (one summary line for the whole run), else cargo test.
-# The benchmark's smoke test runs the Python baseline with the virtualenv's boto3.
+# The benchmark's smoke test starts the function binaries (built first: a test build only
+# builds the binaries of the package under test) and the Python baseline with the
+# virtualenv's boto3.
 unit: $(VENV)/.installed
+	$(CARGO) build --quiet --bins
 	@export AUTOPILOT_BENCH_PYTHON=$(CURDIR)/$(PY); \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast --success-output never; \

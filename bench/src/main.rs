@@ -108,7 +108,10 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
         } else {
             Err(BenchError::wrong(
                 "setup",
-                format!("no binary {} (build it first: make bench does)", path.display()),
+                format!(
+                    "no binary {} (build it first: cargo build --bins, or make bench for release builds)",
+                    path.display()
+                ),
             ))
         }
     };
@@ -157,13 +160,16 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
 
     let mut sweeps = Vec::new();
     let enroll = binary("enroll-accounts")?;
-    for throttles_per_region in [0, 3] {
+    // The default concurrency, with and without throttling; then throttled with every
+    // region at once, to show what the backoff waits cost at the default.
+    for (throttles_per_region, max_concurrent_regions) in [(0, None), (3, None), (3, Some(sweep::REGIONS.len()))] {
         let plan = if args.smoke {
             sweep::Plan {
                 accounts: 120,
                 regions: 3,
                 latency_ms: 1,
                 throttles_per_region,
+                max_concurrent_regions,
             }
         } else {
             sweep::Plan {
@@ -171,11 +177,15 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
                 regions: sweep::REGIONS.len(),
                 latency_ms: 20,
                 throttles_per_region,
+                max_concurrent_regions,
             }
         };
         progress(&format!(
-            "sweep of {} accounts over {} regions at {} ms, {throttles_per_region} throttles per region",
-            plan.accounts, plan.regions, plan.latency_ms
+            "sweep of {} accounts over {} regions at {} ms, {throttles_per_region} throttles per region, {} regions at once",
+            plan.accounts,
+            plan.regions,
+            plan.latency_ms,
+            max_concurrent_regions.map_or("default".to_owned(), |n| n.to_string())
         ));
         sweeps.push(sweep::measure(&enroll, plan, work_dir).await?);
     }

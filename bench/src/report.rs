@@ -109,12 +109,12 @@ pub fn targets(results: &Results) -> Vec<Target> {
             "throughput".to_owned(),
             results.throughput.peak_rss_mib,
         )))
-        .chain(results.sweeps.iter().map(|sweep| {
-            (
-                format!("sweep, {} throttles/region", sweep.throttles_per_region),
-                sweep.peak_rss_mib,
-            )
-        }));
+        .chain(
+            results
+                .sweeps
+                .iter()
+                .map(|sweep| (sweep_name(sweep), sweep.peak_rss_mib)),
+        );
     for (scenario, peak) in peaks {
         check(
             format!("{scenario}: peak RSS <= 32 MB"),
@@ -144,7 +144,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
         results.throughput.investigations_started == results.throughput.principals,
     );
     for sweep in &results.sweeps {
-        let name = format!("sweep, {} throttles/region", sweep.throttles_per_region);
+        let name = sweep_name(sweep);
         if sweep.throttles_per_region == 0 {
             check(
                 format!("{name}: under 10 s"),
@@ -164,6 +164,20 @@ pub fn targets(results: &Results) -> Vec<Target> {
         );
     }
     targets
+}
+
+fn regions_at_once(sweep: &Sweep) -> String {
+    sweep
+        .max_concurrent_regions
+        .map_or_else(|| "4 (default)".to_owned(), |n| n.to_string())
+}
+
+fn sweep_name(sweep: &Sweep) -> String {
+    format!(
+        "sweep, {} throttles/region, {} regions at once",
+        sweep.throttles_per_region,
+        regions_at_once(sweep)
+    )
 }
 
 fn summary(summary: &Summary, unit: &str) -> String {
@@ -255,17 +269,18 @@ pub fn markdown(results: &Results) -> String {
 
     let _ = writeln!(
         out,
-        "\n| enroll-accounts sweep | accounts | regions | latency | throttles/region | wall time | API calls (minimum) | peak RSS |"
+        "\n| enroll-accounts sweep | accounts | regions | latency | throttles/region | regions at once | wall time | API calls (minimum) | peak RSS |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for sweep in &results.sweeps {
         let _ = writeln!(
             out,
-            "| one scheduled sweep | {} | {} | {} ms | {} | {:.2} s | {} ({}{}) | {:.1} MiB |",
+            "| one scheduled sweep | {} | {} | {} ms | {} | {} | {:.2} s | {} ({}{}) | {:.1} MiB |",
             sweep.accounts,
             sweep.regions,
             sweep.latency_ms,
             sweep.throttles_per_region,
+            regions_at_once(sweep),
             sweep.wall_s,
             sweep.calls_made,
             sweep.calls_minimum,

@@ -42,6 +42,8 @@ pub struct Plan {
     pub latency_ms: u64,
     /// TooManyRequestsException answers to CreateMembers, per region.
     pub throttles_per_region: u32,
+    /// MAX_CONCURRENT_REGIONS; None: the function's default (4).
+    pub max_concurrent_regions: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +52,7 @@ pub struct Sweep {
     pub regions: usize,
     pub latency_ms: u64,
     pub throttles_per_region: u32,
+    pub max_concurrent_regions: Option<usize>,
     /// Event delivered to response: the sweep itself.
     pub wall_s: f64,
     pub init_ms: f64,
@@ -103,7 +106,10 @@ pub async fn measure(program: &Path, plan: Plan, work_dir: &Path) -> Result<Swee
         .await
         .map_err(|source| BenchError::io("start the sandbox", source))?;
     let regions: Vec<&str> = REGIONS.iter().take(plan.regions).copied().collect();
-    let variables = vec![("REGIONS".to_owned(), regions.join(","))];
+    let mut variables = vec![("REGIONS".to_owned(), regions.join(","))];
+    if let Some(concurrency) = plan.max_concurrent_regions {
+        variables.push(("MAX_CONCURRENT_REGIONS".to_owned(), concurrency.to_string()));
+    }
     let endpoint = sandbox.endpoint();
     let launch = Launch {
         function: "enroll-accounts",
@@ -113,7 +119,11 @@ pub async fn measure(program: &Path, plan: Plan, work_dir: &Path) -> Result<Swee
         endpoint: &endpoint,
         // As in template.yaml.
         timeout: Duration::from_secs(300),
-        log: work_dir.join(format!("sweep-{}-throttles.log", plan.throttles_per_region)),
+        log: work_dir.join(format!(
+            "sweep-{}-throttles-{}-regions-at-once.log",
+            plan.throttles_per_region,
+            plan.max_concurrent_regions.unwrap_or_default()
+        )),
     };
     let run = cold_start(&launch, fixtures::scheduled_event()).await?;
     if run.response.get("status").and_then(Value::as_str) != Some("acted") {
@@ -148,6 +158,7 @@ pub async fn measure(program: &Path, plan: Plan, work_dir: &Path) -> Result<Swee
         regions: plan.regions,
         latency_ms: plan.latency_ms,
         throttles_per_region: plan.throttles_per_region,
+        max_concurrent_regions: plan.max_concurrent_regions,
         wall_s: run.invoke.as_secs_f64(),
         init_ms: run.init.as_secs_f64() * 1000.0,
         peak_rss_mib: run.peak_rss_kib as f64 / 1024.0,

@@ -11,8 +11,16 @@ use serde_json::Value;
 #[test]
 fn every_scenario_measures_at_smoke_scale() {
     let harness = PathBuf::from(env!("CARGO_BIN_EXE_autopilot-bench"));
-    // The function binaries are built beside the harness by the same workspace build.
+    // The function binaries, beside the harness: a test build does not build other
+    // packages' binaries, so `make test` runs `cargo build --bins` first.
     let bin_dir = harness.parent().unwrap().to_path_buf();
+    for function in ["investigate-findings", "enroll-accounts", "accept-invitations"] {
+        assert!(
+            bin_dir.join(function).is_file(),
+            "no {function} binary in {}: run `cargo build --bins` first (make test does)",
+            bin_dir.display()
+        );
+    }
     let work_dir = std::env::temp_dir().join(format!("autopilot-bench-smoke-{}", std::process::id()));
     let out = work_dir.join("results.json");
     let mut command = Command::new(&harness);
@@ -75,11 +83,13 @@ fn every_scenario_measures_at_smoke_scale() {
     assert_eq!(throughput["deduplicated"], 180);
 
     let sweeps = results["sweeps"].as_array().unwrap();
-    assert_eq!(sweeps.len(), 2);
+    assert_eq!(sweeps.len(), 3);
+    let concurrency: Vec<&Value> = sweeps.iter().map(|sweep| &sweep["max_concurrent_regions"]).collect();
+    assert_eq!(concurrency, [&Value::Null, &Value::Null, &Value::from(17)]);
     // 120 accounts over 3 regions: 6 ListAccounts; per region ListGraphs, ListMembers,
     // 3 CreateMembers, DescribeOrganizationConfiguration, UpdateOrganizationConfiguration.
     let minimum = 6 + 3 * 7;
-    for (sweep, throttled) in sweeps.iter().zip([0, 9]) {
+    for (sweep, throttled) in sweeps.iter().zip([0, 9, 9]) {
         assert_eq!(sweep["members_enrolled"], 3 * 119, "{sweep}");
         assert_eq!(sweep["calls_minimum"], minimum);
         assert_eq!(sweep["calls_throttled"], throttled);
