@@ -39,7 +39,8 @@ pub struct ColdStart {
     pub response: Value,
 }
 
-/// Waits this long for init and for the invocation before calling the run a failure.
+/// Waits this long for init before calling the run a failure (the invocation gets the
+/// function's timeout).
 const INIT_LIMIT: Duration = Duration::from_secs(60);
 
 pub async fn cold_start(launch: &Launch<'_>, event: Value) -> Result<ColdStart, BenchError> {
