@@ -1,7 +1,25 @@
 //! A child process that cannot outlive its benchmark run.
 
-use std::process::{Child, ExitStatus};
+use std::fs::File;
+use std::path::Path;
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::Duration;
+
+use crate::error::BenchError;
+
+/// A child's stdout and stderr, both into the file at `path`, kept for reading when
+/// something goes wrong.
+pub fn output_to(path: &Path) -> Result<(Stdio, Stdio), BenchError> {
+    let io = |source| BenchError::io(path.display(), source);
+    let stdout = File::create(path).map_err(io)?;
+    let stderr = stdout.try_clone().map_err(io)?;
+    Ok((stdout.into(), stderr.into()))
+}
+
+/// A peak RSS read in KiB, as the report gives it.
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
 
 /// Killed and reaped when dropped, whatever path the run takes.
 pub struct Running(Child);

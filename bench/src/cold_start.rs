@@ -4,10 +4,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
-use sandbox::Sandbox;
+use sandbox::{Sandbox, SandboxState};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::child::mib;
 use crate::error::BenchError;
 use crate::fixtures;
 use crate::launch::{cold_start, ColdStart, Launch};
@@ -62,13 +63,13 @@ fn summarize(function: &str, runs: &[ColdStart]) -> Result<ColdStarts, BenchErro
     let millis = |pick: fn(&ColdStart) -> Duration| -> Vec<f64> {
         runs.iter().map(|run| pick(run).as_secs_f64() * 1000.0).collect()
     };
-    let mib: Vec<f64> = runs.iter().map(|run| run.peak_rss_kib as f64 / 1024.0).collect();
+    let peaks: Vec<f64> = runs.iter().map(|run| mib(run.peak_rss_kib)).collect();
     let nothing = || BenchError::wrong(function, "no runs");
     Ok(ColdStarts {
         function: function.to_owned(),
         init_ms: Summary::of(&millis(|run| run.init)).ok_or_else(nothing)?,
         first_invoke_ms: Summary::of(&millis(|run| run.invoke)).ok_or_else(nothing)?,
-        peak_rss_mib: Summary::of(&mib).ok_or_else(nothing)?,
+        peak_rss_mib: Summary::of(&peaks).ok_or_else(nothing)?,
     })
 }
 
@@ -93,10 +94,9 @@ pub async fn measure(
     };
     let mut measured = Vec::with_capacity(runs);
     for _ in 0..runs {
-        sandbox.update(|state| *state = fixtures::demo_state());
+        sandbox.update(|state| *state = SandboxState::demo());
         let run = cold_start(&launch, case.event.clone()).await?;
-        let status = run.response.get("status").and_then(Value::as_str);
-        if status != Some("acted") {
+        if !run.acted() {
             return Err(BenchError::wrong(
                 case.function,
                 format!("first invocation should act; it answered {}", run.response),

@@ -1,7 +1,7 @@
 //! The sample events and organizations the scenarios use, built from `events/`.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use sandbox::{Account, Graph, Member, Organization, RegionState, SandboxState};
+use sandbox::{Account, Graph, Member, Organization, RegionState};
 use serde_json::{json, Value};
 
 pub const ADMIN: &str = "111111111111";
@@ -110,9 +110,4 @@ pub fn region_with_graph(region: &str, members: &[String], auto_enable: bool) ->
         }],
         ..RegionState::default()
     }
-}
-
-/// The built-in demo organization, as `make demo` uses it.
-pub fn demo_state() -> SandboxState {
-    SandboxState::demo()
 }

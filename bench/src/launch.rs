@@ -1,13 +1,12 @@
 //! One cold start: a fresh process under its own Runtime API stand-in, one invocation.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::child::Running;
+use crate::child::{output_to, Running};
 use crate::error::BenchError;
 use crate::lambda_env::lambda_environment;
 use crate::runtime_api::RuntimeApi;
@@ -39,6 +38,13 @@ pub struct ColdStart {
     pub response: Value,
 }
 
+impl ColdStart {
+    /// Whether the first invocation made its writes (the outcome's status).
+    pub fn acted(&self) -> bool {
+        self.response.get("status").and_then(Value::as_str) == Some("acted")
+    }
+}
+
 /// Waits this long for init before calling the run a failure (the invocation gets the
 /// function's timeout).
 const INIT_LIMIT: Duration = Duration::from_secs(60);
@@ -47,10 +53,7 @@ pub async fn cold_start(launch: &Launch<'_>, event: Value) -> Result<ColdStart, 
     let runtime = RuntimeApi::start(launch.function, event, launch.timeout)
         .await
         .map_err(|source| BenchError::io("start the Runtime API stand-in", source))?;
-    let log = File::create(&launch.log).map_err(|source| BenchError::io(launch.log.display(), source))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|source| BenchError::io(launch.log.display(), source))?;
+    let (stdout, stderr) = output_to(&launch.log)?;
     let mut command = Command::new(launch.program);
     command
         .args(launch.args)
@@ -58,8 +61,8 @@ pub async fn cold_start(launch: &Launch<'_>, event: Value) -> Result<ColdStart, 
         .envs(lambda_environment(launch.function, &runtime.address(), launch.endpoint))
         .envs(launch.variables.iter().cloned())
         .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err);
+        .stdout(stdout)
+        .stderr(stderr);
     let started = Instant::now();
     let child = command
         .spawn()

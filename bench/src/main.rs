@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use sandbox::Sandbox;
+use sandbox::{Sandbox, SandboxState};
 
 use crate::error::BenchError;
 use crate::report::{Machine, Results};
@@ -119,7 +119,7 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
     let work_dir = args.work_dir.as_path();
     let runs = args.iterations.max(1);
 
-    let sandbox = Sandbox::start(fixtures::demo_state())
+    let sandbox = Sandbox::start(SandboxState::demo())
         .await
         .map_err(|source| BenchError::io("start the sandbox", source))?;
     let mut cold_starts = Vec::new();

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use sandbox::{Fault, Sandbox, SandboxState};
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::child::mib;
 use crate::error::BenchError;
 use crate::fixtures;
 use crate::launch::{cold_start, Launch};
@@ -126,7 +126,7 @@ pub async fn measure(program: &Path, plan: Plan, work_dir: &Path) -> Result<Swee
         )),
     };
     let run = cold_start(&launch, fixtures::scheduled_event()).await?;
-    if run.response.get("status").and_then(Value::as_str) != Some("acted") {
+    if !run.acted() {
         return Err(BenchError::wrong(
             &scenario,
             format!("the sweep answered {}", run.response),
@@ -161,7 +161,7 @@ pub async fn measure(program: &Path, plan: Plan, work_dir: &Path) -> Result<Swee
         max_concurrent_regions: plan.max_concurrent_regions,
         wall_s: run.invoke.as_secs_f64(),
         init_ms: run.init.as_secs_f64() * 1000.0,
-        peak_rss_mib: run.peak_rss_kib as f64 / 1024.0,
+        peak_rss_mib: mib(run.peak_rss_kib),
         members_enrolled: enrolled_per_region.iter().sum(),
         calls_made: requests.len(),
         calls_throttled,

@@ -18,7 +18,7 @@ use shared::investigate::{handle, InvestigateConfig};
 use shared::lambda::respond;
 use shared::outcome::Status;
 
-use crate::child::Running;
+use crate::child::{mib, output_to, Running};
 use crate::error::BenchError;
 use crate::fixtures;
 use crate::lambda_env::{lambda_environment, REGION};
@@ -124,7 +124,7 @@ pub async fn measure(bench_exe: &Path, plan: Plan, work_dir: &Path) -> Result<Th
         investigations_started: started,
         deduplicated: report.ignored,
         api_calls: sandbox.requests().len(),
-        peak_rss_mib: report.peak_rss_kib as f64 / 1024.0,
+        peak_rss_mib: mib(report.peak_rss_kib),
     })
 }
 
@@ -135,10 +135,7 @@ async fn run_worker(
     report: &Path,
     log_path: &Path,
 ) -> Result<WorkerReport, BenchError> {
-    let log = std::fs::File::create(log_path).map_err(|source| BenchError::io(log_path.display(), source))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|source| BenchError::io(log_path.display(), source))?;
+    let (stdout, stderr) = output_to(log_path)?;
     let path = |path: &Path| path.display().to_string();
     let child = Command::new(bench_exe)
         .args(["throughput-worker", "--report", &path(report)])
@@ -151,8 +148,8 @@ async fn run_worker(
         .env_clear()
         .envs(lambda_environment("investigate-findings", "", endpoint))
         .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
+        .stdout(stdout)
+        .stderr(stderr)
         .spawn()
         .map_err(|source| BenchError::io(bench_exe.display(), source))?;
     let status = Running::new(child)
