@@ -10,14 +10,18 @@ PY := $(VENV)/bin/python
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: demo test fmt-check clippy unit deploy-checks e2e build bench
+.PHONY: demo test fmt-check clippy unit deploy-checks e2e model-check build bench
+
+# Every call the sandbox serves during `make test` is written here (one JSON line each) and
+# checked against botocore's service models by `model-check`.
+TRAFFIC := $(CURDIR)/target/sandbox-traffic
 
 ## demo: replay every sample event in events/ against the built-in local sandbox
 demo:
 	$(CARGO) run --quiet -p autopilot -- demo
 
 ## test: everything CI checks (format, lints with warnings denied, all tests)
-test: fmt-check clippy unit deploy-checks e2e
+test: fmt-check clippy unit deploy-checks e2e model-check
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -31,7 +35,8 @@ clippy:
 # virtualenv's boto3.
 unit: $(VENV)/.installed
 	$(CARGO) build --quiet --bins
-	@export AUTOPILOT_BENCH_PYTHON=$(CURDIR)/$(PY); \
+	rm -rf $(TRAFFIC)
+	@export AUTOPILOT_BENCH_PYTHON=$(CURDIR)/$(PY) SANDBOX_TRAFFIC_DIR=$(TRAFFIC); \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast --success-output never; \
 	else \
@@ -54,7 +59,14 @@ deploy-checks: $(VENV)/.installed
 ## e2e: the real binaries under `cargo lambda watch`, moto_server (Organizations) and the sandbox (Detective)
 e2e: $(VENV)/.installed
 	$(CARGO) build --quiet --bins
-	cd tests/deploy && PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py
+	cd tests/deploy && SANDBOX_TRAFFIC_DIR=$(TRAFFIC) PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py
+
+## model-check: every request our code sent to the sandbox and every response it returned
+## (the whole suite and the demo) against botocore's service models
+model-check: $(VENV)/.installed
+	cd tests/model && ../../$(PY) -m pytest -p no:cacheprovider -q test_check_traffic.py
+	SANDBOX_TRAFFIC_DIR=$(TRAFFIC) $(CARGO) run --quiet -p autopilot -- demo > /dev/null
+	$(PY) tests/model/check_traffic.py $(TRAFFIC)
 
 ## build: `sam build` of every function with cargo-lambda (not part of CI).
 ## arm64 (the template's default) also needs: rustup target add aarch64-unknown-linux-gnu

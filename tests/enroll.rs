@@ -42,6 +42,7 @@ fn org_state(regions: &[&str], extra: usize) -> SandboxState {
         id: "o-exampleorgid".into(),
         management_account_id: "999999999999".into(),
         accounts,
+        delegated_administrators: Vec::new(),
     });
     for region in regions {
         let graph = Graph {
@@ -52,6 +53,7 @@ fn org_state(regions: &[&str], extra: usize) -> SandboxState {
         state.regions.insert(
             (*region).into(),
             RegionState {
+                organization_admin_account_id: Some(ADMIN.into()),
                 graphs: vec![graph],
                 ..RegionState::default()
             },
@@ -197,11 +199,8 @@ async fn forged_or_stale_events_cause_no_write() {
 #[tokio::test]
 async fn an_enabled_member_needs_no_write_and_a_disabled_one_is_restarted() {
     let mut state = org_state(&["us-east-1"], 0);
-    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = vec![Member {
-        account_id: NEW.into(),
-        email: "444444444444@example.com".into(),
-        status: "ENABLED".into(),
-    }];
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members =
+        vec![Member::new(NEW, "444444444444@example.com", "ENABLED")];
     let (sandbox, sdk) = start(state).await;
     let outcome = run(
         &sdk,
@@ -238,11 +237,7 @@ async fn a_sweep_of_1200_accounts_in_3_regions_makes_exactly_the_minimum_calls()
     // 250 existing members per region: ListMembers needs two pages of 200.
     let existing: Vec<Member> = state.organization.as_ref().unwrap().accounts[3..253]
         .iter()
-        .map(|a| Member {
-            account_id: a.id.clone(),
-            email: a.email.clone(),
-            status: "ENABLED".into(),
-        })
+        .map(|a| Member::new(&a.id, &a.email, "ENABLED"))
         .collect();
     for region in &regions {
         let graph = &mut state.regions.get_mut(*region).unwrap().graphs[0];
@@ -344,11 +339,7 @@ async fn unprocessed_accounts_are_retried_once_then_reported_and_fail_the_run() 
 async fn the_member_quota_fails_with_a_reason_that_says_so() {
     let mut state = org_state(&["us-east-1"], 10);
     state.regions.get_mut("us-east-1").unwrap().graphs[0].members = (0..1_195)
-        .map(|n| Member {
-            account_id: format!("{:012}", 700_000_000_000_u64 + n),
-            email: "x@example.com".into(),
-            status: "ENABLED".into(),
-        })
+        .map(|n| Member::new(&format!("{:012}", 700_000_000_000_u64 + n), "x@example.com", "ENABLED"))
         .collect();
     let (sandbox, sdk) = start(state).await;
     let outcome = run(
@@ -406,16 +397,8 @@ async fn departures_are_removed_only_when_the_option_is_on_and_the_account_is_go
     let mut state = org_state(&["us-east-1", "us-west-2"], 0);
     for region in ["us-east-1", "us-west-2"] {
         state.regions.get_mut(region).unwrap().graphs[0].members = vec![
-            Member {
-                account_id: "588801414845".into(),
-                email: "gone@example.com".into(),
-                status: "ENABLED".into(),
-            },
-            Member {
-                account_id: NEW.into(),
-                email: "444444444444@example.com".into(),
-                status: "ENABLED".into(),
-            },
+            Member::new("588801414845", "gone@example.com", "ENABLED"),
+            Member::new(NEW, "444444444444@example.com", "ENABLED"),
         ];
     }
     let (sandbox, sdk) = start(state).await;
@@ -572,16 +555,8 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
     let graph = &mut state.regions.get_mut("us-east-1").unwrap().graphs[0];
     graph.auto_enable = false;
     graph.members = vec![
-        Member {
-            account_id: "600000000000".into(),
-            email: "x@example.com".into(),
-            status: "ACCEPTED_BUT_DISABLED".into(),
-        },
-        Member {
-            account_id: "588801414845".into(),
-            email: "gone@example.com".into(),
-            status: "ENABLED".into(),
-        },
+        Member::new("600000000000", "x@example.com", "ACCEPTED_BUT_DISABLED"),
+        Member::new("588801414845", "gone@example.com", "ENABLED"),
     ];
     let (sandbox, sdk) = start(state).await;
     let on = config("us-east-1", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);

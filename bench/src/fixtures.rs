@@ -69,7 +69,7 @@ pub fn account_ids(first: u64, count: usize) -> Vec<String> {
 }
 
 pub fn graph_arn(region: &str) -> String {
-    format!("arn:aws:detective:{region}:{ADMIN}:graph:00000000000000000000000000bench0")
+    format!("arn:aws:detective:{region}:{ADMIN}:graph:00000000000000000000000000be0c40")
 }
 
 /// An organization of `size` ACTIVE accounts, the administrator and management accounts among them.
@@ -90,22 +90,20 @@ pub fn organization(size: usize) -> Organization {
         id: "o-benchorg000".to_owned(),
         management_account_id: MANAGEMENT.to_owned(),
         accounts,
+        delegated_administrators: Vec::new(),
     }
 }
 
 /// One graph of the administrator in `region`, with `members` ENABLED.
 pub fn region_with_graph(region: &str, members: &[String], auto_enable: bool) -> RegionState {
     RegionState {
+        organization_admin_account_id: Some(ADMIN.to_owned()),
         graphs: vec![Graph {
             arn: graph_arn(region),
             auto_enable,
             members: members
                 .iter()
-                .map(|id| Member {
-                    account_id: id.clone(),
-                    email: format!("aws+{id}@example.com"),
-                    status: "ENABLED".to_owned(),
-                })
+                .map(|id| Member::new(id, &format!("aws+{id}@example.com"), "ENABLED"))
                 .collect(),
         }],
         ..RegionState::default()

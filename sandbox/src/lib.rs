@@ -1,18 +1,25 @@
-//! A local stand-in for the Amazon Detective and AWS Organizations APIs.
+//! A local stand-in for the Amazon Detective, AWS Organizations, IAM and STS APIs.
 //!
-//! No emulator implements Detective, so this one serves its REST-JSON API and the
-//! Organizations JSON 1.1 API on a loopback port, exactly as the Rust SDK sends
-//! them, enforcing the documented limits, with a request log and fault injection.
+//! No emulator implements Detective, so this one serves its REST-JSON API, the
+//! Organizations JSON 1.1 API and the IAM and STS query APIs (as far as a role lookup needs
+//! them) on a loopback port, exactly as the Rust SDK sends them, enforcing what the service
+//! models and the API reference document, with a request log, a traffic log for the model
+//! check, and fault injection.
 
-mod api_error;
 mod detective;
+mod iam;
+mod names;
 mod organizations;
 mod paging;
+mod protocol;
 mod server;
 mod state;
+mod traffic;
 
+pub use iam::access_key_for;
 pub use server::{RequestRecord, Sandbox};
 pub use state::{
-    Account, Fault, Graph, Investigation, Invitation, Member, Organization, RegionState, SandboxState, StateError,
-    UnprocessedRule,
+    Account, Fault, Graph, IamRole, Investigation, Invitation, Member, MemberOutcome, Organization, Pending,
+    RegionState, SandboxState, ScopeRules, StateError, UnprocessedRule,
 };
+pub use traffic::DIR_VARIABLE as TRAFFIC_DIR_VARIABLE;

@@ -1,9 +1,10 @@
-//! Organizations operations (awsJson1.1, `X-Amz-Target: AWSOrganizationsV20161128.<Operation>`).
+//! Organizations (awsJson1.1, `X-Amz-Target: AWSOrganizationsV20161128.<Operation>`).
 
 use serde_json::{json, Value};
 
-use crate::api_error::ApiError;
+use crate::names::is_account_id;
 use crate::paging::page;
+use crate::protocol::{ApiError, Service};
 use crate::state::{Account, Organization, SandboxState};
 
 pub const TARGET_PREFIX: &str = "AWSOrganizationsV20161128.";
@@ -18,19 +19,47 @@ fn organization(state: &SandboxState) -> Result<&Organization, ApiError> {
     })
 }
 
+/// "This operation can be called only from the organization's management account or by a
+/// member account that is a delegated administrator."
+fn may_read_accounts(state: &SandboxState, organization: &Organization, caller: &str) -> Result<(), ApiError> {
+    let detective_admin = state
+        .regions
+        .values()
+        .any(|region| region.organization_admin_account_id.as_deref() == Some(caller));
+    if caller == organization.management_account_id
+        || detective_admin
+        || organization.delegated_administrators.iter().any(|id| id == caller)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "AccessDeniedException",
+            format!("account {caller} is neither the management account nor a delegated administrator"),
+        ))
+    }
+}
+
 fn account_json(state: &SandboxState, organization: &Organization, account: &Account) -> Value {
+    // `Status` is the older field: ACTIVE | SUSPENDED | PENDING_CLOSURE. A CLOSED account
+    // shows as SUSPENDED there; for PENDING_ACTIVATION it has no value, so it is left out
+    // (what AWS sends there is not documented: our code reads `State`).
+    let status = match account.status.as_str() {
+        "CLOSED" => Some("SUSPENDED"),
+        "PENDING_ACTIVATION" => None,
+        other => Some(other),
+    };
     json!({
         "Id": account.id,
         "Arn": format!("arn:{}:organizations::{}:account/{}/{}", state.partition, organization.management_account_id, organization.id, account.id),
-        "Email": account.email, "Name": account.name,
-        // `Status` is the older field (ACTIVE | SUSPENDED | PENDING_CLOSURE), `State` the newer one.
-        "Status": if account.status == "CLOSED" { "SUSPENDED" } else { account.status.as_str() },
+        "Email": (!account.email.is_empty()).then_some(&account.email),
+        "Name": (!account.name.is_empty()).then_some(&account.name),
+        "Status": status,
         "State": account.status,
         "JoinedMethod": "CREATED", "JoinedTimestamp": 1_704_067_200.0,
     })
 }
 
-pub fn call(state: &SandboxState, operation: &str, body: &Value) -> Result<Value, ApiError> {
+pub fn call(state: &SandboxState, caller: &str, operation: &str, body: &Value) -> Result<Value, ApiError> {
     let organization = organization(state)?;
     match operation {
         "DescribeOrganization" => Ok(json!({"Organization": {
@@ -41,7 +70,15 @@ pub fn call(state: &SandboxState, operation: &str, body: &Value) -> Result<Value
             "MasterAccountArn": format!("arn:{}:organizations::{}:account/{}/{}", state.partition, organization.management_account_id, organization.id, organization.management_account_id),
         }})),
         "ListAccounts" => {
-            let (accounts, next) = page(&organization.accounts, body, ACCOUNT_PAGE)?;
+            may_read_accounts(state, organization, caller)?;
+            let (accounts, next) = page(
+                Service::Organizations,
+                "ListAccounts",
+                &organization.id,
+                &organization.accounts,
+                body,
+                ACCOUNT_PAGE,
+            )?;
             let accounts: Vec<Value> = accounts
                 .iter()
                 .map(|account| account_json(state, organization, account))
@@ -49,10 +86,11 @@ pub fn call(state: &SandboxState, operation: &str, body: &Value) -> Result<Value
             Ok(json!({"Accounts": accounts, "NextToken": next}))
         }
         "DescribeAccount" => {
+            may_read_accounts(state, organization, caller)?;
             let id = body.get("AccountId").and_then(Value::as_str).unwrap_or_default();
-            if id.len() != 12 || !id.bytes().all(|byte| byte.is_ascii_digit()) {
-                return Err(ApiError::new(
-                    "InvalidInputException",
+            if !is_account_id(id) {
+                return Err(ApiError::invalid_input(
+                    "INVALID_PATTERN",
                     format!("{id:?} is not a 12-digit account id"),
                 ));
             }

@@ -15,9 +15,14 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::api_error::ApiError;
+use chrono::Utc;
+
+use crate::detective::{self, Call};
+use crate::iam::{self, account_of_key};
+use crate::organizations;
+use crate::protocol::{parse_query, xml_response, ApiError, Service};
 use crate::state::SandboxState;
-use crate::{detective, organizations};
+use crate::traffic::{Exchange, TrafficLog};
 
 /// One served call, as `GET /_sandbox/requests` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,10 +35,11 @@ pub struct RequestRecord {
     pub error: Option<String>,
 }
 
-#[derive(Default)]
 struct Shared {
     state: Mutex<Option<SandboxState>>,
     requests: Mutex<Vec<RequestRecord>>,
+    /// Every exchange, for the model check (`SANDBOX_TRAFFIC_DIR`).
+    traffic: Option<TrafficLog>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -56,9 +62,14 @@ impl Sandbox {
     }
 
     pub async fn bind(state: SandboxState, addr: SocketAddr) -> std::io::Result<Self> {
+        // A state AWS could never be in makes every test built on it meaningless.
+        state
+            .check()
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
         let shared = Arc::new(Shared {
             state: Mutex::new(Some(state)),
             requests: Mutex::new(Vec::new()),
+            traffic: TrafficLog::from_env(),
         });
         let app = Router::new()
             .route("/_sandbox/state", get(read_state))
@@ -133,23 +144,72 @@ async fn read_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RequestRec
     Json(lock(&shared.requests).clone())
 }
 
-/// The region from the SigV4 credential scope (`Credential=AKID/date/REGION/service/aws4_request`).
-fn signed_region(headers: &HeaderMap) -> String {
-    headers
+/// From the SigV4 credential scope (`Credential=AKID/date/REGION/SERVICE/aws4_request`):
+/// the access key id, the region and the signing service.
+fn credential_scope(headers: &HeaderMap) -> (String, String, String) {
+    let scope: Vec<&str> = headers
         .get("authorization")
         .and_then(|value| value.to_str().ok())
         .and_then(|auth| auth.split("Credential=").nth(1))
-        .and_then(|scope| scope.split('/').nth(2))
-        .unwrap_or("us-east-1")
-        .to_owned()
+        .and_then(|scope| scope.split(',').next())
+        .map(|scope| scope.split('/').collect())
+        .unwrap_or_default();
+    let part = |index: usize, default: &str| scope.get(index).map_or_else(|| default.to_owned(), |s| (*s).to_owned());
+    (part(0, ""), part(2, "us-east-1"), part(3, ""))
 }
 
-fn operation(method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<(&'static str, String)> {
+/// The service and operation of a request, and its parameters as the request log keeps them.
+fn route(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    signing_service: &str,
+    body: &[u8],
+) -> Result<(Service, String, Value), ApiError> {
     if let Some(target) = headers.get("x-amz-target").and_then(|value| value.to_str().ok()) {
-        let name = target.strip_prefix(organizations::TARGET_PREFIX)?;
-        return Some(("organizations", name.to_owned()));
+        let name = target
+            .strip_prefix(organizations::TARGET_PREFIX)
+            .ok_or_else(|| ApiError::new("UnknownOperationException", format!("target {target} is not served")))?;
+        return Ok((Service::Organizations, name.to_owned(), json_body(body)?));
     }
-    detective::operation_for(method.as_str(), uri.path()).map(|name| ("detective", name.to_owned()))
+    if signing_service == "iam" || signing_service == "sts" {
+        let service = if signing_service == "iam" {
+            Service::Iam
+        } else {
+            Service::Sts
+        };
+        let params = parse_query(body);
+        let action = params
+            .get("Action")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        return Ok((service, action, Value::Object(params)));
+    }
+    let (name, uri_members) = detective::operation_for(method.as_str(), uri.path()).ok_or_else(|| {
+        ApiError::new(
+            "UnknownOperationException",
+            format!("{method} {} is not an operation the sandbox serves", uri.path()),
+        )
+    })?;
+    let mut parameters = json_body(body)?;
+    if let Value::Object(members) = &mut parameters {
+        members.extend(uri_members);
+        for (key, value) in parse_query(uri.query().unwrap_or_default().as_bytes()) {
+            let entry = members.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(values) = entry {
+                values.push(value);
+            }
+        }
+    }
+    Ok((Service::Detective, name.to_owned(), parameters))
+}
+
+fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    if body.is_empty() {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    serde_json::from_slice(body).map_err(|error| ApiError::new("SerializationException", error.to_string()))
 }
 
 async fn dispatch(
@@ -159,51 +219,120 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let region = signed_region(&headers);
-    let Some((service, name)) = operation(&method, &uri, &headers) else {
-        let error = ApiError::new(
-            "UnknownOperationException",
-            format!("{method} {} is not an operation the sandbox serves", uri.path()),
-        );
-        return error_response(&error);
-    };
-    let parameters: Value = if body.is_empty() {
-        Value::Object(serde_json::Map::new())
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(value) => value,
-            Err(error) => return error_response(&ApiError::new("SerializationException", error.to_string())),
-        }
+    let (access_key, region, signing_service) = credential_scope(&headers);
+    let (service, name, parameters) = match route(&method, &uri, &headers, &signing_service, &body) {
+        Ok(routed) => routed,
+        Err(error) => return json_error(Service::Detective, &error),
     };
     let latency = lock(&shared.state).as_ref().map_or(0, |state| state.latency_ms);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let result = {
+    let (result, injected) = {
         let mut guard = lock(&shared.state);
         match guard.as_mut() {
-            None => Err(ApiError::new("InternalServerException", "sandbox has no state")),
+            None => (
+                Err(ApiError::new("InternalServerException", "sandbox has no state")),
+                false,
+            ),
             Some(state) => match injected_fault(state, &name, &region) {
-                Some(fault) => Err(fault),
-                None if service == "organizations" => organizations::call(state, &name, &parameters),
-                None => detective::call(state, &region, &name, &parameters),
+                Some(fault) => (Err(fault), true),
+                None => (serve(state, service, &name, &region, &access_key, &parameters), false),
             },
         }
     };
-    let (status, error) = match &result {
-        Ok(_) => (200, None),
-        Err(error) => (error.status, Some(format!("{}: {}", error.code, error.message))),
+    let status = match &result {
+        Ok(_) => 200,
+        Err(error) => error.status(service),
     };
     lock(&shared.requests).push(RequestRecord {
-        operation: name,
+        operation: name.clone(),
         region,
-        parameters,
+        parameters: parameters.clone(),
         status,
-        error,
+        error: result
+            .as_ref()
+            .err()
+            .map(|error| format!("{}: {}", error.code, error.message)),
     });
-    match result {
-        Ok(body) => (StatusCode::OK, Json(strip_nulls(body))).into_response(),
-        Err(error) => error_response(&error),
+    let (response, logged) = render(service, &name, result);
+    if let Some(traffic) = &shared.traffic {
+        traffic.record(&Exchange {
+            service: service.name(),
+            operation: &name,
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query().unwrap_or_default(),
+            request: &parameters,
+            status,
+            response: &logged,
+            injected,
+        });
+    }
+    response
+}
+
+fn serve(
+    state: &mut SandboxState,
+    service: Service,
+    name: &str,
+    region: &str,
+    access_key: &str,
+    parameters: &Value,
+) -> Result<Value, ApiError> {
+    let caller = account_of_key(access_key)
+        .unwrap_or(&state.caller_account_id)
+        .to_owned();
+    let now = state.now.unwrap_or_else(Utc::now);
+    let empty = serde_json::Map::new();
+    let params = parameters.as_object().unwrap_or(&empty);
+    match service {
+        Service::Organizations => organizations::call(state, &caller, name, parameters),
+        Service::Detective => detective::call(
+            state,
+            name,
+            &Call {
+                region,
+                caller: &caller,
+                now,
+                body: parameters,
+            },
+        ),
+        Service::Iam => iam::iam_call(state, &caller, name, params),
+        Service::Sts => iam::sts_call(state, name, params),
+    }
+}
+
+/// The response as each protocol sends it, and what the traffic log keeps of it.
+fn render(service: Service, operation: &str, result: Result<Value, ApiError>) -> (Response, Value) {
+    match (service, result) {
+        (Service::Iam | Service::Sts, result) => {
+            let (status, xml) = match result {
+                Ok(body) => (200, xml_response(operation, namespace(service), &strip_nulls(body))),
+                Err(error) => (error.status(service), error.xml_body(service)),
+            };
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let response = (code, [("content-type", "text/xml")], xml.clone()).into_response();
+            (response, Value::from(xml))
+        }
+        (_, Ok(body)) => {
+            let body = strip_nulls(body);
+            let mut response = (StatusCode::OK, Json(body.clone())).into_response();
+            if service == Service::Organizations {
+                response
+                    .headers_mut()
+                    .insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+            }
+            (response, body)
+        }
+        (_, Err(error)) => (json_error(service, &error), error.json_body()),
+    }
+}
+
+fn namespace(service: Service) -> &'static str {
+    match service {
+        Service::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
+        _ => "https://iam.amazonaws.com/doc/2010-05-08/",
     }
 }
 
@@ -223,9 +352,9 @@ fn injected_fault(state: &mut SandboxState, operation: &str, region: &str) -> Op
     ))
 }
 
-fn error_response(error: &ApiError) -> Response {
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut response = (status, Json(error.body())).into_response();
+fn json_error(service: Service, error: &ApiError) -> Response {
+    let status = StatusCode::from_u16(error.status(service)).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, Json(error.json_body())).into_response();
     if let Ok(code) = HeaderValue::from_str(&error.code) {
         response.headers_mut().insert("x-amzn-errortype", code);
     }

@@ -80,14 +80,19 @@ def stack():
         created = organizations.create_account(Email="newcomer@example.com", AccountName="newcomer")
         stack.new_account = created["CreateAccountStatus"]["AccountId"]
 
-        # Detective in the sandbox: the administrator's graph, and two invitations for the member side.
+        # Detective in the sandbox: the administrator's organization graph (the sandbox knows
+        # the same organization as moto), and two invitations for the member side.
         state = {
             "caller_account_id": ADMIN,
+            "organization": {"id": "o-e2e", "management_account_id": ADMIN, "accounts": [
+                {"id": ADMIN, "email": "admin@example.com"},
+                {"id": stack.new_account, "email": "newcomer@example.com"}]},
             "regions": {"us-east-1": {
+                "organization_admin_account_id": ADMIN,
                 "graphs": [{"arn": GRAPH, "members": []}],
                 "invitations": [
-                    {"graph_arn": f"arn:aws:detective:us-east-1:{TRUSTED}:graph:aaaa", "administrator_id": TRUSTED, "status": "INVITED"},
-                    {"graph_arn": f"arn:aws:detective:us-east-1:{STRANGER}:graph:bbbb", "administrator_id": STRANGER, "status": "INVITED"},
+                    {"graph_arn": f"arn:aws:detective:us-east-1:{TRUSTED}:graph:{'a' * 32}", "administrator_id": TRUSTED, "status": "INVITED"},
+                    {"graph_arn": f"arn:aws:detective:us-east-1:{STRANGER}:graph:{'b' * 32}", "administrator_id": STRANGER, "status": "INVITED"},
                 ]}},
         }
         (logs / "state.json").write_text(json.dumps(state))

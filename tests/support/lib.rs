@@ -54,19 +54,18 @@ pub fn state() -> SandboxState {
                 status: "ACTIVE".into(),
             })
             .collect(),
+        delegated_administrators: Vec::new(),
     });
     let graph = Graph {
         arn: GRAPH.into(),
         auto_enable: false,
-        members: vec![Member {
-            account_id: MEMBER.into(),
-            email: "222222222222@example.com".into(),
-            status: "ENABLED".into(),
-        }],
+        members: vec![Member::new(MEMBER, "222222222222@example.com", "ENABLED")],
     };
     state.regions.insert(
         REGION.into(),
         RegionState {
+            // The organization behavior graph: ADMIN is Detective's delegated administrator.
+            organization_admin_account_id: Some(ADMIN.into()),
             graphs: vec![graph],
             ..RegionState::default()
         },

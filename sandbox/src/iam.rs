@@ -1,0 +1,103 @@
+//! IAM and STS (awsQuery), as far as a role lookup needs them: sts:AssumeRole into an
+//! account, then iam:GetRole there. Trust policies are not modelled: any caller may assume
+//! a role that exists.
+
+use serde_json::{json, Map, Value};
+
+use crate::protocol::ApiError;
+use crate::state::SandboxState;
+
+/// Access keys that act as `account` in the sandbox (the access key id names the account;
+/// any other key acts as the state's caller account).
+pub fn access_key_for(account: &str) -> String {
+    format!("ASIA{account}SANDBOX")
+}
+
+/// The account an access key id acts as, when it names one.
+pub fn account_of_key(access_key_id: &str) -> Option<&str> {
+    let account = access_key_id
+        .strip_prefix("ASIA")
+        .or_else(|| access_key_id.strip_prefix("AKIA"))?
+        .get(..12)?;
+    crate::names::is_account_id(account).then_some(account)
+}
+
+fn param<'a>(params: &'a Map<String, Value>, name: &str, service_code: &str) -> Result<&'a str, ApiError> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| ApiError::new(service_code, format!("{name} is required")))
+}
+
+pub fn iam_call(
+    state: &SandboxState,
+    caller: &str,
+    operation: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    match operation {
+        "GetRole" => {
+            let name = param(params, "RoleName", "ValidationError")?;
+            let role = state
+                .iam_roles
+                .iter()
+                .find(|role| role.account_id == caller && role.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| ApiError::new("NoSuchEntity", format!("The role with name {name} cannot be found.")))?;
+            Ok(json!({"Role": {
+                "Path": role.path, "RoleName": role.name,
+                "RoleId": format!("AROA{}{}", role.account_id, role.name.len()),
+                "Arn": role.arn(&state.partition), "CreateDate": "2024-01-01T00:00:00Z",
+            }}))
+        }
+        other => Err(ApiError::new(
+            "InvalidAction",
+            format!("{other} is not served by the sandbox"),
+        )),
+    }
+}
+
+pub fn sts_call(state: &SandboxState, operation: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    match operation {
+        "AssumeRole" => {
+            let arn = param(params, "RoleArn", "ValidationError")?;
+            let session = param(params, "RoleSessionName", "ValidationError")?;
+            let role = state
+                .iam_roles
+                .iter()
+                .find(|role| role.arn(&state.partition) == arn)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "AccessDenied",
+                        format!("not authorized to perform sts:AssumeRole on {arn}"),
+                    )
+                })?;
+            Ok(json!({
+                "Credentials": {
+                    "AccessKeyId": access_key_for(&role.account_id), "SecretAccessKey": "sandbox",
+                    "SessionToken": "sandbox-session", "Expiration": "2100-01-01T00:00:00Z",
+                },
+                "AssumedRoleUser": {
+                    "AssumedRoleId": format!("AROA{}:{session}", role.account_id),
+                    "Arn": format!("arn:{}:sts::{}:assumed-role/{}/{session}", state.partition, role.account_id, role.name),
+                },
+            }))
+        }
+        other => Err(ApiError::new(
+            "InvalidAction",
+            format!("{other} is not served by the sandbox"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_keys_name_their_account() {
+        assert_eq!(account_of_key(&access_key_for("222222222222")), Some("222222222222"));
+        assert_eq!(account_of_key("sandbox"), None);
+        assert_eq!(account_of_key("AKIAEXAMPLEEXAMPLE"), None);
+    }
+}
