@@ -400,3 +400,52 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
         integration_tests::sorted(shared::accept::AWS_ACTIONS)
     );
 }
+
+#[tokio::test]
+async fn only_enabled_invited_memberships_are_left_and_organization_ones_never_touched() {
+    let disabled = graph("us-east-1", STRANGER, "disabled");
+    let enabled = graph("us-east-1", STRANGER, "enabled");
+    let organization = graph("us-east-1", STRANGER, "organization");
+    let mut disabled_membership = invitation(&disabled, STRANGER, "ACCEPTED_BUT_DISABLED");
+    disabled_membership.disabled_reason = Some("VOLUME_UNKNOWN".into());
+    let mut organization_membership = invitation(&organization, STRANGER, "ENABLED");
+    organization_membership.invitation_type = "ORGANIZATION".into();
+    let mut organization_invited = invitation(&graph("us-east-1", STRANGER, "org-invited"), STRANGER, "INVITED");
+    organization_invited.invitation_type = "ORGANIZATION".into();
+    let state = member_state(&[
+        ("us-east-1", disabled_membership),
+        ("us-east-1", invitation(&enabled, STRANGER, "ENABLED")),
+        ("us-east-1", organization_membership),
+        ("us-east-1", organization_invited),
+    ]);
+    let (sandbox, sdk) = start(state).await;
+    let options = [("LEAVE_UNTRUSTED_GRAPHS", "true"), ("UNTRUSTED_INVITATIONS", "reject")];
+    let outcome = run(&sdk, &scheduled(), &config(&options)).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(calls(&sandbox, "DisassociateMembership"), vec![enabled]);
+    assert!(
+        calls(&sandbox, "RejectInvitation").is_empty(),
+        "an organization invitation is not ours to answer"
+    );
+    let reason = |arn: &str| {
+        outcome
+            .actions
+            .iter()
+            .find(|a| a.graph_arn.as_deref() == Some(arn))
+            .and_then(|a| a.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason(&disabled)
+            .contains("ACCEPTED_BUT_DISABLED (VOLUME_UNKNOWN): DisassociateMembership is allowed only for ENABLED"),
+        "{}",
+        reason(&disabled)
+    );
+    assert!(
+        reason(&organization).contains("an organization membership"),
+        "{}",
+        reason(&organization)
+    );
+    // Nothing AWS would refuse was attempted.
+    assert!(sandbox.requests().iter().all(|r| r.status == 200));
+}

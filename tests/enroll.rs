@@ -62,6 +62,14 @@ fn org_state(regions: &[&str], extra: usize) -> SandboxState {
     state
 }
 
+/// A member Detective enabled as an organization account (its account may have left since).
+fn organization_member(id: &str, status: &str) -> Member {
+    Member {
+        invitation_type: Some("ORGANIZATION".into()),
+        ..Member::new(id, &format!("{id}@example.com"), status)
+    }
+}
+
 fn config(regions: &str, vars: &[(&str, &str)]) -> EnrollConfig {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     env.insert("REGIONS".into(), regions.into());
@@ -397,7 +405,7 @@ async fn departures_are_removed_only_when_the_option_is_on_and_the_account_is_go
     let mut state = org_state(&["us-east-1", "us-west-2"], 0);
     for region in ["us-east-1", "us-west-2"] {
         state.regions.get_mut(region).unwrap().graphs[0].members = vec![
-            Member::new("588801414845", "gone@example.com", "ENABLED"),
+            organization_member("588801414845", "ENABLED"),
             Member::new(NEW, "444444444444@example.com", "ENABLED"),
         ];
     }
@@ -556,7 +564,7 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
     graph.auto_enable = false;
     graph.members = vec![
         Member::new("600000000000", "x@example.com", "ACCEPTED_BUT_DISABLED"),
-        Member::new("588801414845", "gone@example.com", "ENABLED"),
+        organization_member("588801414845", "ENABLED"),
     ];
     let (sandbox, sdk) = start(state).await;
     let on = config("us-east-1", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);
@@ -566,4 +574,163 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
         integration_tests::actions_called(&sandbox),
         integration_tests::sorted(shared::enroll::AWS_ACTIONS)
     );
+}
+
+fn graph_members(sandbox: &Sandbox, region: &str) -> Vec<Member> {
+    sandbox.state().region(region).unwrap().graphs[0].members.clone()
+}
+
+#[tokio::test]
+async fn a_new_organization_account_is_being_enabled_until_detective_has_verified_it() {
+    let mut state = org_state(&["us-east-1"], 0);
+    state.verification_reads = 1;
+    let (sandbox, sdk) = start(state).await;
+    let config = config("us-east-1", &[]);
+    let created = run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
+    assert_eq!(created.status, Status::Acted, "{}", created.to_json());
+    assert_eq!(
+        graph_members(&sandbox, "us-east-1")[0].status,
+        "VERIFICATION_IN_PROGRESS"
+    );
+
+    // The next delivery finds it still being verified: nothing to write, and it says so.
+    let again = run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
+    assert_eq!(again.status, Status::Ignored, "{}", again.to_json());
+    assert_eq!(
+        again.actions[0].reason.as_deref(),
+        Some("being enabled (VERIFICATION_IN_PROGRESS)")
+    );
+    assert_eq!(sandbox.count("CreateMembers"), 1);
+    let third = run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
+    assert_eq!(third.actions[0].reason.as_deref(), Some("already an ENABLED member"));
+}
+
+#[tokio::test]
+async fn a_member_detective_cannot_enable_is_reported_with_its_reason_not_counted_as_re_enabled() {
+    let mut state = org_state(&["us-east-1"], 0);
+    state.member_outcomes = vec![sandbox::MemberOutcome {
+        account_id: NEW.into(),
+        status: "ACCEPTED_BUT_DISABLED".into(),
+        disabled_reason: Some("VOLUME_TOO_HIGH".into()),
+    }];
+    let (sandbox, sdk) = start(state).await;
+    let config = config("us-east-1", &[]);
+    run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
+
+    // Verified: ACCEPTED_BUT_DISABLED. The sweep tries StartMonitoringMember, reads the
+    // member back, and finds Detective left it as it was.
+    let sweep = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(sweep.status, Status::Failed, "{}", sweep.to_json());
+    assert_eq!(sandbox.count("StartMonitoringMember"), 1);
+    let failed = sweep
+        .actions
+        .iter()
+        .find(|a| a.operation == "StartMonitoringMember")
+        .unwrap();
+    assert_eq!(failed.result, ActionResult::Failed);
+    let error = failed.error.as_deref().unwrap();
+    assert!(
+        error.contains("still ACCEPTED_BUT_DISABLED (VOLUME_TOO_HIGH)"),
+        "{error}"
+    );
+    assert!(error.contains("data volume"), "{error}");
+    assert_eq!(
+        shared::metrics::Counts::of(&sweep).members_reenabled,
+        0,
+        "not counted as re-enabled"
+    );
+    // A scheduled run that fails is answered, not raised: the next schedule retries it.
+    assert!(shared::lambda::respond(&scheduled(), sweep).is_ok());
+
+    // Once Detective can take it (the graph's volume went down), it is re-enabled.
+    sandbox.update(|state| state.member_outcomes.clear());
+    let sweep = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(sweep.status, Status::Acted, "{}", sweep.to_json());
+    assert_eq!(graph_members(&sandbox, "us-east-1")[0].status, "ENABLED");
+    assert_eq!(shared::metrics::Counts::of(&sweep).members_reenabled, 1);
+}
+
+#[tokio::test]
+async fn invited_members_are_never_removed_by_remove_departed_accounts() {
+    let mut state = org_state(&["us-east-1"], 0);
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = vec![
+        // A partner account the administrator invited: outside the organization.
+        Member {
+            invitation_type: Some("INVITATION".into()),
+            ..Member::new("777777777777", "partner@example.com", "ENABLED")
+        },
+        // An organization member whose account has left.
+        organization_member("588801414845", "ENABLED"),
+    ];
+    let (sandbox, sdk) = start(state).await;
+    let on = config("us-east-1", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);
+    let sweep = run(&sdk, &scheduled(), &on).await;
+    assert_eq!(sweep.status, Status::Acted, "{}", sweep.to_json());
+    let deleted: Vec<Value> = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "DeleteMembers")
+        .map(|r| r.parameters["AccountIds"].clone())
+        .collect();
+    assert_eq!(deleted, vec![json!(["588801414845"])]);
+    let ids: Vec<String> = graph_members(&sandbox, "us-east-1")
+        .into_iter()
+        .map(|m| m.account_id)
+        .collect();
+    assert!(ids.contains(&"777777777777".to_string()));
+
+    // Its departure event (forged or not) removes nothing either.
+    let event = run(&sdk, &departure("777777777777"), &on).await;
+    assert_eq!(event.status, Status::Ignored, "{}", event.to_json());
+    assert!(
+        event.reason.contains("never removed by REMOVE_DEPARTED_ACCOUNTS"),
+        "{}",
+        event.reason
+    );
+    assert_eq!(sandbox.count("DeleteMembers"), 1);
+}
+
+#[tokio::test]
+async fn a_pending_activation_account_is_retried_not_enrolled_yet() {
+    let mut state = org_state(&["us-east-1"], 0);
+    state.organization.as_mut().unwrap().accounts[1].status = "PENDING_ACTIVATION".into();
+    let (sandbox, sdk) = start(state).await;
+    let config = config("us-east-1", &[]);
+    let outcome = run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
+    assert_eq!(outcome.status, Status::Failed, "Lambda retries it in a minute");
+    assert!(outcome.reason.contains("PENDING_ACTIVATION"), "{}", outcome.reason);
+    let sweep = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(sweep.status, Status::Ignored, "{}", sweep.to_json());
+    assert_eq!(write_count(&sandbox), 0);
+}
+
+#[tokio::test]
+async fn a_remembered_graph_that_was_deleted_is_looked_up_again() {
+    let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
+    let config = config("us-east-1", &[]);
+    let (detective, organizations, graphs) = (
+        SdkDetective::new(&sdk),
+        SdkOrganizations::new(&sdk),
+        GraphCache::default(),
+    );
+    let enroller = Enroller {
+        detective: &detective,
+        organizations: &organizations,
+        config: &config,
+        graphs: &graphs,
+        clock: &FixedClock(now()),
+        deadline: None,
+        retry_base: Duration::from_millis(20),
+    };
+    enroller.handle(&scheduled()).await;
+    let recreated = "arn:aws:detective:us-east-1:111111111111:graph:cccccccccccccccccccccccccccccccc";
+    sandbox.update(|state| {
+        let graph = &mut state.regions.get_mut("us-east-1").unwrap().graphs[0];
+        graph.arn = recreated.into();
+        graph.members.clear();
+    });
+    let outcome = enroller.handle(&create_account_result(NEW, "SUCCEEDED")).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(sandbox.count("ListGraphs"), 2);
+    assert_eq!(outcome.actions[0].graph_arn.as_deref(), Some(recreated));
 }

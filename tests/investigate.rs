@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use integration_tests::{finding_event, now, start, state, ADMIN, GRAPH, MEMBER, REGION};
-use sandbox::{Fault, Graph, Sandbox};
+use sandbox::{Fault, Graph, IamRole, Sandbox, ScopeRules};
 use serde_json::{json, Value};
-use shared::aws::{GraphCache, SdkDetective};
+use shared::aws::{GraphCache, SdkDetective, SdkPrincipalLookup};
 use shared::clock::FixedClock;
-use shared::investigate::{handle, InvestigateConfig};
+use shared::investigate::{InvestigateConfig, Investigator};
 use shared::outcome::{ActionResult, Outcome, Status};
 
 fn config(vars: &[(&str, &str)]) -> InvestigateConfig {
@@ -17,15 +17,29 @@ fn config(vars: &[(&str, &str)]) -> InvestigateConfig {
 }
 
 async fn run(sandbox_sdk: &aws_config::SdkConfig, event: &Value, config: &InvestigateConfig) -> Outcome {
-    // A cold function each time: a graph cache of its own.
-    handle(
-        event,
-        &SdkDetective::new(sandbox_sdk),
+    run_at(sandbox_sdk, event, config, now()).await
+}
+
+/// A cold function each time (a graph cache of its own), with the lookup when configured.
+async fn run_at(
+    sandbox_sdk: &aws_config::SdkConfig,
+    event: &Value,
+    config: &InvestigateConfig,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
+    let lookup = config
+        .role_lookup_role_name
+        .as_deref()
+        .map(|role| SdkPrincipalLookup::new(sandbox_sdk, role));
+    let investigator = Investigator {
+        detective: &SdkDetective::new(sandbox_sdk),
+        lookup: lookup.as_ref(),
         config,
-        &GraphCache::default(),
-        &FixedClock(now()),
-    )
-    .await
+        graphs: &GraphCache::default(),
+        clock: &FixedClock(at),
+        deadline: None,
+    };
+    investigator.handle(event).await
 }
 
 fn writes(sandbox: &Sandbox) -> Vec<String> {
@@ -267,9 +281,17 @@ async fn graph_arn_skips_list_graphs() {
 async fn a_warm_function_lists_the_graphs_once() {
     let (sandbox, sdk) = start(state()).await;
     let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
+    let investigator = Investigator {
+        detective: &detective,
+        lookup: None::<&SdkPrincipalLookup>,
+        config: &config,
+        graphs: &graphs,
+        clock: &FixedClock(now()),
+        deadline: None,
+    };
     for user in ["alice", "bob", "carol"] {
         let event = finding_event(MEMBER, "IAMUser", user);
-        let outcome = handle(&event, &detective, &config, &graphs, &FixedClock(now())).await;
+        let outcome = investigator.handle(&event).await;
         assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
     }
     assert_eq!(sandbox.count("ListGraphs"), 1, "then cached");
@@ -298,10 +320,385 @@ async fn ignored_findings_make_no_call_at_all() {
 
 #[tokio::test]
 async fn the_declared_aws_actions_are_exactly_those_called() {
-    let (sandbox, sdk) = start(state()).await;
+    let mut seeded = state();
+    seeded.iam_roles = vec![lookup_role(MEMBER), role(MEMBER, "deployer", "/ci/")];
+    let (sandbox, sdk) = start(seeded).await;
     run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &config(&[])).await;
+    let lookup = config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)]);
+    let outcome = run(&sdk, &finding_event(MEMBER, "AssumedRole", "deployer"), &lookup).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    let mut declared: Vec<&str> = shared::investigate::AWS_ACTIONS.to_vec();
+    // Made with the lookup role's credentials, in the member account.
+    declared.push("iam:GetRole");
+    assert!(shared::investigate::LOOKUP_ROLE_ACTIONS.contains(&"iam:GetRole"));
     assert_eq!(
         integration_tests::actions_called(&sandbox),
-        integration_tests::sorted(shared::investigate::AWS_ACTIONS)
+        integration_tests::sorted(&declared)
     );
+}
+
+const LOOKUP_ROLE: &str = "detective-autopilot-lookup";
+
+fn role(account: &str, name: &str, path: &str) -> IamRole {
+    IamRole {
+        account_id: account.into(),
+        name: name.into(),
+        path: path.into(),
+    }
+}
+
+fn lookup_role(account: &str) -> IamRole {
+    role(account, LOOKUP_ROLE, "/")
+}
+
+/// The sample finding, its activity seen from `first` to `last`.
+fn finding_seen(user_type: &str, name: &str, first: &str, last: &str) -> Value {
+    let mut event = finding_event(MEMBER, user_type, name);
+    event["detail"]["service"]["eventFirstSeen"] = json!(first);
+    event["detail"]["service"]["eventLastSeen"] = json!(last);
+    event
+}
+
+fn scopes_tried(sandbox: &Sandbox) -> Vec<(String, String, u16)> {
+    sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "StartInvestigation")
+        .map(|r| {
+            (
+                r.parameters["ScopeStartTime"].as_str().unwrap().to_owned(),
+                r.parameters["ScopeEndTime"].as_str().unwrap().to_owned(),
+                r.status,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn activity_seen_minutes_before_handling_is_inside_the_scope() {
+    // Seen 11:05 to 11:10, handled at 11:30: the usual case, GuardDuty delivering in minutes.
+    let (sandbox, sdk) = start(state()).await;
+    let event = finding_seen("IAMUser", "alice", "2026-11-22T11:05:00Z", "2026-11-22T11:10:00Z");
+    let outcome = run_at(
+        &sdk,
+        &event,
+        &config(&[]),
+        integration_tests::at("2026-11-22T11:30:00Z"),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(
+        scopes_tried(&sandbox),
+        vec![("2026-11-22T09:00:00Z".into(), "2026-11-22T12:00:00Z".into(), 200)],
+        "whole hours, three at least, reaching past the last sighting"
+    );
+    assert!(
+        !outcome.actions[0].notes.iter().any(|note| note.contains("scope")),
+        "{:?}",
+        outcome.actions[0].notes
+    );
+}
+
+#[tokio::test]
+async fn when_detective_refuses_a_future_end_the_scope_ends_now_and_says_so() {
+    let mut seeded = state();
+    seeded.scope_rules = ScopeRules {
+        end_not_in_future: true,
+        ..ScopeRules::default()
+    };
+    seeded.now = Some(integration_tests::at("2026-11-22T11:30:00Z"));
+    let (sandbox, sdk) = start(seeded).await;
+    let event = finding_seen("IAMUser", "alice", "2026-11-22T11:05:00Z", "2026-11-22T11:10:00Z");
+    let outcome = run_at(
+        &sdk,
+        &event,
+        &config(&[]),
+        integration_tests::at("2026-11-22T11:30:00Z"),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(
+        scopes_tried(&sandbox),
+        vec![
+            ("2026-11-22T09:00:00Z".into(), "2026-11-22T12:00:00Z".into(), 400),
+            ("2026-11-22T09:00:00Z".into(), "2026-11-22T11:30:00Z".into(), 200),
+        ]
+    );
+    let action = &outcome.actions[0];
+    assert_eq!(action.scope_end_time.as_deref(), Some("2026-11-22T11:30:00Z"));
+    assert!(action.notes.iter().any(|n| n.contains("refused")), "{:?}", action.notes);
+    assert!(
+        outcome.reason.contains("the scope ends now instead"),
+        "{}",
+        outcome.reason
+    );
+}
+
+#[tokio::test]
+async fn when_detective_wants_whole_hours_in_the_past_the_outcome_says_what_is_not_covered() {
+    let mut seeded = state();
+    seeded.scope_rules = ScopeRules {
+        end_not_in_future: true,
+        whole_hours: true,
+        ..ScopeRules::default()
+    };
+    seeded.now = Some(integration_tests::at("2026-11-22T11:30:00Z"));
+    let (sandbox, sdk) = start(seeded).await;
+    let event = finding_seen("IAMUser", "alice", "2026-11-22T11:05:00Z", "2026-11-22T11:10:00Z");
+    let outcome = run_at(
+        &sdk,
+        &event,
+        &config(&[]),
+        integration_tests::at("2026-11-22T11:30:00Z"),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    let statuses: Vec<u16> = scopes_tried(&sandbox)
+        .into_iter()
+        .map(|(_, _, status)| status)
+        .collect();
+    assert_eq!(statuses, vec![400, 400, 200]);
+    assert_eq!(
+        outcome.actions[0].scope_end_time.as_deref(),
+        Some("2026-11-22T11:00:00Z")
+    );
+    assert!(outcome.reason.contains("is not covered"), "{}", outcome.reason);
+}
+
+#[tokio::test]
+async fn an_absurd_timestamp_fails_naming_the_field_without_any_call() {
+    let (sandbox, sdk) = start(state()).await;
+    let event = finding_seen("IAMUser", "alice", "2026-11-20T09:00:00Z", "+262142-12-31T23:30:00Z");
+    let outcome = run(&sdk, &event, &config(&[])).await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert!(
+        outcome
+            .reason
+            .starts_with("event.detail.service.eventLastSeen: expected a time after 1970"),
+        "{}",
+        outcome.reason
+    );
+    assert!(sandbox.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_identity_center_role_is_investigated_under_its_real_path() {
+    let (sandbox, sdk) = start(state()).await;
+    let name = "AWSReservedSSO_AdministratorAccess_0123456789abcdef";
+    let outcome = run(
+        &sdk,
+        &finding_event(MEMBER, "AssumedRole", name),
+        &config(&[("IDENTITY_CENTER_REGION", "eu-west-1")]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(
+        start_calls(&sandbox)[0]["EntityArn"],
+        format!("arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/eu-west-1/{name}")
+    );
+    assert!(outcome.actions[0].notes.is_empty());
+
+    // Without the region, us-east-1's path is assumed, and the outcome says so.
+    let outcome = run(
+        &sdk,
+        &finding_event(MEMBER, "AssumedRole", "AWSReservedSSO_ReadOnly_1"),
+        &config(&[]),
+    )
+    .await;
+    assert_eq!(
+        outcome.actions[0].entity_arn.as_deref(),
+        Some("arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_1")
+    );
+    assert!(
+        outcome.reason.contains("IDENTITY_CENTER_REGION is unset"),
+        "{}",
+        outcome.reason
+    );
+}
+
+#[tokio::test]
+async fn a_service_linked_role_is_investigated_under_its_service_path() {
+    let (sandbox, sdk) = start(state()).await;
+    let outcome = run(
+        &sdk,
+        &finding_event(MEMBER, "AssumedRole", "AWSServiceRoleForAmazonGuardDuty"),
+        &config(&[]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(
+        start_calls(&sandbox)[0]["EntityArn"],
+        "arn:aws:iam::222222222222:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty"
+    );
+}
+
+#[tokio::test]
+async fn the_lookup_reads_a_roles_path_in_the_member_account() {
+    let mut seeded = state();
+    seeded.iam_roles = vec![lookup_role(MEMBER), role(MEMBER, "deployer", "/ci/pipelines/")];
+    let (sandbox, sdk) = start(seeded).await;
+    let outcome = run(
+        &sdk,
+        &finding_event(MEMBER, "AssumedRole", "deployer"),
+        &config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(
+        start_calls(&sandbox)[0]["EntityArn"],
+        "arn:aws:iam::222222222222:role/ci/pipelines/deployer"
+    );
+    let assumed: Vec<Value> = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "AssumeRole")
+        .map(|r| r.parameters["RoleArn"].clone())
+        .collect();
+    assert_eq!(
+        assumed,
+        vec![json!("arn:aws:iam::222222222222:role/detective-autopilot-lookup")]
+    );
+    assert!(outcome.actions[0].notes.is_empty());
+}
+
+#[tokio::test]
+async fn without_the_lookup_an_unknown_path_is_assumed_and_said() {
+    let (sandbox, sdk) = start(state()).await;
+    let outcome = run(&sdk, &finding_event(MEMBER, "AssumedRole", "deployer"), &config(&[])).await;
+    assert_eq!(outcome.status, Status::Acted);
+    assert_eq!(
+        start_calls(&sandbox)[0]["EntityArn"],
+        "arn:aws:iam::222222222222:role/deployer"
+    );
+    assert!(
+        outcome
+            .reason
+            .contains("ROLE_LOOKUP_ROLE_NAME is unset, so it is assumed to be /"),
+        "{}",
+        outcome.reason
+    );
+}
+
+#[tokio::test]
+async fn a_lookup_that_cannot_assume_its_role_fails_the_invocation() {
+    let (sandbox, sdk) = start(state()).await;
+    let outcome = run(
+        &sdk,
+        &finding_event(MEMBER, "AssumedRole", "deployer"),
+        &config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert!(
+        outcome.reason.contains("ROLE_LOOKUP_ROLE_NAME in account 222222222222"),
+        "{}",
+        outcome.reason
+    );
+    assert!(
+        start_calls(&sandbox).is_empty(),
+        "never a guessed ARN when the lookup is on"
+    );
+}
+
+#[tokio::test]
+async fn graph_arn_serves_only_its_own_region() {
+    let mut seeded = state();
+    let eu_graph = "arn:aws:detective:eu-west-1:111111111111:graph:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+    seeded.regions.insert(
+        "eu-west-1".into(),
+        sandbox::RegionState {
+            organization_admin_account_id: Some(ADMIN.into()),
+            graphs: vec![Graph {
+                arn: eu_graph.into(),
+                auto_enable: true,
+                members: vec![sandbox::Member::new(MEMBER, "m@example.com", "ENABLED")],
+            }],
+            ..sandbox::RegionState::default()
+        },
+    );
+    let (sandbox, sdk) = start(seeded).await;
+    let mut event = finding_event(MEMBER, "IAMUser", "alice");
+    event["region"] = json!("eu-west-1");
+    event["detail"]["region"] = json!("eu-west-1");
+    let outcome = run(&sdk, &event, &config(&[("GRAPH_ARN", GRAPH)])).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(start_calls(&sandbox)[0]["GraphArn"], eu_graph);
+    assert_eq!(sandbox.count("ListGraphs"), 1, "the eu-west-1 graph is looked up");
+}
+
+#[tokio::test]
+async fn a_remembered_graph_that_was_deleted_is_looked_up_again_once() {
+    let (sandbox, sdk) = start(state()).await;
+    let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
+    let investigator = Investigator {
+        detective: &detective,
+        lookup: None::<&SdkPrincipalLookup>,
+        config: &config,
+        graphs: &graphs,
+        clock: &FixedClock(now()),
+        deadline: None,
+    };
+    investigator.handle(&finding_event(MEMBER, "IAMUser", "alice")).await;
+    let recreated = "arn:aws:detective:us-east-1:111111111111:graph:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    sandbox.update(|state| {
+        let graph = &mut state.regions.get_mut(REGION).unwrap().graphs[0];
+        graph.arn = recreated.into();
+    });
+    let outcome = investigator.handle(&finding_event(MEMBER, "IAMUser", "bob")).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(sandbox.count("ListGraphs"), 2);
+    assert_eq!(start_calls(&sandbox)[1]["GraphArn"], recreated);
+}
+
+#[tokio::test]
+async fn de_duplication_stops_at_the_first_active_investigation() {
+    let mut seeded = state();
+    let alice = "arn:aws:iam::222222222222:user/alice";
+    seeded.regions.get_mut(REGION).unwrap().investigations = (0..150)
+        .map(|n| sandbox::Investigation {
+            id: format!("{:021}", 900 + n),
+            graph_arn: GRAPH.into(),
+            entity_arn: alice.into(),
+            status: "RUNNING".into(),
+            state: "ACTIVE".into(),
+            severity: "HIGH".into(),
+            created_time: now() - chrono::Duration::hours(1),
+            scope_start_time: now() - chrono::Duration::hours(5),
+            scope_end_time: now() - chrono::Duration::hours(2),
+        })
+        .collect();
+    let (sandbox, sdk) = start(seeded).await;
+    let outcome = run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &config(&[])).await;
+    assert_eq!(outcome.status, Status::Ignored, "{}", outcome.to_json());
+    assert_eq!(sandbox.count("ListInvestigations"), 1, "150 matches, one page read");
+}
+
+#[tokio::test]
+async fn a_repeated_next_token_stops_the_paging_with_a_reason() {
+    let mut seeded = state();
+    seeded.stuck_paging = vec!["ListInvestigations".into()];
+    let (sandbox, sdk) = start(seeded).await;
+    let outcome = run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &config(&[])).await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert!(outcome.reason.contains("RepeatedNextToken"), "{}", outcome.reason);
+    assert_eq!(sandbox.count("ListInvestigations"), 2);
+    assert!(start_calls(&sandbox).is_empty());
+}
+
+#[tokio::test]
+async fn near_the_deadline_no_investigation_is_started() {
+    let (sandbox, sdk) = start(state()).await;
+    let config = config(&[]);
+    let investigator = Investigator {
+        detective: &SdkDetective::new(&sdk),
+        lookup: None::<&SdkPrincipalLookup>,
+        config: &config,
+        graphs: &GraphCache::default(),
+        clock: &FixedClock(now()),
+        deadline: Some(now()),
+    };
+    let outcome = investigator.handle(&finding_event(MEMBER, "IAMUser", "alice")).await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert!(outcome.reason.contains("deadline"), "{}", outcome.reason);
+    assert_eq!(sandbox.count("StartInvestigation"), 0);
 }

@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use sandbox::{Sandbox, SandboxState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::aws::{load_sdk_config, GraphCache, SdkDetective};
+use shared::aws::{load_sdk_config, GraphCache, SdkDetective, SdkPrincipalLookup};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
-use shared::investigate::{handle, InvestigateConfig};
+use shared::investigate::{InvestigateConfig, Investigator};
 use shared::lambda::respond;
 use shared::outcome::Status;
 
@@ -184,7 +184,15 @@ pub async fn worker(plan: Plan, report: PathBuf) -> Result<(), BenchError> {
     let started = Instant::now();
     for number in 0..plan.events {
         let event = finding(plan, &members, now, number);
-        let outcome = handle(&event, &detective, &config, &graphs, &SystemClock).await;
+        let investigator = Investigator {
+            detective: &detective,
+            lookup: None::<&SdkPrincipalLookup>,
+            config: &config,
+            graphs: &graphs,
+            clock: &SystemClock,
+            deadline: None,
+        };
+        let outcome = investigator.handle(&event).await;
         match outcome.status {
             Status::Acted => acted += 1,
             Status::Ignored => ignored += 1,

@@ -7,12 +7,12 @@ use serde_json::Value;
 use std::time::Duration;
 
 use shared::accept::{self, AcceptConfig};
-use shared::aws::{GraphCache, SdkDetective, SdkOrganizations};
+use shared::aws::{GraphCache, SdkDetective, SdkOrganizations, SdkPrincipalLookup};
 use shared::clock::Clock;
 use shared::config::Env;
 use shared::enroll::{self, EnrollConfig, Enroller};
 use shared::event::Trigger;
-use shared::investigate::{self, InvestigateConfig};
+use shared::investigate::{self, InvestigateConfig, Investigator};
 use shared::outcome::Outcome;
 
 use crate::UsageError;
@@ -116,7 +116,19 @@ impl Configured {
     pub async fn handle(&self, payload: &Value, sdk: &SdkConfig, clock: &dyn Clock) -> Outcome {
         match self {
             Self::InvestigateFindings(config) => {
-                investigate::handle(payload, &SdkDetective::new(sdk), config, &GraphCache::default(), clock).await
+                let lookup = config
+                    .role_lookup_role_name
+                    .as_deref()
+                    .map(|role| SdkPrincipalLookup::new(sdk, role));
+                let investigator = Investigator {
+                    detective: &SdkDetective::new(sdk),
+                    lookup: lookup.as_ref(),
+                    config,
+                    graphs: &GraphCache::default(),
+                    clock,
+                    deadline: None,
+                };
+                investigator.handle(payload).await
             }
             Self::EnrollAccounts(config) => {
                 let enroller = Enroller {

@@ -27,6 +27,8 @@ use crate::traffic::{Exchange, TrafficLog};
 /// One served call, as `GET /_sandbox/requests` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRecord {
+    /// `detective`, `organizations`, `iam` or `sts`: the IAM action is `{service}:{operation}`.
+    pub service: &'static str,
     pub operation: String,
     pub region: String,
     pub parameters: Value,
@@ -246,6 +248,7 @@ async fn dispatch(
         Err(error) => error.status(service),
     };
     lock(&shared.requests).push(RequestRecord {
+        service: service.name(),
         operation: name.clone(),
         region,
         parameters: parameters.clone(),
@@ -284,9 +287,22 @@ fn serve(
         .unwrap_or(&state.caller_account_id)
         .to_owned();
     let now = state.now.unwrap_or_else(Utc::now);
+    let stuck = state.stuck_paging.iter().any(|stuck| stuck == name);
+    // A stuck service ignores the token it handed out: it always starts over.
+    let unstuck;
+    let parameters = if stuck {
+        let mut copy = parameters.clone();
+        if let Value::Object(members) = &mut copy {
+            members.remove("NextToken");
+        }
+        unstuck = copy;
+        &unstuck
+    } else {
+        parameters
+    };
     let empty = serde_json::Map::new();
     let params = parameters.as_object().unwrap_or(&empty);
-    match service {
+    let served = match service {
         Service::Organizations => organizations::call(state, &caller, name, parameters),
         Service::Detective => detective::call(
             state,
@@ -300,6 +316,24 @@ fn serve(
         ),
         Service::Iam => iam::iam_call(state, &caller, name, params),
         Service::Sts => iam::sts_call(state, name, params),
+    }?;
+    Ok(if stuck { stuck_page(served) } else { served })
+}
+
+/// The page a stuck service answers: every list empty, and always the same NextToken.
+fn stuck_page(page: Value) -> Value {
+    match page {
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .map(|(key, value)| match value {
+                    Value::Array(_) => (key, Value::Array(Vec::new())),
+                    other => (key, other),
+                })
+                .chain([("NextToken".to_owned(), Value::from("stuck-page-token"))])
+                .collect(),
+        ),
+        other => other,
     }
 }
 

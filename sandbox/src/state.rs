@@ -38,6 +38,10 @@ pub struct SandboxState {
     /// StartInvestigation checks AWS does not document, each off unless set.
     #[serde(default, skip_serializing_if = "ScopeRules::is_default")]
     pub scope_rules: ScopeRules,
+    /// Operations that answer every call with an empty page and the same NextToken: a
+    /// misbehaving service, to prove that our paging cannot loop forever.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stuck_paging: Vec<String>,
     /// IAM roles of the accounts, for iam:GetRole and sts:AssumeRole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub iam_roles: Vec<IamRole>,
@@ -397,6 +401,7 @@ impl SandboxState {
             member_outcomes: Vec::new(),
             verification_reads: 0,
             scope_rules: ScopeRules::default(),
+            stuck_paging: Vec::new(),
             iam_roles: Vec::new(),
             latency_ms: 0,
             now: None,

@@ -108,6 +108,36 @@ fn is_region(text: &str) -> bool {
             .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// An optional region name (`IDENTITY_CENTER_REGION`).
+pub fn optional_region(env: &dyn Env, var: &'static str) -> Result<Option<String>, ConfigError> {
+    match optional(env, var) {
+        Some(region) if !is_region(&region) => Err(ConfigError {
+            var,
+            expected: "a region name such as us-east-1",
+            found: region,
+        }),
+        other => Ok(other),
+    }
+}
+
+/// An optional IAM role name (1 to 64 of letters, digits and `_+=,.@-`).
+pub fn optional_role_name(env: &dyn Env, var: &'static str) -> Result<Option<String>, ConfigError> {
+    let valid = |name: &str| {
+        name.len() <= 64
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"_+=,.@-".contains(&byte))
+    };
+    match optional(env, var) {
+        Some(name) if !valid(&name) => Err(ConfigError {
+            var,
+            expected: "an IAM role name (1 to 64 of letters, digits and _+=,.@-)",
+            found: name,
+        }),
+        other => Ok(other),
+    }
+}
+
 /// `REGIONS` (comma-separated), else the function's own region (`AWS_REGION`); sorted, no duplicates.
 pub fn regions(env: &dyn Env) -> Result<Vec<String>, ConfigError> {
     let mut regions = list(env, "REGIONS");

@@ -1,6 +1,8 @@
 //! Lambda glue: an outcome becomes the response, or, when failed, an invocation error
 //! (so Lambda retries the event and finally sends it to the dead-letter queue).
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
@@ -39,6 +41,18 @@ pub fn lambda_deadline(epoch_millis: u64, now: DateTime<Utc>) -> Option<DateTime
     }
 }
 
+/// Stop starting new work this long before the Lambda deadline, at most...
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+/// ...and at most a fifth of the time the invocation has, so short timeouts still work.
+pub fn work_deadline(lambda_deadline: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let remaining = (lambda_deadline - now).max(chrono::Duration::zero());
+    let margin = chrono::Duration::from_std(DEADLINE_MARGIN)
+        .unwrap_or_default()
+        .min(remaining / 5);
+    lambda_deadline - margin
+}
+
 pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
     if outcome.is_failed() {
         Err(FailedOutcome(outcome))
@@ -49,18 +63,53 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
 
 /// What the functions return to the runtime: logs the metrics of the outcome, then the
 /// response (or, when failed, the invocation error).
+///
+/// A failed scheduled run is answered, not raised: Lambda would run the whole sweep twice
+/// more for a problem (a member Detective will not enable, an email that does not match)
+/// that the next scheduled run meets and reports again anyway. The next schedule is the
+/// retry; the failure stays visible in the decision log line, the `EventsReceived`
+/// metric with `Status=failed`, and the alarm on it.
 pub fn respond(payload: &Value, outcome: Outcome) -> Result<Value, FailedOutcome> {
     let trigger = crate::event::Envelope::from_value(payload)
         .ok()
-        .and_then(|envelope| crate::event::route(&envelope).ok())
-        .map_or("Unparsable", |trigger| trigger.name());
-    crate::metrics::emit(&outcome, trigger);
+        .and_then(|envelope| crate::event::route(&envelope).ok());
+    let name = trigger.as_ref().map_or("Unparsable", |trigger| trigger.name());
+    crate::metrics::emit(&outcome, name);
+    if matches!(trigger, Some(crate::event::Trigger::Scheduled { .. })) {
+        return Ok(serde_json::to_value(&outcome).unwrap_or_default());
+    }
     into_response(outcome)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_scheduled_run_is_answered_but_a_failed_event_is_raised() {
+        let failed = || Outcome::new("f", None, crate::outcome::Status::Failed, "a member stays disabled");
+        let schedule = serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+        let answered = respond(&schedule, failed());
+        assert_eq!(
+            answered.ok().and_then(|v| v.get("status").cloned()),
+            Some(Value::from("failed"))
+        );
+        let event = serde_json::json!({"source": "aws.organizations", "detail-type": "AWS Service Event via CloudTrail",
+            "detail": {"eventName": "CreateAccountResult"}});
+        assert!(
+            respond(&event, failed()).is_err(),
+            "Lambda retries an event, then dead-letters it"
+        );
+    }
+
+    #[test]
+    fn the_margin_is_ten_seconds_or_a_fifth_of_the_time_left() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let at = |seconds| now + chrono::Duration::seconds(seconds);
+        assert_eq!(work_deadline(at(300), now), at(290));
+        assert_eq!(work_deadline(at(3), now), now + chrono::Duration::milliseconds(2_400));
+        assert_eq!(work_deadline(at(-1), now), at(-1));
+    }
 
     #[test]
     fn only_a_future_deadline_counts() {

@@ -52,6 +52,9 @@ pub struct Action {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the action had to assume or give up (a role path assumed, a narrower scope).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Action {
@@ -90,6 +93,7 @@ impl Action {
             investigation_id: None,
             reason: None,
             error: None,
+            notes: Vec::new(),
         }
     }
 }

@@ -33,9 +33,11 @@ COMMON_ERRORS = {
     "InvalidClientTokenId", "NotAuthorized", "OptInRequired", "RequestExpired",
     "ServiceUnavailable", "ThrottlingException", "ValidationError",
 }
-SERVICE_WIDE_ERRORS = {"detective": {"TooManyRequestsException"}}
-COMMON_STATUS = {"AccessDeniedException": 400, "InternalFailure": 500, "ServiceUnavailable": 503,
-                 "ThrottlingException": 400, "ValidationError": 400}
+# IAM and STS spell it AccessDenied ("An error occurred (AccessDenied) when calling the
+# AssumeRole operation: ... is not authorized to perform: sts:AssumeRole").
+SERVICE_WIDE_ERRORS = {"detective": {"TooManyRequestsException"}, "sts": {"AccessDenied"}, "iam": {"AccessDenied"}}
+COMMON_STATUS = {"AccessDeniedException": 400, "AccessDenied": 403, "InternalFailure": 500,
+                 "ServiceUnavailable": 503, "ThrottlingException": 400, "ValidationError": 400}
 # Protocol fields of JSON error bodies, besides the error shape's members.
 JSON_ERROR_FIELDS = {"__type", "message", "Message", "code"}
 

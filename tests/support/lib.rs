@@ -98,18 +98,10 @@ pub fn finding_event(account: &str, user_type: &str, user_name: &str) -> Value {
 
 /// The IAM actions behind the calls the sandbox served, sorted and unique.
 pub fn actions_called(sandbox: &Sandbox) -> Vec<String> {
-    let organizations = ["ListAccounts", "DescribeAccount", "DescribeOrganization"];
     let mut actions: Vec<String> = sandbox
         .requests()
         .into_iter()
-        .map(|r| {
-            let service = if organizations.contains(&r.operation.as_str()) {
-                "organizations"
-            } else {
-                "detective"
-            };
-            format!("{service}:{}", r.operation)
-        })
+        .map(|r| format!("{}:{}", r.service, r.operation))
         .collect();
     actions.sort();
     actions.dedup();

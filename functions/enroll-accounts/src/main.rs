@@ -8,8 +8,8 @@ use serde_json::Value;
 use shared::aws::{load_sdk_config, GraphCache, SdkDetective, SdkOrganizations};
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
-use shared::enroll::{work_deadline, EnrollConfig, Enroller};
-use shared::lambda::{lambda_deadline, respond};
+use shared::enroll::{EnrollConfig, Enroller};
+use shared::lambda::{lambda_deadline, respond, work_deadline};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

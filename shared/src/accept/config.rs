@@ -62,7 +62,7 @@ impl AcceptConfig {
         if let Some(bad) = trusted_graph_arns.iter().find(|arn| GraphArn::parse(arn).is_none()) {
             return Err(ConfigError {
                 var: "TRUSTED_GRAPH_ARNS",
-                expected: "comma-separated arn:<partition>:detective:<region>:<account>:graph:<id>",
+                expected: "comma-separated arn:<partition>:detective:<region>:<12-digit account>:graph:<32 lowercase hex digits>",
                 found: bad.clone(),
             });
         }

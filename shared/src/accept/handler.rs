@@ -107,6 +107,18 @@ async fn check_region<P: InvitationPort>(ports: &P, config: &AcceptConfig, regio
         );
         let graph = invitation.graph_arn.clone().unwrap_or_default();
         let next = match (invitation.status.as_str(), trust) {
+            // Organization accounts cannot answer for, or leave, the organization behavior
+            // graph: its Detective administrator decides (DisassociateMembership's docs).
+            _ if invitation.is_organization_member() => action(
+                "AcceptInvitation",
+                ActionResult::Skipped,
+                &region,
+                invitation,
+                format!(
+                    "an organization membership (status {}): managed by the organization's Detective administrator, never answered or left here",
+                    invitation.status_text()
+                ),
+            ),
             ("INVITED", Ok(())) => accept(ports, config, &region, invitation, &graph).await,
             ("INVITED", Err(why)) => match config.untrusted {
                 UntrustedPolicy::Reject => {
@@ -132,7 +144,18 @@ async fn check_region<P: InvitationPort>(ports: &P, config: &AcceptConfig, regio
                     format!("untrusted, left alone (UNTRUSTED_INVITATIONS=ignore): {why}"),
                 ),
             },
-            ("ENABLED" | "ACCEPTED_BUT_DISABLED", Err(why)) if config.leave_untrusted_graphs => {
+            // AWS lets only an ENABLED invited member leave.
+            ("ACCEPTED_BUT_DISABLED", Err(why)) if config.leave_untrusted_graphs => action(
+                "DisassociateMembership",
+                ActionResult::Skipped,
+                &region,
+                invitation,
+                format!(
+                    "member of an untrusted graph ({why}), but its membership is {}: DisassociateMembership is allowed only for ENABLED memberships",
+                    invitation.status_text()
+                ),
+            ),
+            ("ENABLED", Err(why)) if config.leave_untrusted_graphs => {
                 let reason = format!("member of an untrusted graph: {why}");
                 let planned = action(
                     "DisassociateMembership",

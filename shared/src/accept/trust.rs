@@ -47,7 +47,7 @@ mod tests {
     use super::*;
 
     const ADMIN: &str = "777777777777";
-    const GRAPH: &str = "arn:aws:detective:us-east-1:777777777777:graph:abc";
+    const GRAPH: &str = "arn:aws:detective:us-east-1:777777777777:graph:0123456789abcdef0123456789abcdef";
 
     fn config(graphs: &[&str]) -> AcceptConfig {
         AcceptConfig {
@@ -80,11 +80,11 @@ mod tests {
         assert!(
             reason(Some("666666666666"), Some(GRAPH), "us-east-1", &[]).contains("not in TRUSTED_ADMIN_ACCOUNT_IDS")
         );
-        let other_owner = "arn:aws:detective:us-east-1:666666666666:graph:abc";
+        let other_owner = "arn:aws:detective:us-east-1:666666666666:graph:0123456789abcdef0123456789abcdef";
         assert!(reason(Some(ADMIN), Some(other_owner), "us-east-1", &[]).contains("belongs to account 666666666666"));
         assert!(reason(Some(ADMIN), Some("graph-1"), "us-east-1", &[]).contains("malformed"));
         assert!(reason(Some(ADMIN), Some(GRAPH), "eu-west-1", &[]).contains("is in us-east-1, not in eu-west-1"));
-        let listed = "arn:aws:detective:us-east-1:777777777777:graph:other";
+        let listed = "arn:aws:detective:us-east-1:777777777777:graph:ffffffffffffffffffffffffffffffff";
         assert!(reason(Some(ADMIN), Some(GRAPH), "us-east-1", &[listed]).contains("not in TRUSTED_GRAPH_ARNS"));
     }
 }

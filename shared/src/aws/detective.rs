@@ -10,9 +10,9 @@ use aws_sdk_detective::Client;
 use chrono::{DateTime, Utc};
 
 use super::ports::{
-    GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort, MemberChanges,
-    MemberDetail, MemberPort, MembersLookup, NewMember, OrganizationConfigPort, StartInvestigationRequest,
-    UnprocessedAccount,
+    CreatedMembers, GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort,
+    MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrganizationConfigPort,
+    StartInvestigationRequest, UnprocessedAccount,
 };
 use super::AwsError;
 
@@ -65,6 +65,8 @@ fn member_detail(member: &aws_sdk_detective::types::MemberDetail) -> MemberDetai
             .status()
             .map(|status| status.as_str().to_owned())
             .unwrap_or_default(),
+        invitation_type: member.invitation_type().map(|kind| kind.as_str().to_owned()),
+        disabled_reason: member.disabled_reason().map(|reason| reason.as_str().to_owned()),
     }
 }
 
@@ -115,7 +117,7 @@ impl MemberPort for SdkDetective {
         region: &str,
         graph_arn: &str,
         accounts: &[NewMember],
-    ) -> Result<MemberChanges, AwsError> {
+    ) -> Result<CreatedMembers, AwsError> {
         let mut request = self
             .client(region)
             .create_members()
@@ -133,12 +135,8 @@ impl MemberPort for SdkDetective {
             .send()
             .await
             .map_err(|error| AwsError::from_sdk("CreateMembers", error))?;
-        Ok(MemberChanges {
-            processed: output
-                .members()
-                .iter()
-                .filter_map(|m| m.account_id().map(str::to_owned))
-                .collect(),
+        Ok(CreatedMembers {
+            members: output.members().iter().map(member_detail).collect(),
             unprocessed: unprocessed(output.unprocessed_accounts()),
         })
     }
@@ -225,12 +223,12 @@ impl OrganizationConfigPort for SdkDetective {
 }
 
 impl InvestigationPort for SdkDetective {
-    async fn list_investigations(
+    async fn find_investigation(
         &self,
         region: &str,
         graph_arn: &str,
         filter: &InvestigationFilter,
-    ) -> Result<Vec<InvestigationSummary>, AwsError> {
+    ) -> Result<Option<InvestigationSummary>, AwsError> {
         let to_error = |error| AwsError::new("ListInvestigations", "ConstructionFailure", format!("{error}"));
         let mut criteria = FilterCriteria::builder()
             .entity_arn(
@@ -251,28 +249,48 @@ impl InvestigationPort for SdkDetective {
         }
         let criteria = criteria.build();
         let client = self.client(region);
-        let mut summaries = Vec::new();
         let mut next_token: Option<String> = None;
-        // ListInvestigations has no SDK paginator: follow NextToken by hand.
+        // ListInvestigations has no SDK paginator: follow NextToken by hand, stopping at the
+        // first match, and never loop on a token the service hands back twice.
         loop {
             let page = client
                 .list_investigations()
                 .graph_arn(graph_arn)
                 .filter_criteria(criteria.clone())
-                .set_next_token(next_token.take())
+                .set_next_token(next_token.clone())
                 .send()
                 .await
                 .map_err(|error| AwsError::from_sdk("ListInvestigations", error))?;
-            summaries.extend(page.investigation_details().iter().map(|detail| InvestigationSummary {
-                investigation_id: detail.investigation_id().unwrap_or_default().to_owned(),
-                entity_arn: detail.entity_arn().map(str::to_owned),
-                state: detail.state().map(|state: &State| state.as_str().to_owned()),
-                status: detail.status().map(|status| status.as_str().to_owned()),
-                created_time: detail.created_time().and_then(from_sdk_time),
-            }));
+            let found = page
+                .investigation_details()
+                .iter()
+                .map(|detail| InvestigationSummary {
+                    investigation_id: detail.investigation_id().unwrap_or_default().to_owned(),
+                    entity_arn: detail.entity_arn().map(str::to_owned),
+                    state: detail.state().map(|state: &State| state.as_str().to_owned()),
+                    status: detail.status().map(|status| status.as_str().to_owned()),
+                    created_time: detail.created_time().and_then(from_sdk_time),
+                })
+                .find(|summary| {
+                    summary.entity_arn.as_deref().is_none_or(|arn| arn == filter.entity_arn)
+                        && filter
+                            .state
+                            .as_deref()
+                            .is_none_or(|wanted| summary.state.as_deref().is_none_or(|state| state == wanted))
+                });
+            if found.is_some() {
+                return Ok(found);
+            }
             match page.next_token() {
+                Some(token) if next_token.as_deref() == Some(token) => {
+                    return Err(AwsError::new(
+                        "ListInvestigations",
+                        "RepeatedNextToken",
+                        format!("the service returned the NextToken it was given ({token:?}); stopped paging"),
+                    ))
+                }
                 Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(summaries),
+                _ => return Ok(None),
             }
         }
     }

@@ -17,6 +17,26 @@ pub struct MemberDetail {
     pub administrator_id: Option<String>,
     /// INVITED, VERIFICATION_IN_PROGRESS, VERIFICATION_FAILED, ENABLED or ACCEPTED_BUT_DISABLED.
     pub status: String,
+    /// ORGANIZATION (an organization account in the organization behavior graph) or
+    /// INVITATION (an invited account); None when Detective did not say.
+    pub invitation_type: Option<String>,
+    /// With ACCEPTED_BUT_DISABLED: VOLUME_TOO_HIGH or VOLUME_UNKNOWN.
+    pub disabled_reason: Option<String>,
+}
+
+impl MemberDetail {
+    /// The status, with the DisabledReason when there is one (`ACCEPTED_BUT_DISABLED (VOLUME_TOO_HIGH)`).
+    pub fn status_text(&self) -> String {
+        match &self.disabled_reason {
+            Some(reason) => format!("{} ({reason})", self.status),
+            None => self.status.clone(),
+        }
+    }
+
+    /// Known to be an organization account in the organization behavior graph.
+    pub fn is_organization_member(&self) -> bool {
+        self.invitation_type.as_deref() == Some("ORGANIZATION")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +100,15 @@ pub struct NewMember {
     pub email: String,
 }
 
-/// CreateMembers / DeleteMembers: the accounts processed and those that were not, with why.
+/// CreateMembers: the members created (as Detective reports them) and the accounts it did
+/// not process, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CreatedMembers {
+    pub members: Vec<MemberDetail>,
+    pub unprocessed: Vec<UnprocessedAccount>,
+}
+
+/// DeleteMembers: the accounts removed and those that were not, with why.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemberChanges {
     pub processed: Vec<String>,
@@ -101,7 +129,7 @@ pub trait MemberPort: Sync {
         region: &str,
         graph_arn: &str,
         accounts: &[NewMember],
-    ) -> impl Future<Output = Result<MemberChanges, AwsError>> + Send;
+    ) -> impl Future<Output = Result<CreatedMembers, AwsError>> + Send;
 
     /// DeleteMembers for at most 50 accounts.
     fn delete_members(
@@ -146,13 +174,14 @@ pub trait OrganizationConfigPort: Sync {
 }
 
 pub trait InvestigationPort: Sync {
-    /// ListInvestigations, every page, with the filter applied by the service.
-    fn list_investigations(
+    /// ListInvestigations with the filter applied by the service, page after page until the
+    /// first investigation of `filter.entity_arn` in `filter.state` (the rest are not read).
+    fn find_investigation(
         &self,
         region: &str,
         graph_arn: &str,
         filter: &InvestigationFilter,
-    ) -> impl Future<Output = Result<Vec<InvestigationSummary>, AwsError>> + Send;
+    ) -> impl Future<Output = Result<Option<InvestigationSummary>, AwsError>> + Send;
 
     /// StartInvestigation: the new investigation's id.
     fn start_investigation(
@@ -184,4 +213,33 @@ pub trait InvitationPort: Sync {
         region: &str,
         graph_arn: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// An IAM user or role, by the name a finding gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    Role,
+}
+
+impl PrincipalKind {
+    /// The resource type in the ARN (`user`, `role`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Role => "role",
+        }
+    }
+}
+
+/// Reading a principal's real ARN (with its path) in the account it belongs to.
+pub trait PrincipalLookupPort: Sync {
+    /// iam:GetRole or iam:GetUser in `account_id`: the ARN, or None when no such principal exists.
+    fn principal_arn(
+        &self,
+        partition: &str,
+        account_id: &str,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
 }

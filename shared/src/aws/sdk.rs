@@ -1,14 +1,33 @@
 //! One SDK configuration, loaded once at start.
 
+use std::time::Duration;
+
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
 /// Attempts per call when `AWS_MAX_ATTEMPTS` is not set: more than the SDK's 3, because a
 /// sweep of a large organization meets Detective's throttling in bursts.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 
+/// One attempt of any call, and one call with all its retries and backoff, may take at most
+/// this long. Without them a hung connection or a long retry storm could outlast the
+/// function's own timeout (60 s for the shortest), and Lambda would kill the invocation
+/// mid-call instead of our code failing it with a reason.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
 fn defaults() -> ConfigLoader {
-    let loader = aws_config::defaults(BehaviorVersion::latest());
+    let loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
     // Set explicitly, the retry config would override the environment: only when it is silent.
     if std::env::var_os("AWS_MAX_ATTEMPTS").is_some() || std::env::var_os("AWS_RETRY_MODE").is_some() {
         loader

@@ -39,7 +39,7 @@ impl EnrollConfig {
             None => None,
             Some(value) => Some(GraphArn::parse(&value).ok_or(ConfigError {
                 var: "GRAPH_ARN",
-                expected: "arn:<partition>:detective:<region>:<12-digit account>:graph:<id>",
+                expected: "arn:<partition>:detective:<region>:<12-digit account>:graph:<32 lowercase hex digits>",
                 found: value,
             })?),
         };

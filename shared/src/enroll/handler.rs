@@ -12,7 +12,9 @@ use super::config::EnrollConfig;
 use super::sweep::{sweep_region, OrgView};
 use super::writes::WritePolicy;
 use crate::aws::arn::{is_account_id, GraphArn};
-use crate::aws::{GraphCache, GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort};
+use crate::aws::{
+    AwsError, GraphCache, GraphError, GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort,
+};
 use crate::clock::Clock;
 use crate::event::{route, AccountEventKind, Envelope, EventError, Trigger};
 use crate::outcome::{Outcome, Status};
@@ -40,9 +42,15 @@ pub struct Enroller<'a, D, O> {
 }
 
 impl<D: GraphPort, O> Enroller<'_, D, O> {
-    pub(super) async fn graph(&self, region: &str) -> Result<GraphArn, String> {
+    /// Runs `work`, the first call on the region's graph, through the graph cache (which
+    /// looks again once if a remembered graph is gone).
+    pub(super) async fn on_graph<T, F, Fut>(&self, region: &str, work: F) -> Result<(GraphArn, T), GraphError>
+    where
+        F: Fn(GraphArn) -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
         self.graphs
-            .resolve(self.detective, self.config.graph_arn.as_ref(), region)
+            .with_graph(self.detective, self.config.graph_arn.as_ref(), region, work)
             .await
     }
 }
@@ -179,6 +187,16 @@ where
             }
             Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
         };
+        // An account still being activated will be ACTIVE in minutes: failing makes Lambda
+        // retry the event then, rather than leave it to the next sweep.
+        if account.state == "PENDING_ACTIVATION" {
+            return Outcome::new(
+                FUNCTION,
+                id,
+                Status::Failed,
+                format!("account {account_id} is PENDING_ACTIVATION, not yet ACTIVE: Lambda retries the event"),
+            );
+        }
         if account.state != "ACTIVE" {
             return ignored(format!(
                 "account {account_id} is {}, not ACTIVE: not enrolled",
@@ -237,11 +255,16 @@ where
             .map(|a| a.id.clone())
             .collect();
         let total = accounts.len();
+        let states = accounts.iter().map(|a| (a.id.clone(), a.state.clone())).collect();
         let active: Vec<OrgAccount> = accounts
             .into_iter()
             .filter(|a| a.state == "ACTIVE" && !skipped.contains(&a.id))
             .collect();
-        let org = OrgView { active, skipped };
+        let org = OrgView {
+            active,
+            states,
+            skipped,
+        };
         let org = &org;
         let reports = self.each_region(|region| sweep_region(self, region, org)).await;
         let subject = format!(

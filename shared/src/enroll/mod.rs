@@ -10,7 +10,6 @@ mod writes;
 pub use config::EnrollConfig;
 pub use config::VARIABLES;
 pub use handler::{handle, Enroller, FUNCTION};
-pub use writes::work_deadline;
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
 /// tests, and against the IAM policy in the template).

@@ -2,9 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::aws::{GraphPort, MemberPort, NewMember, OrgAccount, OrganizationConfigPort};
+use crate::aws::arn::GraphArn;
+use crate::aws::{GraphPort, MemberDetail, MemberPort, NewMember, OrgAccount, OrganizationConfigPort};
 use crate::outcome::{Action, ActionResult};
 
+use super::accounts::{member_step, MemberStep};
 use super::handler::Enroller;
 use super::writes::{create_members, delete_members, skipped, start_monitoring, BATCH};
 use crate::regions::RegionReport;
@@ -13,7 +15,63 @@ use crate::regions::RegionReport;
 pub struct OrgView {
     /// ACTIVE accounts not in SKIP_ACCOUNT_IDS.
     pub active: Vec<OrgAccount>,
+    /// Every account of the organization, by id, with its state.
+    pub states: HashMap<String, String>,
     pub skipped: HashSet<String>,
+}
+
+/// What the sweep does with the graph's members, decided from ListMembers alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct MemberPlan {
+    pub enabled: Vec<String>,
+    pub to_enable: Vec<MemberDetail>,
+    /// Accounts left alone, grouped by why.
+    pub waiting: Vec<(String, Vec<String>)>,
+    /// VERIFICATION_FAILED members: not covered.
+    pub failed: Vec<(String, String)>,
+    /// Organization members whose account left the organization or is no longer ACTIVE.
+    pub departed: Vec<String>,
+    pub skipped_by_config: Vec<String>,
+}
+
+fn wait(plan: &mut MemberPlan, reason: String, id: String) {
+    match plan.waiting.iter_mut().find(|(existing, _)| *existing == reason) {
+        Some((_, ids)) => ids.push(id),
+        None => plan.waiting.push((reason, vec![id])),
+    }
+}
+
+/// Pure: each member's fate, from its status, its InvitationType and the organization.
+pub fn plan_members(members: &[MemberDetail], admin: &str, org: &OrgView) -> MemberPlan {
+    let mut plan = MemberPlan::default();
+    for member in members {
+        let id = member.account_id.clone();
+        if id == admin {
+            continue;
+        }
+        if org.skipped.contains(&id) {
+            plan.skipped_by_config.push(id);
+            continue;
+        }
+        match org.states.get(&id).map(String::as_str) {
+            Some("ACTIVE") => match member_step(member) {
+                MemberStep::Nothing => plan.enabled.push(id),
+                MemberStep::Enable => plan.to_enable.push(member.clone()),
+                MemberStep::Wait(reason) => wait(&mut plan, reason, id),
+                MemberStep::Failed(reason) => plan.failed.push((id, reason)),
+            },
+            Some("PENDING_ACTIVATION") => wait(&mut plan, "account not yet ACTIVE (PENDING_ACTIVATION)".to_owned(), id),
+            // Invited accounts are the administrator's own business: whether inside the
+            // organization or not, REMOVE_DEPARTED_ACCOUNTS never touches them.
+            _ if !member.is_organization_member() => wait(
+                &mut plan,
+                "a member by invitation, not an ACTIVE organization account: left alone".to_owned(),
+                id,
+            ),
+            _ => plan.departed.push(id),
+        }
+    }
+    plan
 }
 
 pub async fn sweep_region<D, O>(enroller: &Enroller<'_, D, O>, region: String, org: &OrgView) -> RegionReport
@@ -21,26 +79,21 @@ where
     D: GraphPort + MemberPort + OrganizationConfigPort,
 {
     let policy = enroller.policy();
-    let graph = match enroller.graph(&region).await {
-        Ok(graph) => graph,
-        Err(error) => return RegionReport::failed(&region, error),
-    };
-    let members = match enroller.detective.list_members(&region, &graph.arn).await {
-        Ok(members) => members,
+    let (graph, members) = match enroller
+        .on_graph(&region, |graph| async move {
+            enroller.detective.list_members(&graph.region, &graph.arn).await
+        })
+        .await
+    {
+        Ok(found) => found,
         Err(error) => return RegionReport::failed(&region, error.to_string()),
     };
     let mut report = RegionReport::new(&region);
-    let admin = graph.account_id.as_str();
-    let status_by_id: HashMap<&str, &str> = members
-        .iter()
-        .map(|member| (member.account_id.as_str(), member.status.as_str()))
-        .collect();
-    let active_ids: HashSet<&str> = org.active.iter().map(|account| account.id.as_str()).collect();
-
+    let listed: HashSet<&str> = members.iter().map(|member| member.account_id.as_str()).collect();
     let missing: Vec<NewMember> = org
         .active
         .iter()
-        .filter(|account| account.id != admin && !status_by_id.contains_key(account.id.as_str()))
+        .filter(|account| account.id != graph.account_id && !listed.contains(account.id.as_str()))
         .map(|account| NewMember {
             account_id: account.id.clone(),
             email: account.email.clone().unwrap_or_default(),
@@ -52,32 +105,13 @@ where
             .extend(create_members(enroller.detective, &policy, &graph, batch).await);
     }
 
-    let (mut enabled, mut awaiting, mut departed, mut to_enable, mut skipped_by_config) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for member in &members {
-        let id = member.account_id.clone();
-        if id == admin {
-            continue;
-        } else if org.skipped.contains(&id) {
-            skipped_by_config.push(id);
-        } else if !active_ids.contains(id.as_str()) {
-            departed.push(id);
-        } else if member.status == "ENABLED" {
-            enabled.push(id);
-        } else if member.status == "ACCEPTED_BUT_DISABLED" {
-            to_enable.push(id);
-        } else {
-            awaiting.push(id);
-        }
-    }
-    for id in &to_enable {
-        report
-            .actions
-            .push(start_monitoring(enroller.detective, &policy, &graph, id).await);
-    }
-    let departed_reason = "not an ACTIVE account of the organization";
+    let plan = plan_members(&members, &graph.account_id, org);
+    report
+        .actions
+        .extend(start_monitoring(enroller.detective, &policy, &graph, &plan.to_enable).await);
+    let departed_reason = "an organization member no longer ACTIVE in the organization";
     if enroller.config.remove_departed_accounts {
-        for batch in departed.chunks(BATCH) {
+        for batch in plan.departed.chunks(BATCH) {
             report
                 .actions
                 .extend(delete_members(enroller.detective, &policy, &graph, batch.to_vec(), departed_reason).await);
@@ -86,21 +120,32 @@ where
         let reason = format!("{departed_reason}; REMOVE_DEPARTED_ACCOUNTS is off");
         report
             .actions
-            .extend(skipped("DeleteMembers", &graph, departed, &reason));
+            .extend(skipped("DeleteMembers", &graph, plan.departed, &reason));
     }
-    report
-        .actions
-        .extend(skipped("CreateMembers", &graph, enabled, "already an ENABLED member"));
+    for (id, reason) in plan.failed {
+        let mut action = Action::on_accounts(
+            "CreateMembers",
+            ActionResult::Failed,
+            &graph.region,
+            &graph.arn,
+            vec![id],
+        );
+        action.error = Some(reason);
+        report.actions.push(action);
+    }
     report.actions.extend(skipped(
         "CreateMembers",
         &graph,
-        awaiting,
-        "invited and awaiting acceptance",
+        plan.enabled,
+        "already an ENABLED member",
     ));
+    for (reason, ids) in plan.waiting {
+        report.actions.extend(skipped("CreateMembers", &graph, ids, &reason));
+    }
     report.actions.extend(skipped(
         "CreateMembers",
         &graph,
-        skipped_by_config,
+        plan.skipped_by_config,
         "skipped by SKIP_ACCOUNT_IDS",
     ));
 
@@ -113,10 +158,7 @@ where
 }
 
 /// DescribeOrganizationConfiguration, then UpdateOrganizationConfiguration when AutoEnable is off.
-async fn ensure_auto_enable<D, O>(
-    enroller: &Enroller<'_, D, O>,
-    graph: &crate::aws::arn::GraphArn,
-) -> Result<Option<Action>, String>
+async fn ensure_auto_enable<D, O>(enroller: &Enroller<'_, D, O>, graph: &GraphArn) -> Result<Option<Action>, String>
 where
     D: OrganizationConfigPort,
 {
@@ -166,4 +208,62 @@ where
             }
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str, status: &str, kind: Option<&str>) -> MemberDetail {
+        MemberDetail {
+            account_id: id.into(),
+            email: None,
+            graph_arn: None,
+            administrator_id: None,
+            status: status.into(),
+            invitation_type: kind.map(str::to_owned),
+            disabled_reason: None,
+        }
+    }
+
+    #[test]
+    fn invited_members_are_never_planned_for_removal() {
+        let org = OrgView {
+            active: Vec::new(),
+            states: [
+                ("100000000001", "ACTIVE"),
+                ("100000000002", "SUSPENDED"),
+                ("100000000003", "PENDING_ACTIVATION"),
+            ]
+            .iter()
+            .map(|(id, state)| ((*id).to_owned(), (*state).to_owned()))
+            .collect(),
+            skipped: HashSet::new(),
+        };
+        let members = [
+            member("100000000001", "ACCEPTED_BUT_DISABLED", Some("ORGANIZATION")),
+            member("100000000002", "ENABLED", Some("ORGANIZATION")),
+            member("100000000003", "ENABLED", Some("ORGANIZATION")),
+            member("100000000004", "ENABLED", Some("ORGANIZATION")),
+            member("100000000005", "ENABLED", Some("INVITATION")),
+            member("100000000006", "ENABLED", None),
+            member("100000000007", "ENABLED", None),
+        ];
+        let plan = plan_members(&members, "100000000007", &org);
+        assert_eq!(plan.departed, vec!["100000000002", "100000000004"]);
+        assert_eq!(plan.to_enable.len(), 1);
+        assert_eq!(
+            plan.waiting,
+            vec![
+                (
+                    "account not yet ACTIVE (PENDING_ACTIVATION)".to_owned(),
+                    vec!["100000000003".to_owned()]
+                ),
+                (
+                    "a member by invitation, not an ACTIVE organization account: left alone".to_owned(),
+                    vec!["100000000005".to_owned(), "100000000006".to_owned()]
+                ),
+            ]
+        );
+    }
 }

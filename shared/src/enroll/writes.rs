@@ -1,29 +1,23 @@
-//! The writes, each turned into actions: dry run, deadline, UnprocessedAccounts, quota.
+//! The writes, each turned into actions: dry run, deadline, UnprocessedAccounts, quota,
+//! and the member status read back after each.
+//!
+//! The reason strings of UnprocessedAccounts are not documented, so no decision rests on
+//! their wording: an unprocessed account is looked up with GetMembers, and what Detective
+//! says of it there decides.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::aws::arn::GraphArn;
-use crate::aws::{AwsError, MemberPort, NewMember, UnprocessedAccount};
+use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, UnprocessedAccount};
 use crate::backoff::jittered;
 use crate::clock::Clock;
 use crate::outcome::{Action, ActionResult};
 
 /// CreateMembers, DeleteMembers and GetMembers take at most this many accounts.
 pub const BATCH: usize = 50;
-/// Stop starting new work this long before the Lambda deadline, at most...
-pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
-
-/// ...and at most a fifth of the time the invocation has, so short timeouts still work.
-pub fn work_deadline(lambda_deadline: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
-    let remaining = (lambda_deadline - now).max(chrono::Duration::zero());
-    let margin = chrono::Duration::from_std(DEADLINE_MARGIN)
-        .unwrap_or_default()
-        .min(remaining / 5);
-    lambda_deadline - margin
-}
-
 /// Shared by every write: whether to write at all, and until when.
 pub struct WritePolicy<'a> {
     pub dry_run: bool,
@@ -44,16 +38,6 @@ impl WritePolicy<'_> {
         Action::on_accounts(operation, ActionResult::Failed, &graph.region, &graph.arn, account_ids)
             .with_reason("not started: the invocation's deadline was near; the next run picks it up")
     }
-}
-
-fn is_already_member(reason: &str) -> bool {
-    let reason = reason.to_ascii_lowercase();
-    reason.contains("already") && reason.contains("member")
-}
-
-fn is_not_member(reason: &str) -> bool {
-    let reason = reason.to_ascii_lowercase();
-    reason.contains("not a member") || reason.contains("not found")
 }
 
 fn describe_unprocessed(accounts: &[UnprocessedAccount]) -> String {
@@ -81,8 +65,34 @@ fn failed(operation: &'static str, graph: &GraphArn, account_ids: Vec<String>, e
     action
 }
 
-/// CreateMembers for one batch (at most 50), without invitation emails. An account that
-/// is already a member counts as done; other unprocessed accounts are retried once.
+/// The members Detective reports for `ids` (GetMembers, 50 at a time), by account.
+async fn read_members<D: MemberPort>(
+    detective: &D,
+    graph: &GraphArn,
+    ids: &[String],
+) -> Result<HashMap<String, MemberDetail>, AwsError> {
+    let mut found = HashMap::new();
+    for batch in ids.chunks(BATCH) {
+        let lookup = detective.get_members(&graph.region, &graph.arn, batch).await?;
+        found.extend(
+            lookup
+                .members
+                .into_iter()
+                .map(|member| (member.account_id.clone(), member)),
+        );
+    }
+    Ok(found)
+}
+
+/// A member that stays out of the graph after a write that should have brought it in.
+fn is_disabled(member: &MemberDetail) -> bool {
+    matches!(member.status.as_str(), "ACCEPTED_BUT_DISABLED" | "VERIFICATION_FAILED")
+}
+
+/// CreateMembers for one batch (at most 50), without invitation emails. Accounts it did
+/// not process are looked up: one that is a member now counts as done; the others are
+/// retried once after a jittered wait, then reported with Detective's reasons. A member
+/// created but left ACCEPTED_BUT_DISABLED (or VERIFICATION_FAILED) is reported with why.
 pub async fn create_members<D: MemberPort>(
     detective: &D,
     policy: &WritePolicy<'_>,
@@ -103,35 +113,67 @@ pub async fn create_members<D: MemberPort>(
         )];
     }
     let mut done = Vec::new();
+    let mut disabled: Vec<MemberDetail> = Vec::new();
     let mut pending: Vec<NewMember> = accounts.to_vec();
     let mut last_unprocessed = Vec::new();
+    let mut actions = Vec::new();
     for attempt in 0..2 {
         if attempt > 0 {
             tokio::time::sleep(jittered(policy.retry_base)).await;
         }
-        let changes = match detective.create_members(&graph.region, &graph.arn, &pending).await {
-            Ok(changes) => changes,
+        let created = match detective.create_members(&graph.region, &graph.arn, &pending).await {
+            Ok(created) => created,
             Err(error) => {
                 let failed_ids = pending.iter().map(|account| account.account_id.clone()).collect();
-                let mut actions = done_action("CreateMembers", graph, done);
                 actions.push(failed("CreateMembers", graph, failed_ids, error_text(&error)));
-                return actions;
+                last_unprocessed.clear();
+                pending.clear();
+                break;
             }
         };
-        done.extend(changes.processed);
-        let (already, others): (Vec<_>, Vec<_>) = changes
-            .unprocessed
-            .into_iter()
-            .partition(|account| is_already_member(&account.reason));
-        done.extend(already.into_iter().map(|account| account.account_id));
-        pending.retain(|account| others.iter().any(|other| other.account_id == account.account_id));
-        last_unprocessed = others;
+        for member in created.members {
+            if is_disabled(&member) {
+                disabled.push(member);
+            } else {
+                done.push(member.account_id);
+            }
+        }
+        last_unprocessed = created.unprocessed;
+        if last_unprocessed.is_empty() {
+            pending.clear();
+            break;
+        }
+        let unprocessed_ids: Vec<String> = last_unprocessed.iter().map(|a| a.account_id.clone()).collect();
+        let now_members = match read_members(detective, graph, &unprocessed_ids).await {
+            Ok(found) => found,
+            Err(error) => {
+                actions.push(failed("CreateMembers", graph, unprocessed_ids, error_text(&error)));
+                last_unprocessed.clear();
+                pending.clear();
+                break;
+            }
+        };
+        done.extend(now_members.keys().cloned());
+        last_unprocessed.retain(|account| !now_members.contains_key(&account.account_id));
+        pending.retain(|account| {
+            last_unprocessed
+                .iter()
+                .any(|other| other.account_id == account.account_id)
+        });
         if pending.is_empty() {
             break;
         }
     }
-    let mut actions = done_action("CreateMembers", graph, done);
-    if !last_unprocessed.is_empty() {
+    let mut result = done_action("CreateMembers", graph, done);
+    for member in disabled {
+        let reason = format!(
+            "created, but Detective left it {}{}",
+            member.status_text(),
+            disabled_reason_hint(&member)
+        );
+        result.push(failed("CreateMembers", graph, vec![member.account_id.clone()], reason));
+    }
+    if !last_unprocessed.is_empty() && !pending.is_empty() {
         let ids = last_unprocessed
             .iter()
             .map(|account| account.account_id.clone())
@@ -140,9 +182,22 @@ pub async fn create_members<D: MemberPort>(
             "UnprocessedAccounts after one retry: {}",
             describe_unprocessed(&last_unprocessed)
         );
-        actions.push(failed("CreateMembers", graph, ids, reason));
+        result.push(failed("CreateMembers", graph, ids, reason));
     }
-    actions
+    result.extend(actions);
+    result
+}
+
+/// What a DisabledReason asks of the operator.
+fn disabled_reason_hint(member: &MemberDetail) -> &'static str {
+    match member.disabled_reason.as_deref() {
+        Some("VOLUME_TOO_HIGH") => ": adding it would take the graph's data volume over Detective's limit",
+        Some("VOLUME_UNKNOWN") => {
+            ": Detective cannot verify its data volume, usually because GuardDuty is not enabled in it"
+        }
+        _ if member.status == "VERIFICATION_FAILED" => ": Detective could not verify the account (its email address?)",
+        _ => "",
+    }
 }
 
 fn done_action(operation: &'static str, graph: &GraphArn, ids: Vec<String>) -> Vec<Action> {
@@ -159,7 +214,8 @@ fn done_action(operation: &'static str, graph: &GraphArn, ids: Vec<String>) -> V
     }
 }
 
-/// DeleteMembers for one batch; an account that is no longer a member counts as done.
+/// DeleteMembers for one batch. An account it did not process is looked up: one that is no
+/// longer a member counts as done.
 pub async fn delete_members<D: MemberPort>(
     detective: &D,
     policy: &WritePolicy<'_>,
@@ -176,64 +232,112 @@ pub async fn delete_members<D: MemberPort>(
                 .with_reason(reason),
         ];
     }
-    match detective.delete_members(&graph.region, &graph.arn, &ids).await {
-        Err(error) => vec![failed("DeleteMembers", graph, ids, error_text(&error))],
-        Ok(changes) => {
-            let (gone, others): (Vec<_>, Vec<_>) = changes
-                .unprocessed
-                .into_iter()
-                .partition(|account| is_not_member(&account.reason));
-            let mut done = changes.processed;
-            done.extend(gone.into_iter().map(|account| account.account_id));
-            let mut actions: Vec<Action> = done_action("DeleteMembers", graph, done)
-                .into_iter()
-                .map(|a| a.with_reason(reason))
-                .collect();
-            if !others.is_empty() {
-                let ids = others.iter().map(|account| account.account_id.clone()).collect();
-                actions.push(failed("DeleteMembers", graph, ids, describe_unprocessed(&others)));
+    let changes = match detective.delete_members(&graph.region, &graph.arn, &ids).await {
+        Ok(changes) => changes,
+        Err(error) => return vec![failed("DeleteMembers", graph, ids, error_text(&error))],
+    };
+    let mut done = changes.processed;
+    let mut others = changes.unprocessed;
+    if !others.is_empty() {
+        let unprocessed_ids: Vec<String> = others.iter().map(|account| account.account_id.clone()).collect();
+        match read_members(detective, graph, &unprocessed_ids).await {
+            Ok(still) => {
+                done.extend(unprocessed_ids.into_iter().filter(|id| !still.contains_key(id)));
+                others.retain(|account| still.contains_key(&account.account_id));
             }
-            actions
+            Err(error) => return vec![failed("DeleteMembers", graph, unprocessed_ids, error_text(&error))],
         }
     }
+    let mut actions: Vec<Action> = done_action("DeleteMembers", graph, done)
+        .into_iter()
+        .map(|action| action.with_reason(reason))
+        .collect();
+    if !others.is_empty() {
+        let ids = others.iter().map(|account| account.account_id.clone()).collect();
+        actions.push(failed("DeleteMembers", graph, ids, describe_unprocessed(&others)));
+    }
+    actions
 }
 
-/// StartMonitoringMember for an ACCEPTED_BUT_DISABLED member.
+/// StartMonitoringMember for ACCEPTED_BUT_DISABLED members, then their status read back:
+/// Detective leaves a member it cannot enable as it was, and says so only there.
 pub async fn start_monitoring<D: MemberPort>(
     detective: &D,
     policy: &WritePolicy<'_>,
     graph: &GraphArn,
-    account_id: &str,
-) -> Action {
-    let ids = vec![account_id.to_owned()];
-    if policy.out_of_time() {
-        return policy.not_started("StartMonitoringMember", graph, ids);
+    members: &[MemberDetail],
+) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let mut started = Vec::new();
+    for member in members {
+        let ids = vec![member.account_id.clone()];
+        let reason = format!("member status {}", member.status_text());
+        if policy.out_of_time() {
+            actions.push(policy.not_started("StartMonitoringMember", graph, ids));
+        } else if policy.dry_run {
+            actions.push(
+                Action::on_accounts(
+                    "StartMonitoringMember",
+                    ActionResult::Planned,
+                    &graph.region,
+                    &graph.arn,
+                    ids,
+                )
+                .with_reason(reason),
+            );
+        } else {
+            match detective
+                .start_monitoring_member(&graph.region, &graph.arn, &member.account_id)
+                .await
+            {
+                Ok(()) => started.push(member.account_id.clone()),
+                Err(error) => actions.push(failed("StartMonitoringMember", graph, ids, error_text(&error))),
+            }
+        }
     }
-    let reason = "member status ACCEPTED_BUT_DISABLED";
-    if policy.dry_run {
-        return Action::on_accounts(
-            "StartMonitoringMember",
-            ActionResult::Planned,
-            &graph.region,
-            &graph.arn,
-            ids,
-        )
-        .with_reason(reason);
+    if started.is_empty() {
+        return actions;
     }
-    match detective
-        .start_monitoring_member(&graph.region, &graph.arn, account_id)
-        .await
-    {
-        Ok(()) => Action::on_accounts(
-            "StartMonitoringMember",
-            ActionResult::Done,
-            &graph.region,
-            &graph.arn,
-            ids,
-        )
-        .with_reason(reason),
-        Err(error) => failed("StartMonitoringMember", graph, ids, error_text(&error)),
+    let now = match read_members(detective, graph, &started).await {
+        Ok(now) => now,
+        Err(error) => {
+            let reason = format!("StartMonitoringMember answered, but its result could not be read back: {error}");
+            actions.push(failed("StartMonitoringMember", graph, started, reason));
+            return actions;
+        }
+    };
+    for id in started {
+        let ids = vec![id.clone()];
+        match now.get(&id) {
+            Some(member) if member.status == "ENABLED" || member.status == "VERIFICATION_IN_PROGRESS" => actions.push(
+                Action::on_accounts(
+                    "StartMonitoringMember",
+                    ActionResult::Done,
+                    &graph.region,
+                    &graph.arn,
+                    ids,
+                )
+                .with_reason(format!("was ACCEPTED_BUT_DISABLED, now {}", member.status)),
+            ),
+            Some(member) => actions.push(failed(
+                "StartMonitoringMember",
+                graph,
+                ids,
+                format!(
+                    "Detective could not enable it: still {}{}",
+                    member.status_text(),
+                    disabled_reason_hint(member)
+                ),
+            )),
+            None => actions.push(failed(
+                "StartMonitoringMember",
+                graph,
+                ids,
+                "no longer a member when read back".to_owned(),
+            )),
+        }
     }
+    actions
 }
 
 /// A record of accounts left alone, with why.
@@ -241,27 +345,4 @@ pub fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reas
     (!ids.is_empty()).then(|| {
         Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_margin_is_ten_seconds_or_a_fifth_of_the_time_left() {
-        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        let at = |seconds| now + chrono::Duration::seconds(seconds);
-        assert_eq!(work_deadline(at(300), now), at(290));
-        assert_eq!(work_deadline(at(3), now), now + chrono::Duration::milliseconds(2_400));
-        assert_eq!(work_deadline(at(-1), now), at(-1));
-    }
-
-    #[test]
-    fn classifies_unprocessed_reasons() {
-        assert!(is_already_member(
-            "The account is already a member of the behavior graph."
-        ));
-        assert!(!is_already_member("The email address does not match the account."));
-        assert!(is_not_member("The account is not a member of the behavior graph."));
-    }
 }

@@ -329,13 +329,15 @@ mod tests {
             "aws.detective",
             API_CALL,
             json!({"eventName": "CreateMembers", "userIdentity": {"accountId": "111111111111"},
-                   "requestParameters": {"graphArn": "arn:aws:detective:us-east-1:111111111111:graph:abc"}}),
+                   "requestParameters": {"graphArn": "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef"}}),
         ));
         assert_eq!(
             members,
             Trigger::DetectiveMembersCreated {
                 administrator_id: Some("111111111111".into()),
-                graph_arn: Some("arn:aws:detective:us-east-1:111111111111:graph:abc".into()),
+                graph_arn: Some(
+                    "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef".into()
+                ),
                 error_code: None
             }
         );

@@ -17,6 +17,12 @@ pub struct InvestigateConfig {
     pub dedup_window_hours: u32,
     /// `SCOPE_PADDING_HOURS`: added before the first and after the last sighting.
     pub scope_padding_hours: u32,
+    /// `IDENTITY_CENTER_REGION`: the region of the IAM Identity Center instance, which is
+    /// part of its permission-set roles' path unless it is us-east-1.
+    pub identity_center_region: Option<String>,
+    /// `ROLE_LOOKUP_ROLE_NAME`: a role in every member account that may call iam:GetRole
+    /// and iam:GetUser, through which a principal's real path is read. Unset: no lookup.
+    pub role_lookup_role_name: Option<String>,
     /// `DRY_RUN`: read, decide, but make no write.
     pub dry_run: bool,
 }
@@ -29,6 +35,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("INVESTIGATE_SAMPLE_FINDINGS", "false"),
     ("DEDUP_WINDOW_HOURS", "24"),
     ("SCOPE_PADDING_HOURS", "1"),
+    ("IDENTITY_CENTER_REGION", ""),
+    ("ROLE_LOOKUP_ROLE_NAME", ""),
     ("DRY_RUN", "false"),
 ];
 
@@ -38,7 +46,7 @@ impl InvestigateConfig {
             None => None,
             Some(value) => Some(GraphArn::parse(&value).ok_or(ConfigError {
                 var: "GRAPH_ARN",
-                expected: "arn:<partition>:detective:<region>:<12-digit account>:graph:<id>",
+                expected: "arn:<partition>:detective:<region>:<12-digit account>:graph:<32 lowercase hex digits>",
                 found: value,
             })?),
         };
@@ -49,6 +57,8 @@ impl InvestigateConfig {
             investigate_sample_findings: config::boolean(env, "INVESTIGATE_SAMPLE_FINDINGS", false)?,
             dedup_window_hours: config::whole_number(env, "DEDUP_WINDOW_HOURS", 24, 0, 24 * 365)?,
             scope_padding_hours: config::whole_number(env, "SCOPE_PADDING_HOURS", 1, 0, 24 * 30)?,
+            identity_center_region: config::optional_region(env, "IDENTITY_CENTER_REGION")?,
+            role_lookup_role_name: config::optional_role_name(env, "ROLE_LOOKUP_ROLE_NAME")?,
             dry_run: config::boolean(env, "DRY_RUN", false)?,
         })
     }
@@ -77,5 +87,16 @@ mod tests {
         let env: HashMap<String, String> = [("GRAPH_ARN".to_owned(), "graph-1".to_owned())].into();
         let error = InvestigateConfig::from_env(&env).err().map(|e| e.var);
         assert_eq!(error, Some("GRAPH_ARN"));
+    }
+
+    #[test]
+    fn the_lookup_role_and_identity_center_region_are_checked() {
+        let bad = |var: &str, value: &str| {
+            let env: HashMap<String, String> = [(var.to_owned(), value.to_owned())].into();
+            InvestigateConfig::from_env(&env).err().map(|e| e.var)
+        };
+        assert_eq!(bad("ROLE_LOOKUP_ROLE_NAME", "a/b"), Some("ROLE_LOOKUP_ROLE_NAME"));
+        assert_eq!(bad("IDENTITY_CENTER_REGION", "Ireland"), Some("IDENTITY_CENTER_REGION"));
+        assert_eq!(bad("ROLE_LOOKUP_ROLE_NAME", "detective-autopilot-lookup"), None);
     }
 }

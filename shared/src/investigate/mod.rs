@@ -9,9 +9,9 @@ mod screen;
 
 pub use config::InvestigateConfig;
 pub use config::VARIABLES;
-pub use handler::{handle, FUNCTION};
-pub use principal::{partition_for, principal, NotInvestigable, Principal};
-pub use scope::{investigation_scope, parse_timestamp};
+pub use handler::{Investigator, FUNCTION};
+pub use principal::{known_path, partition_for, principal, KnownPath, NotInvestigable, Principal};
+pub use scope::{investigation_scopes, parse_timestamp, Scope};
 pub use screen::{screen, Candidate, Screened};
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
@@ -21,4 +21,9 @@ pub const AWS_ACTIONS: &[&str] = &[
     "detective:GetMembers",
     "detective:ListInvestigations",
     "detective:StartInvestigation",
+    // Only with ROLE_LOOKUP_ROLE_NAME: into that role in the principal's account.
+    "sts:AssumeRole",
 ];
+
+/// What the lookup role (`ROLE_LOOKUP_ROLE_NAME`, in each member account) is allowed to do.
+pub const LOOKUP_ROLE_ACTIONS: &[&str] = &["iam:GetRole", "iam:GetUser"];

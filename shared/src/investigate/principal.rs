@@ -1,13 +1,34 @@
-//! Which IAM principal a finding is about.
+//! Which IAM principal a finding is about, and how its real ARN (with its path) is known.
+//!
+//! GuardDuty gives a principal's name (`accessKeyDetails.userName`: the user, or for a
+//! role the role's name), never its ARN. An ARN built as `role/{name}` is wrong for every
+//! role with a path, which includes IAM Identity Center's `AWSReservedSSO_` roles and every
+//! service-linked role; Detective would investigate an entity that does not exist.
 
 use crate::aws::arn::is_account_id;
+use crate::aws::PrincipalKind;
 use crate::event::{EventError, Finding};
 
-/// An IAM user or role Detective can investigate.
+/// An IAM user or role Detective can investigate, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub arn: String,
+    pub partition: String,
     pub account_id: String,
+    pub kind: PrincipalKind,
+    pub name: String,
+}
+
+impl Principal {
+    /// The ARN with `path` (`/` or `/a/b/`).
+    pub fn arn_with_path(&self, path: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:{}{path}{}",
+            self.partition,
+            self.account_id,
+            self.kind.resource(),
+            self.name
+        )
+    }
 }
 
 /// Why a finding names no principal we investigate, or names one we cannot read.
@@ -38,8 +59,8 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
         ));
     };
     let kind = match access_key.user_type.as_deref() {
-        Some("IAMUser") => "user",
-        Some("AssumedRole" | "Role") => "role",
+        Some("IAMUser") => PrincipalKind::User,
+        Some("AssumedRole" | "Role") => PrincipalKind::Role,
         Some(other) => {
             return Err(NotInvestigable::Ignore(format!(
                 "accessKeyDetails.userType is {other:?}; Detective investigates only IAM users and roles"
@@ -56,6 +77,13 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
             "accessKeyDetails.userName is missing, so the principal's ARN cannot be built".to_owned(),
         ));
     };
+    if !is_iam_name(name) {
+        return Err(NotInvestigable::Invalid(EventError::InvalidField {
+            field: "event.detail.resource.accessKeyDetails.userName".to_owned(),
+            expected: "an IAM user or role name (1 to 64 of letters, digits and _+=,.@-)",
+            found: format!("{name:?}"),
+        }));
+    }
     let account_id = match finding.account_id.as_deref() {
         Some(id) if is_account_id(id) => id.to_owned(),
         other => {
@@ -66,11 +94,81 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
             }))
         }
     };
-    let partition = partition_for(finding.partition.as_deref(), region);
     Ok(Principal {
-        arn: format!("arn:{partition}:iam::{account_id}:{kind}/{name}"),
+        partition: partition_for(finding.partition.as_deref(), region),
         account_id,
+        kind,
+        name: name.to_owned(),
     })
+}
+
+/// IAM's name pattern for users and roles (`[\w+=,.@-]+`, at most 64).
+fn is_iam_name(name: &str) -> bool {
+    name.len() <= 64
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"_+=,.@-".contains(&byte))
+}
+
+/// How the principal's path is known before any call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownPath {
+    /// Derived from the name (an AWS-managed role), for certain.
+    Certain(String),
+    /// Derived, resting on an assumption that is said.
+    Assumed { path: String, assumption: String },
+    /// Not known from the name: only IAM can tell.
+    Unknown,
+}
+
+/// IAM Identity Center's permission-set roles: `/aws-reserved/sso.amazonaws.com/`, with the
+/// Identity Center instance's region added when it is not us-east-1 (IAM Identity Center
+/// user guide, "Referencing permission sets in resource policies").
+const IDENTITY_CENTER_PREFIX: &str = "AWSReservedSSO_";
+const IDENTITY_CENTER_PATH: &str = "/aws-reserved/sso.amazonaws.com/";
+
+/// Service-linked roles live under `/aws-service-role/<service principal>/`. IAM warns
+/// not to guess the principal from the name ("it is case sensitive and the format can vary
+/// across AWS services"), so only these documented pairs are derived.
+const SERVICE_LINKED_ROLES: &[(&str, &str)] = &[
+    ("AWSServiceRoleForAmazonGuardDuty", "guardduty.amazonaws.com"),
+    ("AWSServiceRoleForDetective", "detective.amazonaws.com"),
+    ("AWSServiceRoleForSecurityHub", "securityhub.amazonaws.com"),
+    ("AWSServiceRoleForConfig", "config.amazonaws.com"),
+    ("AWSServiceRoleForCloudTrail", "cloudtrail.amazonaws.com"),
+    ("AWSServiceRoleForOrganizations", "organizations.amazonaws.com"),
+    ("AWSServiceRoleForSSO", "sso.amazonaws.com"),
+    ("AWSServiceRoleForAWSControlTower", "controltower.amazonaws.com"),
+    ("AWSServiceRoleForAutoScaling", "autoscaling.amazonaws.com"),
+    ("AWSServiceRoleForECS", "ecs.amazonaws.com"),
+    ("AWSServiceRoleForAmazonEKS", "eks.amazonaws.com"),
+];
+
+/// What the name alone says of the path. `identity_center_region` is `IDENTITY_CENTER_REGION`.
+pub fn known_path(principal: &Principal, identity_center_region: Option<&str>) -> KnownPath {
+    if principal.kind == PrincipalKind::User {
+        return KnownPath::Unknown;
+    }
+    let name = principal.name.as_str();
+    if name.starts_with(IDENTITY_CENTER_PREFIX) {
+        return match identity_center_region {
+            Some("us-east-1") => KnownPath::Certain(IDENTITY_CENTER_PATH.to_owned()),
+            Some(region) => KnownPath::Certain(format!("{IDENTITY_CENTER_PATH}{region}/")),
+            None => KnownPath::Assumed {
+                path: IDENTITY_CENTER_PATH.to_owned(),
+                assumption: "IDENTITY_CENTER_REGION is unset, so IAM Identity Center is assumed to be in us-east-1 (no region in the role's path)".to_owned(),
+            },
+        };
+    }
+    // Some services let a suffix follow the name (`AWSServiceRoleForAutoScaling_custom`).
+    let service = SERVICE_LINKED_ROLES.iter().find(|(role, _)| {
+        name.strip_prefix(role)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+    });
+    match service {
+        Some((_, principal)) => KnownPath::Certain(format!("/aws-service-role/{principal}/")),
+        None => KnownPath::Unknown,
+    }
 }
 
 #[cfg(test)]
@@ -90,11 +188,20 @@ mod tests {
         }
     }
 
-    fn arn(finding: &Finding, region: Option<&str>) -> String {
+    fn described(finding: &Finding, region: Option<&str>) -> String {
         match principal(finding, region) {
-            Ok(principal) => principal.arn,
+            Ok(principal) => principal.arn_with_path("/"),
             Err(NotInvestigable::Ignore(reason)) => format!("ignored: {reason}"),
             Err(NotInvestigable::Invalid(error)) => format!("invalid: {error}"),
+        }
+    }
+
+    fn role(name: &str) -> Principal {
+        Principal {
+            partition: "aws".into(),
+            account_id: "111122223333".into(),
+            kind: PrincipalKind::Role,
+            name: name.into(),
         }
     }
 
@@ -102,15 +209,15 @@ mod tests {
     fn users_and_roles() {
         let account = Some("111122223333");
         assert_eq!(
-            arn(&finding(Some("IAMUser"), Some("alice"), account), None),
+            described(&finding(Some("IAMUser"), Some("alice"), account), None),
             "arn:aws:iam::111122223333:user/alice"
         );
         assert_eq!(
-            arn(&finding(Some("AssumedRole"), Some("Admin"), account), None),
+            described(&finding(Some("AssumedRole"), Some("Admin"), account), None),
             "arn:aws:iam::111122223333:role/Admin"
         );
         assert_eq!(
-            arn(&finding(Some("Role"), Some("eks-node"), account), None),
+            described(&finding(Some("Role"), Some("eks-node"), account), None),
             "arn:aws:iam::111122223333:role/eks-node"
         );
     }
@@ -119,13 +226,16 @@ mod tests {
     fn partitions_from_finding_then_region() {
         let mut gov = finding(Some("IAMUser"), Some("bob"), Some("111122223333"));
         assert_eq!(
-            arn(&gov, Some("us-gov-west-1")),
+            described(&gov, Some("us-gov-west-1")),
             "arn:aws-us-gov:iam::111122223333:user/bob"
         );
-        assert_eq!(arn(&gov, Some("cn-north-1")), "arn:aws-cn:iam::111122223333:user/bob");
+        assert_eq!(
+            described(&gov, Some("cn-north-1")),
+            "arn:aws-cn:iam::111122223333:user/bob"
+        );
         gov.partition = Some("aws-iso".to_owned());
         assert_eq!(
-            arn(&gov, Some("us-gov-west-1")),
+            described(&gov, Some("us-gov-west-1")),
             "arn:aws-iso:iam::111122223333:user/bob"
         );
     }
@@ -134,22 +244,74 @@ mod tests {
     fn other_principals_are_ignored_with_a_reason() {
         let account = Some("111122223333");
         for user_type in ["Root", "FederatedUser", "AWSService"] {
-            let text = arn(&finding(Some(user_type), Some("x"), account), None);
+            let text = described(&finding(Some(user_type), Some("x"), account), None);
             assert!(text.starts_with("ignored: accessKeyDetails.userType is"), "{text}");
             assert!(text.contains(user_type), "{text}");
         }
-        assert!(arn(&finding(Some("IAMUser"), None, account), None).contains("userName is missing"));
-        assert!(arn(&finding(None, Some("x"), account), None).contains("userType is missing"));
+        assert!(described(&finding(Some("IAMUser"), None, account), None).contains("userName is missing"));
+        assert!(described(&finding(None, Some("x"), account), None).contains("userType is missing"));
         let no_details = Finding::default();
-        assert!(arn(&no_details, None).contains("no resource.accessKeyDetails"));
+        assert!(described(&no_details, None).contains("no resource.accessKeyDetails"));
     }
 
     #[test]
-    fn a_bad_account_id_is_invalid_not_guessed() {
+    fn a_bad_account_id_or_name_is_invalid_not_guessed() {
         assert_eq!(
-            arn(&finding(Some("IAMUser"), Some("a"), Some("845345345")), None),
+            described(&finding(Some("IAMUser"), Some("a"), Some("845345345")), None),
             "invalid: event.detail.accountId: expected a 12-digit account id; found \"845345345\""
         );
-        assert!(arn(&finding(Some("IAMUser"), Some("a"), None), None).contains("found nothing"));
+        assert!(described(&finding(Some("IAMUser"), Some("a"), None), None).contains("found nothing"));
+        let slash = described(
+            &finding(Some("AssumedRole"), Some("path/Admin"), Some("111122223333")),
+            None,
+        );
+        assert!(
+            slash.starts_with("invalid: event.detail.resource.accessKeyDetails.userName"),
+            "{slash}"
+        );
+    }
+
+    #[test]
+    fn identity_center_roles_are_under_aws_reserved_with_the_instance_region() {
+        let sso = role("AWSReservedSSO_AdministratorAccess_0123456789abcdef");
+        assert_eq!(
+            known_path(&sso, Some("us-east-1")),
+            KnownPath::Certain("/aws-reserved/sso.amazonaws.com/".into())
+        );
+        assert_eq!(
+            known_path(&sso, Some("eu-west-1")),
+            KnownPath::Certain("/aws-reserved/sso.amazonaws.com/eu-west-1/".into())
+        );
+        assert!(
+            matches!(known_path(&sso, None), KnownPath::Assumed { ref path, ref assumption }
+            if path == "/aws-reserved/sso.amazonaws.com/" && assumption.contains("IDENTITY_CENTER_REGION"))
+        );
+        assert_eq!(
+            sso.arn_with_path("/aws-reserved/sso.amazonaws.com/eu-west-1/"),
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef"
+        );
+    }
+
+    #[test]
+    fn only_documented_service_linked_roles_are_derived() {
+        assert_eq!(
+            known_path(&role("AWSServiceRoleForAmazonGuardDuty"), None),
+            KnownPath::Certain("/aws-service-role/guardduty.amazonaws.com/".into())
+        );
+        assert_eq!(
+            known_path(&role("AWSServiceRoleForAutoScaling_fleet"), None),
+            KnownPath::Certain("/aws-service-role/autoscaling.amazonaws.com/".into())
+        );
+        assert_eq!(
+            known_path(&role("AWSServiceRoleForSomethingNew"), None),
+            KnownPath::Unknown
+        );
+        assert_eq!(known_path(&role("AWSServiceRoleForECSX"), None), KnownPath::Unknown);
+        assert_eq!(known_path(&role("deployer"), None), KnownPath::Unknown);
+        let user = Principal {
+            kind: PrincipalKind::User,
+            ..role("AWSReservedSSO_x")
+        };
+        assert_eq!(known_path(&user, Some("us-east-1")), KnownPath::Unknown);
     }
 }

@@ -1,19 +1,22 @@
 //! Pure decision: is this finding one we investigate, and on whom, over what time?
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::config::InvestigateConfig;
 use super::principal::{principal, NotInvestigable, Principal};
-use super::scope::{investigation_scope, parse_timestamp};
+use super::scope::{investigation_scopes, parse_timestamp, Scope};
 use crate::event::{EventError, Finding};
 
 /// A finding that passed every filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub principal: Principal,
-    pub scope_start: DateTime<Utc>,
-    pub scope_end: DateTime<Utc>,
+    /// The scopes to try, best first (at least one).
+    pub scopes: Vec<Scope>,
 }
+
+/// Sightings later than this after the finding is handled are not clock skew but nonsense.
+const FUTURE_TOLERANCE: TimeDelta = TimeDelta::hours(1);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screened {
@@ -57,37 +60,55 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
         Err(NotInvestigable::Ignore(reason)) => return Screened::Ignore(reason),
         Err(NotInvestigable::Invalid(error)) => return Screened::Invalid(error),
     };
-    let first = match sighting(&[
-        ("service.eventFirstSeen", &finding.event_first_seen),
-        ("createdAt", &finding.created_at),
-    ]) {
+    let first = match sighting(
+        &[
+            ("service.eventFirstSeen", &finding.event_first_seen),
+            ("createdAt", &finding.created_at),
+        ],
+        now,
+    ) {
         Ok(time) => time,
         Err(error) => return Screened::Invalid(error),
     };
-    let last = match sighting(&[
-        ("service.eventLastSeen", &finding.event_last_seen),
-        ("updatedAt", &finding.updated_at),
-    ]) {
+    let last = match sighting(
+        &[
+            ("service.eventLastSeen", &finding.event_last_seen),
+            ("updatedAt", &finding.updated_at),
+        ],
+        now,
+    ) {
         Ok(time) => time,
         Err(error) => return Screened::Invalid(error),
     };
-    let (scope_start, scope_end) = investigation_scope(first, last, config.scope_padding_hours, now);
-    Screened::Investigate(Candidate {
-        principal,
-        scope_start,
-        scope_end,
-    })
+    match investigation_scopes(first, last, config.scope_padding_hours, now) {
+        Some(scopes) if !scopes.is_empty() => Screened::Investigate(Candidate { principal, scopes }),
+        // Unreachable for sightings within the bounds `sighting` enforces; said plainly if not.
+        _ => Screened::Invalid(EventError::InvalidField {
+            field: "event.detail.service.eventFirstSeen and eventLastSeen".to_owned(),
+            expected: "times from which a scope can be computed",
+            found: format!("{first} to {last}"),
+        }),
+    }
 }
 
-/// The first of the named timestamps that is present; present but unreadable is an error.
-fn sighting(candidates: &[(&str, &Option<String>)]) -> Result<DateTime<Utc>, EventError> {
+/// The first of the named timestamps that is present; present but unreadable, or outside
+/// the Unix epoch to an hour after `now`, is an error naming the field.
+fn sighting(candidates: &[(&str, &Option<String>)], now: DateTime<Utc>) -> Result<DateTime<Utc>, EventError> {
     for (field, value) in candidates {
         if let Some(text) = value {
-            return parse_timestamp(text).ok_or_else(|| EventError::InvalidField {
+            let invalid = |expected| EventError::InvalidField {
                 field: format!("event.detail.{field}"),
-                expected: "an ISO 8601 timestamp",
+                expected,
                 found: format!("{text:?}"),
-            });
+            };
+            let time = parse_timestamp(text).ok_or_else(|| invalid("an ISO 8601 timestamp"))?;
+            let latest = now.checked_add_signed(FUTURE_TOLERANCE).unwrap_or(now);
+            if time < DateTime::UNIX_EPOCH || time > latest {
+                return Err(invalid(
+                    "a time after 1970 and no later than an hour after the finding is handled",
+                ));
+            }
+            return Ok(time);
         }
     }
     let names: Vec<&str> = candidates.iter().map(|(field, _)| *field).collect();
@@ -142,14 +163,46 @@ mod tests {
         }
     }
 
+    fn scope(candidate: &Candidate) -> (String, String) {
+        let best = candidate.scopes.first();
+        (
+            best.map(|s| s.start.to_rfc3339()).unwrap_or_default(),
+            best.map(|s| s.end.to_rfc3339()).unwrap_or_default(),
+        )
+    }
+
     #[test]
     fn an_iam_finding_is_investigated_over_its_padded_scope() {
         let Screened::Investigate(candidate) = screen(&iam_finding(), Some("us-east-1"), &config(), now()) else {
             unreachable!("expected a candidate")
         };
-        assert_eq!(candidate.principal.arn, "arn:aws:iam::111122223333:user/alice");
-        assert_eq!(candidate.scope_start.to_rfc3339(), "2026-01-01T09:00:00+00:00");
-        assert_eq!(candidate.scope_end.to_rfc3339(), "2026-01-01T13:00:00+00:00");
+        assert_eq!(
+            candidate.principal.arn_with_path("/"),
+            "arn:aws:iam::111122223333:user/alice"
+        );
+        assert_eq!(
+            scope(&candidate),
+            (
+                "2026-01-01T09:00:00+00:00".to_owned(),
+                "2026-01-01T13:00:00+00:00".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn an_absurd_timestamp_is_a_field_error_not_a_panic() {
+        let mut finding = iam_finding();
+        finding.event_last_seen = Some("+262142-12-31T23:30:00Z".into());
+        let text = format!("{:?}", screen(&finding, None, &config(), now()));
+        assert!(text.starts_with("Invalid(InvalidField"), "{text}");
+        assert!(
+            text.contains("event.detail.service.eventLastSeen") && text.contains("+262142-12-31T23:30:00Z"),
+            "{text}"
+        );
+        finding = iam_finding();
+        finding.event_first_seen = Some("-262000-01-01T00:00:00Z".into());
+        let text = format!("{:?}", screen(&finding, None, &config(), now()));
+        assert!(text.contains("event.detail.service.eventFirstSeen"), "{text}");
     }
 
     #[test]
@@ -192,8 +245,13 @@ mod tests {
         let Screened::Investigate(candidate) = screen(&finding, None, &config(), now()) else {
             unreachable!("expected a candidate")
         };
-        assert_eq!(candidate.scope_start.to_rfc3339(), "2026-01-01T04:00:00+00:00");
-        assert_eq!(candidate.scope_end.to_rfc3339(), "2026-01-01T08:00:00+00:00");
+        assert_eq!(
+            scope(&candidate),
+            (
+                "2026-01-01T04:00:00+00:00".to_owned(),
+                "2026-01-01T08:00:00+00:00".to_owned()
+            )
+        );
     }
 
     #[test]
