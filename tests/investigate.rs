@@ -562,6 +562,34 @@ async fn the_lookup_reads_a_roles_path_in_the_member_account() {
 }
 
 #[tokio::test]
+async fn the_lookup_reads_a_users_path_and_a_missing_principal_is_said() {
+    let mut seeded = state();
+    seeded.iam_roles = vec![lookup_role(MEMBER)];
+    seeded.iam_users = vec![role(MEMBER, "alice", "/engineering/")];
+    let (sandbox, sdk) = start(seeded).await;
+    let lookup = config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)]);
+    let outcome = run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &lookup).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(
+        start_calls(&sandbox)[0]["EntityArn"],
+        "arn:aws:iam::222222222222:user/engineering/alice"
+    );
+
+    let gone = run(&sdk, &finding_event(MEMBER, "AssumedRole", "deleted-since"), &lookup).await;
+    assert_eq!(gone.status, Status::Acted, "{}", gone.to_json());
+    assert_eq!(
+        start_calls(&sandbox)[1]["EntityArn"],
+        "arn:aws:iam::222222222222:role/deleted-since"
+    );
+    assert!(
+        gone.reason
+            .contains("IAM has no role deleted-since in account 222222222222"),
+        "{}",
+        gone.reason
+    );
+}
+
+#[tokio::test]
 async fn without_the_lookup_an_unknown_path_is_assumed_and_said() {
     let (sandbox, sdk) = start(state()).await;
     let outcome = run(&sdk, &finding_event(MEMBER, "AssumedRole", "deployer"), &config(&[])).await;

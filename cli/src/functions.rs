@@ -156,8 +156,10 @@ pub fn describe() -> Value {
             .collect();
         serde_json::json!({"actions": actions, "variables": variables})
     };
+    let mut investigate_entry = entry(investigate::AWS_ACTIONS, investigate::VARIABLES);
+    investigate_entry["lookup_role_actions"] = serde_json::json!(investigate::LOOKUP_ROLE_ACTIONS);
     serde_json::json!({
-        investigate::FUNCTION: entry(investigate::AWS_ACTIONS, investigate::VARIABLES),
+        investigate::FUNCTION: investigate_entry,
         enroll::FUNCTION: entry(enroll::AWS_ACTIONS, enroll::VARIABLES),
         accept::FUNCTION: entry(accept::AWS_ACTIONS, accept::VARIABLES),
     })

@@ -50,6 +50,19 @@ pub fn iam_call(
                 "Arn": role.arn(&state.partition), "CreateDate": "2024-01-01T00:00:00Z",
             }}))
         }
+        "GetUser" => {
+            let name = param(params, "UserName", "ValidationError")?;
+            let user = state
+                .iam_users
+                .iter()
+                .find(|user| user.account_id == caller && user.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| ApiError::new("NoSuchEntity", format!("The user with name {name} cannot be found.")))?;
+            Ok(json!({"User": {
+                "Path": user.path, "UserName": user.name,
+                "UserId": format!("AIDA{}{}", user.account_id, user.name.len()),
+                "Arn": user.arn_of_kind(&state.partition, "user"), "CreateDate": "2024-01-01T00:00:00Z",
+            }}))
+        }
         other => Err(ApiError::new(
             "InvalidAction",
             format!("{other} is not served by the sandbox"),

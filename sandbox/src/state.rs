@@ -45,6 +45,9 @@ pub struct SandboxState {
     /// IAM roles of the accounts, for iam:GetRole and sts:AssumeRole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub iam_roles: Vec<IamRole>,
+    /// IAM users of the accounts, for iam:GetUser (same fields as roles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iam_users: Vec<IamRole>,
     /// Added to every call.
     #[serde(default)]
     pub latency_ms: u64,
@@ -288,8 +291,13 @@ fn root_path() -> String {
 
 impl IamRole {
     pub fn arn(&self, partition: &str) -> String {
+        self.arn_of_kind(partition, "role")
+    }
+
+    /// The ARN as a `role` or a `user`.
+    pub fn arn_of_kind(&self, partition: &str, kind: &str) -> String {
         format!(
-            "arn:{partition}:iam::{}:role{}{}",
+            "arn:{partition}:iam::{}:{kind}{}{}",
             self.account_id, self.path, self.name
         )
     }
@@ -403,6 +411,7 @@ impl SandboxState {
             scope_rules: ScopeRules::default(),
             stuck_paging: Vec::new(),
             iam_roles: Vec::new(),
+            iam_users: Vec::new(),
             latency_ms: 0,
             now: None,
             next_investigation: 0,

@@ -139,7 +139,13 @@ pub fn records(outcome: &Outcome, trigger: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut invocation = Emf::builder(
         NAMESPACE.to_owned(),
-        dimensions(&[&["Function"], &["Function", "Trigger"], &["Function", "Status"]]),
+        // Function+Trigger+Status: the alarm on failed scheduled runs, which are not retried.
+        dimensions(&[
+            &["Function"],
+            &["Function", "Trigger"],
+            &["Function", "Status"],
+            &["Function", "Trigger", "Status"],
+        ]),
     )
     .build();
     let record = InvocationRecord {
@@ -214,7 +220,12 @@ mod tests {
         assert_eq!(metrics["Namespace"], NAMESPACE);
         assert_eq!(
             metrics["Dimensions"],
-            serde_json::json!([["Function"], ["Function", "Trigger"], ["Function", "Status"]])
+            serde_json::json!([
+                ["Function"],
+                ["Function", "Trigger"],
+                ["Function", "Status"],
+                ["Function", "Trigger", "Status"]
+            ])
         );
     }
 

@@ -183,6 +183,8 @@ def matches(template):
 
 ENROLL = {
     "organizations-create-account-result-succeeded.json",
+    "organizations-account-joined-organization.json",
+    "organizations-account-departed-organization.json",
     "organizations-accept-handshake.json",
     "organizations-remove-account-from-organization.json",
     "organizations-leave-organization.json",
@@ -203,7 +205,9 @@ INVESTIGATE = {
     "guardduty-finding-sample-ignored.json",
 }
 INVESTIGATE_CORPUS = set()
-ACCEPT = {"detective-create-members.json"}
+# No rule delivers Detective's CreateMembers to accept-invitations (nothing forwarded it);
+# its schedule is its trigger.
+ACCEPT = set()
 
 
 def with_corpus(ours, corpus):
@@ -222,8 +226,57 @@ def test_the_guardduty_rule_matches_iam_findings_at_or_above_min_severity_only(m
     assert matches.get("investigate-findings", set()) == with_corpus(INVESTIGATE, INVESTIGATE_CORPUS)
 
 
-def test_the_forwarded_invitation_rule_matches_detective_create_members_only(matches):
+def test_accept_invitations_is_triggered_by_its_schedule_only(template, matches):
     assert matches.get("accept-invitations", set()) == ACCEPT
+    events = functions(template)["accept-invitations"]["Properties"]["Events"]
+    assert {event["Type"] for event in events.values()} == {"Schedule"}
+    assert "ForwardedInvitationEvents" not in template["Parameters"]
+
+
+def forwarding_rules(template):
+    return {name: rule for name, rule in resources(template, "AWS::Events::Rule").items() if name.startswith("Forward")}
+
+
+def test_forwarding_is_deployed_where_the_events_arrive(template):
+    """Organizations events reach EventBridge only in the partition's Organizations region
+    (us-east-1); Control Tower's lifecycle events only in its home region."""
+    rules = forwarding_rules(template)
+    assert rules
+    for name, rule in rules.items():
+        source = rule["Properties"]["EventPattern"]["source"]
+        expected = {"aws.organizations": "ForwardsOrganizationsEvents", "aws.controltower": "ForwardsControlTowerEvents"}
+        assert rule["Condition"] == expected[source[0]], name
+    conditions = template["Conditions"]
+    assert conditions["ForwardsControlTowerEvents"] == {"Fn::And": [
+        {"Condition": "IsManagement"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, {"Ref": "ControlTowerHomeRegion"}]}]}
+    assert template["Mappings"]["Partitions"]["aws"]["OrganizationsRegion"] == "us-east-1"
+    membership = rules["ForwardAccountMembershipRule"]["Properties"]["EventPattern"]["detail"]["eventName"]
+    assert membership == ["AccountJoinedOrganization", "AccountDepartedOrganization"]
+
+
+def test_the_lookup_role_reads_principals_and_nothing_else(template, described):
+    role = template["Resources"]["RoleLookupRole"]
+    assert role["Condition"] == "IsRoleLookup"
+    statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    granted = {action for statement in statements for action in statement["Action"]}
+    assert granted == set(described["investigate-findings"]["lookup_role_actions"])
+    trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert "InvestigateFindingsFunctionRole" in json.dumps(trust["Condition"])
+    assume = [s for s in functions(template)["investigate-findings"]["Properties"]["Policies"][1]["Statement"]
+              if s["Action"] == ["sts:AssumeRole"]]
+    assert assume[0]["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RoleLookupRoleName}"}
+
+
+def test_failed_scheduled_runs_are_alarmed(template):
+    """They are answered rather than retried, so neither Errors nor a DLQ would show them."""
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    for name, function in (("EnrollAccountsSweepFailedAlarm", "enroll-accounts"),
+                           ("AcceptInvitationsCheckFailedAlarm", "accept-invitations")):
+        properties = alarms[name]["Properties"]
+        assert properties["Namespace"] == "DetectiveAutopilot" and properties["MetricName"] == "EventsReceived"
+        assert properties["Dimensions"] == [{"Name": "Function", "Value": function},
+                                            {"Name": "Trigger", "Value": "ScheduledEvent"},
+                                            {"Name": "Status", "Value": "failed"}]
 
 
 def test_negatives_match_no_rule(matches):

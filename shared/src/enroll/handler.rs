@@ -16,7 +16,7 @@ use crate::aws::{
     AwsError, GraphCache, GraphError, GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort,
 };
 use crate::clock::Clock;
-use crate::event::{route, AccountEventKind, Envelope, EventError, Trigger};
+use crate::event::{route, AccountEventKind, DepartureKind, Envelope, EventError, Trigger};
 use crate::outcome::{Outcome, Status};
 use crate::regions::{assemble, each_region, RegionReport, Verbs};
 use crate::telemetry;
@@ -101,6 +101,19 @@ where
         };
         let name = trigger.name();
         match trigger {
+            // Where its account id sits is not documented: when we cannot read one, the
+            // whole organization is reconciled instead, so no join is missed.
+            Trigger::AccountCreated {
+                kind: AccountEventKind::AccountJoinedOrganization,
+                account_id,
+                ..
+            } => match account_id {
+                Some(account_id) => self.enroll(id, name, &account_id).await,
+                None => {
+                    let why = format!("{name} names no account we could read: every account was reconciled instead");
+                    self.sweep(id, Some(&why)).await
+                }
+            },
             Trigger::AccountCreated {
                 kind,
                 state,
@@ -121,6 +134,7 @@ where
                     AccountEventKind::UpdateManagedAccount => {
                         "serviceEventDetails.updateManagedAccountStatus.account.accountId"
                     }
+                    AccountEventKind::AccountJoinedOrganization => "the joining account id",
                 };
                 match valid_account(account_id, field) {
                     Ok(account_id) => self.enroll(id, name, &account_id).await,
@@ -147,7 +161,9 @@ where
                 }
             }
             Trigger::AccountDeparted {
-                account_id, error_code, ..
+                kind,
+                account_id,
+                error_code,
             } => {
                 if let Some(code) = error_code {
                     return ignored(format!("{name} did not complete ({code}): nothing departed"));
@@ -157,12 +173,16 @@ where
                         "{name}: REMOVE_DEPARTED_ACCOUNTS is off, so members are not removed"
                     ));
                 }
+                if kind == DepartureKind::AccountDepartedOrganization && account_id.is_none() {
+                    let why = format!("{name} names no account we could read: every account was reconciled instead");
+                    return self.sweep(id, Some(&why)).await;
+                }
                 match valid_account(account_id, "the departing account id") {
                     Ok(account_id) => self.remove(id, name, &account_id).await,
                     Err(error) => failed(error.to_string()),
                 }
             }
-            Trigger::Scheduled { .. } => self.sweep(id).await,
+            Trigger::Scheduled { .. } => self.sweep(id, None).await,
             Trigger::GuardDutyFinding(_) | Trigger::DetectiveMembersCreated { .. } | Trigger::Unhandled { .. } => {
                 ignored(format!(
                     "source {:?} with detail-type {:?} ({name}) is not an account lifecycle event or a schedule",
@@ -243,8 +263,9 @@ where
         )
     }
 
-    /// The full reconcile: ListAccounts once, then every region.
-    async fn sweep(&self, id: Option<String>) -> Outcome {
+    /// The full reconcile: ListAccounts once, then every region. `why` says what asked for
+    /// it when it was not the schedule.
+    async fn sweep(&self, id: Option<String>, why: Option<&str>) -> Outcome {
         let accounts = match self.organizations.list_accounts().await {
             Ok(accounts) => accounts,
             Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
@@ -267,10 +288,13 @@ where
         };
         let org = &org;
         let reports = self.each_region(|region| sweep_region(self, region, org)).await;
-        let subject = format!(
+        let mut subject = format!(
             "sweep of {total} organization accounts ({} ACTIVE, not skipped)",
             org.active.len()
         );
+        if let Some(why) = why {
+            subject = format!("{why}; {subject}");
+        }
         assemble(FUNCTION, id, &subject, reports, VERBS)
     }
 }

@@ -23,6 +23,8 @@ pub struct CloudTrailRecord {
     pub request_parameters: Option<Value>,
     pub response_elements: Option<Value>,
     pub service_event_details: Option<Value>,
+    /// The record's `resources` list (ARNs and types of what the call touched).
+    pub resources: Option<Value>,
 }
 
 impl CloudTrailRecord {
@@ -38,6 +40,9 @@ impl CloudTrailRecord {
             request_parameters: object(&["requestParameters"])?,
             response_elements: object(&["responseElements"])?,
             service_event_details: object(&["serviceEventDetails"])?,
+            resources: fields::lookup(detail, &["resources"])
+                .filter(|value| value.is_array())
+                .cloned(),
         })
     }
 

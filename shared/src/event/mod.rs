@@ -4,6 +4,7 @@ mod cloudtrail;
 mod envelope;
 pub mod fields;
 mod guardduty;
+mod membership;
 mod route;
 
 pub use cloudtrail::CloudTrailRecord;

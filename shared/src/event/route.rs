@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{fields, CloudTrailRecord, Envelope, EventError, Finding};
+use super::{fields, membership, CloudTrailRecord, Envelope, EventError, Finding};
 
 const API_CALL: &str = "AWS API Call via CloudTrail";
 const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
@@ -16,6 +16,8 @@ pub enum AccountEventKind {
     CreateManagedAccount,
     /// Control Tower lifecycle `UpdateManagedAccount`.
     UpdateManagedAccount,
+    /// Organizations `AccountJoinedOrganization` (created or invited): no state, it happened.
+    AccountJoinedOrganization,
 }
 
 /// Which event announced an account leaving the organization.
@@ -24,6 +26,8 @@ pub enum DepartureKind {
     RemoveAccountFromOrganization,
     LeaveOrganization,
     CloseAccountResult,
+    /// Organizations `AccountDepartedOrganization` (left, removed or cleaned).
+    AccountDepartedOrganization,
 }
 
 /// What an event asks of us. Everything in it is a hint: functions re-read AWS
@@ -31,7 +35,7 @@ pub enum DepartureKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
     GuardDutyFinding(Box<Finding>),
-    /// An account was created in the organization or came under Control Tower.
+    /// An account was created in the organization, joined it, or came under Control Tower.
     AccountCreated {
         kind: AccountEventKind,
         state: Option<String>,
@@ -76,12 +80,14 @@ impl Trigger {
                 AccountEventKind::CreateAccountResult => "Organizations.CreateAccountResult",
                 AccountEventKind::CreateManagedAccount => "ControlTower.CreateManagedAccount",
                 AccountEventKind::UpdateManagedAccount => "ControlTower.UpdateManagedAccount",
+                AccountEventKind::AccountJoinedOrganization => "Organizations.AccountJoinedOrganization",
             },
             Self::HandshakeAccepted { .. } => "Organizations.AcceptHandshake",
             Self::AccountDeparted { kind, .. } => match kind {
                 DepartureKind::RemoveAccountFromOrganization => "Organizations.RemoveAccountFromOrganization",
                 DepartureKind::LeaveOrganization => "Organizations.LeaveOrganization",
                 DepartureKind::CloseAccountResult => "Organizations.CloseAccountResult",
+                DepartureKind::AccountDepartedOrganization => "Organizations.AccountDepartedOrganization",
             },
             Self::DetectiveMembersCreated { .. } => "Detective.CreateMembers",
             Self::Scheduled { .. } => "ScheduledEvent",
@@ -126,6 +132,18 @@ fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Op
             state: record.service_detail_string(&["createAccountStatus", "state"])?,
             account_id: record.service_detail_string(&["createAccountStatus", "accountId"])?,
             account_name: record.service_detail_string(&["createAccountStatus", "accountName"])?,
+        },
+        // Documented to exist, not in which detail-type: either is taken.
+        ("aws.organizations", _, "AccountJoinedOrganization") => Trigger::AccountCreated {
+            kind: AccountEventKind::AccountJoinedOrganization,
+            state: membership::method(record, "joinedMethod"),
+            account_id: membership::member_account(record),
+            account_name: None,
+        },
+        ("aws.organizations", _, "AccountDepartedOrganization") => Trigger::AccountDeparted {
+            kind: DepartureKind::AccountDepartedOrganization,
+            account_id: membership::member_account(record),
+            error_code: record.error_code.clone(),
         },
         ("aws.organizations", true, "CloseAccountResult") => Trigger::AccountDeparted {
             kind: DepartureKind::CloseAccountResult,
@@ -346,6 +364,40 @@ mod tests {
                                           "resources": ["arn:aws:events:us-east-1:1:rule/r"]}),
         );
         assert_eq!(scheduled.name(), "ScheduledEvent");
+    }
+
+    #[test]
+    fn membership_events_in_either_detail_type() {
+        for detail_type in [SERVICE_EVENT, API_CALL] {
+            let joined = route_json(cloudtrail(
+                "aws.organizations",
+                detail_type,
+                json!({"eventName": "AccountJoinedOrganization",
+                       "serviceEventDetails": {"accountId": "222233334444", "joinedMethod": "Invited"}}),
+            ));
+            assert_eq!(
+                joined,
+                Trigger::AccountCreated {
+                    kind: AccountEventKind::AccountJoinedOrganization,
+                    state: Some("Invited".into()),
+                    account_id: Some("222233334444".into()),
+                    account_name: None,
+                }
+            );
+            let departed = route_json(cloudtrail(
+                "aws.organizations",
+                detail_type,
+                json!({"eventName": "AccountDepartedOrganization", "serviceEventDetails": {"departedMethod": "Left"}}),
+            ));
+            assert_eq!(
+                departed,
+                Trigger::AccountDeparted {
+                    kind: DepartureKind::AccountDepartedOrganization,
+                    account_id: None,
+                    error_code: None,
+                }
+            );
+        }
     }
 
     #[test]
