@@ -157,7 +157,13 @@ pub fn describe() -> Value {
         serde_json::json!({"actions": actions, "variables": variables})
     };
     let mut investigate_entry = entry(investigate::AWS_ACTIONS, investigate::VARIABLES);
-    investigate_entry["lookup_role_actions"] = serde_json::json!(investigate::LOOKUP_ROLE_ACTIONS);
+    if let Some(entry) = investigate_entry.as_object_mut() {
+        // What the role in member accounts (ROLE_LOOKUP_ROLE_NAME) must be allowed.
+        entry.insert(
+            "lookup_role_actions".to_owned(),
+            serde_json::json!(investigate::LOOKUP_ROLE_ACTIONS),
+        );
+    }
     serde_json::json!({
         investigate::FUNCTION: investigate_entry,
         enroll::FUNCTION: entry(enroll::AWS_ACTIONS, enroll::VARIABLES),
