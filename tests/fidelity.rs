@@ -41,7 +41,7 @@ fn account(id: &str, email: &str) -> NewAccount {
 
 #[tokio::test]
 async fn graph_arns_must_match_the_models_pattern() {
-    let (sandbox, _) = start(state()).await;
+    let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
     let admin = detective_as(&sandbox, ADMIN).await;
     let error = admin
         .list_members()
@@ -271,7 +271,8 @@ async fn disassociate_membership_only_for_an_enabled_invited_member() {
 
 #[tokio::test]
 async fn page_sizes_and_tokens_out_of_the_model_are_refused() {
-    let (sandbox, sdk) = start(state()).await;
+    let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
+    let sdk = shared::aws::local_sdk_config(&sandbox.endpoint(), REGION).await;
     let admin = detective_as(&sandbox, ADMIN).await;
     let error = admin
         .list_members()

@@ -63,7 +63,18 @@ impl Sandbox {
         Self::bind(state, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
+    /// Starts without writing the traffic log: for tests that send requests AWS would
+    /// refuse on purpose, to prove the sandbox refuses them too. Those requests are not our
+    /// code's, so the model check must not see them.
+    pub async fn start_for_invalid_requests(state: SandboxState) -> std::io::Result<Self> {
+        Self::serve(state, SocketAddr::from(([127, 0, 0, 1], 0)), None).await
+    }
+
     pub async fn bind(state: SandboxState, addr: SocketAddr) -> std::io::Result<Self> {
+        Self::serve(state, addr, TrafficLog::from_env()).await
+    }
+
+    async fn serve(state: SandboxState, addr: SocketAddr, traffic: Option<TrafficLog>) -> std::io::Result<Self> {
         // A state AWS could never be in makes every test built on it meaningless.
         state
             .check()
@@ -71,7 +82,7 @@ impl Sandbox {
         let shared = Arc::new(Shared {
             state: Mutex::new(Some(state)),
             requests: Mutex::new(Vec::new()),
-            traffic: TrafficLog::from_env(),
+            traffic,
         });
         let app = Router::new()
             .route("/_sandbox/state", get(read_state))

@@ -153,7 +153,7 @@ pub async fn create_members<D: MemberPort>(
                 break;
             }
         };
-        done.extend(now_members.keys().cloned());
+        done.extend(unprocessed_ids.into_iter().filter(|id| now_members.contains_key(id)));
         last_unprocessed.retain(|account| !now_members.contains_key(&account.account_id));
         pending.retain(|account| {
             last_unprocessed
@@ -345,4 +345,144 @@ pub fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reas
     (!ids.is_empty()).then(|| {
         Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::aws::{CreatedMembers, MemberChanges, MembersLookup};
+    use crate::clock::FixedClock;
+
+    /// Detective as far as CreateMembers and GetMembers go, with UnprocessedAccounts whose
+    /// reasons are worded as no test of ours expects.
+    #[derive(Default)]
+    struct Members {
+        present: Mutex<HashSet<String>>,
+        /// Refused with this reason on every CreateMembers; `added` ones are members anyway
+        /// (someone else enrolled them meanwhile).
+        refused: Vec<(&'static str, &'static str, bool)>,
+        creates: Mutex<usize>,
+    }
+
+    fn detail(id: &str, status: &str) -> MemberDetail {
+        MemberDetail {
+            account_id: id.to_owned(),
+            email: None,
+            graph_arn: None,
+            administrator_id: None,
+            status: status.to_owned(),
+            invitation_type: Some("ORGANIZATION".to_owned()),
+            disabled_reason: None,
+        }
+    }
+
+    impl MemberPort for Members {
+        async fn list_members(&self, _: &str, _: &str) -> Result<Vec<MemberDetail>, AwsError> {
+            Ok(Vec::new())
+        }
+
+        async fn create_members(&self, _: &str, _: &str, accounts: &[NewMember]) -> Result<CreatedMembers, AwsError> {
+            *self.creates.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            let mut present = self.present.lock().unwrap_or_else(|e| e.into_inner());
+            let mut created = CreatedMembers::default();
+            for account in accounts {
+                match self.refused.iter().find(|(id, _, _)| *id == account.account_id) {
+                    Some((id, reason, added)) => {
+                        if *added {
+                            present.insert((*id).to_owned());
+                        }
+                        created.unprocessed.push(UnprocessedAccount {
+                            account_id: (*id).to_owned(),
+                            reason: (*reason).to_owned(),
+                        });
+                    }
+                    None => {
+                        present.insert(account.account_id.clone());
+                        created
+                            .members
+                            .push(detail(&account.account_id, "VERIFICATION_IN_PROGRESS"));
+                    }
+                }
+            }
+            Ok(created)
+        }
+
+        async fn delete_members(&self, _: &str, _: &str, _: &[String]) -> Result<MemberChanges, AwsError> {
+            Ok(MemberChanges::default())
+        }
+
+        async fn start_monitoring_member(&self, _: &str, _: &str, _: &str) -> Result<(), AwsError> {
+            Ok(())
+        }
+
+        async fn get_members(&self, _: &str, _: &str, ids: &[String]) -> Result<MembersLookup, AwsError> {
+            let present = self.present.lock().unwrap_or_else(|e| e.into_inner());
+            Ok(MembersLookup {
+                members: ids
+                    .iter()
+                    .filter(|id| present.contains(*id))
+                    .map(|id| detail(id, "ENABLED"))
+                    .collect(),
+                unprocessed: Vec::new(),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn unprocessed_accounts_are_judged_by_get_members_not_by_their_wording() {
+        let detective = Members {
+            refused: vec![
+                ("100000000001", "Conflit : le compte existe déjà", true),
+                ("100000000002", "Temporarily unavailable", false),
+            ],
+            ..Members::default()
+        };
+        let clock = FixedClock(DateTime::UNIX_EPOCH);
+        let policy = WritePolicy {
+            dry_run: false,
+            clock: &clock,
+            deadline: None,
+            retry_base: Duration::from_millis(1),
+        };
+        let graph = GraphArn::parse("arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef");
+        let Some(graph) = graph else {
+            unreachable!("a valid ARN")
+        };
+        let accounts: Vec<NewMember> = ["100000000000", "100000000001", "100000000002"]
+            .iter()
+            .map(|id| NewMember {
+                account_id: (*id).to_owned(),
+                email: "x@example.com".to_owned(),
+            })
+            .collect();
+        let actions = create_members(&detective, &policy, &graph, &accounts).await;
+        let by_result = |result| -> Vec<Vec<String>> {
+            actions
+                .iter()
+                .filter(|a| a.result == result)
+                .map(|a| a.account_ids.clone())
+                .collect()
+        };
+        assert_eq!(
+            by_result(ActionResult::Done),
+            vec![vec!["100000000000", "100000000001"]]
+        );
+        assert_eq!(by_result(ActionResult::Failed), vec![vec!["100000000002"]]);
+        let failed = actions
+            .iter()
+            .find(|a| a.result == ActionResult::Failed)
+            .and_then(|a| a.error.clone());
+        assert_eq!(
+            failed.as_deref(),
+            Some("UnprocessedAccounts after one retry: 100000000002: Temporarily unavailable")
+        );
+        assert_eq!(
+            *detective.creates.lock().unwrap_or_else(|e| e.into_inner()),
+            2,
+            "one retry, never a loop"
+        );
+    }
 }
