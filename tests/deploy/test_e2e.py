@@ -20,6 +20,9 @@ ADMIN = "123456789012"  # moto's account: the organization's management and Dete
 GRAPH = f"arn:aws:detective:us-east-1:{ADMIN}:graph:0123456789abcdef0123456789abcdef"
 TRUSTED = "777777777777"
 STRANGER = "666666666666"
+# A member account whose IAM (in moto) holds a role with a path, read through the lookup role.
+WITH_ROLES = "210987654321"
+LOOKUP_ROLE = "detective-autopilot-principal-lookup"
 
 
 def free_port():
@@ -79,6 +82,20 @@ def stack():
         organizations.create_organization(FeatureSet="ALL")
         created = organizations.create_account(Email="newcomer@example.com", AccountName="newcomer")
         stack.new_account = created["CreateAccountStatus"]["AccountId"]
+        # IAM in moto: the lookup role in both accounts that have principals, a role with a path
+        # in the member, the finding's user in the administrator (moto's own account).
+        sts = boto3.client("sts", endpoint_url=moto, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        member = sts.assume_role(RoleArn=f"arn:aws:iam::{WITH_ROLES}:role/setup", RoleSessionName="setup")["Credentials"]
+        member_iam = boto3.client("iam", endpoint_url=moto, region_name="us-east-1",
+                                  aws_access_key_id=member["AccessKeyId"], aws_secret_access_key=member["SecretAccessKey"],
+                                  aws_session_token=member["SessionToken"])
+        admin_iam = boto3.client("iam", endpoint_url=moto, region_name="us-east-1",
+                                 aws_access_key_id="testing", aws_secret_access_key="testing")
+        for iam in (member_iam, admin_iam):
+            iam.create_role(RoleName=LOOKUP_ROLE, AssumeRolePolicyDocument="{}")
+        member_iam.create_role(RoleName="deployer", Path="/ci/pipelines/", AssumeRolePolicyDocument="{}")
+        admin_iam.create_user(UserName="ci-deployer")
 
         # Detective in the sandbox: the administrator's organization graph (the sandbox knows
         # the same organization as moto), and two invitations for the member side.
@@ -89,7 +106,8 @@ def stack():
                 {"id": stack.new_account, "email": "newcomer@example.com"}]},
             "regions": {"us-east-1": {
                 "organization_admin_account_id": ADMIN,
-                "graphs": [{"arn": GRAPH, "members": []}],
+                "graphs": [{"arn": GRAPH, "members": [{"account_id": WITH_ROLES, "email": "roles@example.com",
+                                                        "status": "ENABLED"}]}],
                 "invitations": [
                     {"graph_arn": f"arn:aws:detective:us-east-1:{TRUSTED}:graph:{'a' * 32}", "administrator_id": TRUSTED, "status": "INVITED"},
                     {"graph_arn": f"arn:aws:detective:us-east-1:{STRANGER}:graph:{'b' * 32}", "administrator_id": STRANGER, "status": "INVITED"},
@@ -107,11 +125,15 @@ def stack():
         env = {**os.environ, **credentials,
                "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
                "AWS_ENDPOINT_URL_ORGANIZATIONS": moto, "AWS_ENDPOINT_URL_DETECTIVE": stack.sandbox,
+               "AWS_ENDPOINT_URL_IAM": moto, "AWS_ENDPOINT_URL_STS": moto, "ROLE_LOOKUP_ROLE_NAME": LOOKUP_ROLE,
                "TRUSTED_ADMIN_ACCOUNT_IDS": TRUSTED, "AWS_MAX_ATTEMPTS": "2"}
         stack.env = env
         stack.start("watch", ["cargo", "lambda", "watch", "--invoke-port", str(stack.invoke_port), "--ignore-changes",
                               "--env-var", f"AWS_ENDPOINT_URL_ORGANIZATIONS={moto}",
                               "--env-var", f"AWS_ENDPOINT_URL_DETECTIVE={stack.sandbox}",
+                              "--env-var", f"AWS_ENDPOINT_URL_IAM={moto}",
+                              "--env-var", f"AWS_ENDPOINT_URL_STS={moto}",
+                              "--env-var", f"ROLE_LOOKUP_ROLE_NAME={LOOKUP_ROLE}",
                               "--env-var", f"TRUSTED_ADMIN_ACCOUNT_IDS={TRUSTED}",
                               "--env-var", "AWS_MAX_ATTEMPTS=2",
                               "--env-var", "AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_REGION=us-east-1"],
@@ -145,7 +167,8 @@ def test_an_account_created_in_the_organization_is_enrolled_with_its_email(stack
     outcome = json.loads(result.stdout)
     assert outcome["status"] == "acted", outcome
     members = sandbox_state(stack)["regions"]["us-east-1"]["graphs"][0]["members"]
-    assert {"account_id": stack.new_account, "email": "newcomer@example.com"}.items() <= members[0].items()
+    enrolled = [m for m in members if m["account_id"] == stack.new_account]
+    assert enrolled and enrolled[0]["email"] == "newcomer@example.com", members
 
 
 def test_a_guardduty_finding_starts_an_investigation(stack):
@@ -157,6 +180,19 @@ def test_a_guardduty_finding_starts_an_investigation(stack):
     assert outcome["status"] == "acted", outcome
     investigations = sandbox_state(stack)["regions"]["us-east-1"]["investigations"]
     assert [i["entity_arn"] for i in investigations] == [f"arn:aws:iam::{ADMIN}:user/ci-deployer"]
+
+
+def test_a_role_with_a_path_is_investigated_under_the_arn_iam_gives(stack):
+    """The lookup through moto's STS and IAM, an implementation independent of ours."""
+    event = json.loads((ROOT / "events" / "guardduty-finding-assumed-role.json").read_text())
+    event["detail"]["accountId"] = WITH_ROLES
+    event["detail"]["resource"]["accessKeyDetails"]["userName"] = "deployer"
+    result = invoke(stack, "investigate-findings", event)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["status"] == "acted", outcome
+    assert outcome["actions"][0]["entity_arn"] == f"arn:aws:iam::{WITH_ROLES}:role/ci/pipelines/deployer"
+    assert "notes" not in outcome["actions"][0], outcome
 
 
 def test_a_trusted_invitation_is_accepted_and_an_untrusted_one_is_not(stack):
