@@ -42,6 +42,24 @@ async fn run_at(
     investigator.handle(event).await
 }
 
+/// An investigator whose parts outlive one invocation (a warm function), without the lookup.
+fn without_lookup<'a>(
+    detective: &'a SdkDetective,
+    config: &'a InvestigateConfig,
+    graphs: &'a GraphCache,
+    clock: &'a FixedClock,
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
+) -> Investigator<'a, SdkDetective, SdkPrincipalLookup> {
+    Investigator {
+        detective,
+        lookup: None,
+        config,
+        graphs,
+        clock,
+        deadline,
+    }
+}
+
 fn writes(sandbox: &Sandbox) -> Vec<String> {
     sandbox
         .requests()
@@ -281,14 +299,8 @@ async fn graph_arn_skips_list_graphs() {
 async fn a_warm_function_lists_the_graphs_once() {
     let (sandbox, sdk) = start(state()).await;
     let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
-    let investigator = Investigator {
-        detective: &detective,
-        lookup: None::<&SdkPrincipalLookup>,
-        config: &config,
-        graphs: &graphs,
-        clock: &FixedClock(now()),
-        deadline: None,
-    };
+    let clock = FixedClock(now());
+    let investigator = without_lookup(&detective, &config, &graphs, &clock, None);
     for user in ["alice", "bob", "carol"] {
         let event = finding_event(MEMBER, "IAMUser", user);
         let outcome = investigator.handle(&event).await;
@@ -658,14 +670,8 @@ async fn graph_arn_serves_only_its_own_region() {
 async fn a_remembered_graph_that_was_deleted_is_looked_up_again_once() {
     let (sandbox, sdk) = start(state()).await;
     let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
-    let investigator = Investigator {
-        detective: &detective,
-        lookup: None::<&SdkPrincipalLookup>,
-        config: &config,
-        graphs: &graphs,
-        clock: &FixedClock(now()),
-        deadline: None,
-    };
+    let clock = FixedClock(now());
+    let investigator = without_lookup(&detective, &config, &graphs, &clock, None);
     investigator.handle(&finding_event(MEMBER, "IAMUser", "alice")).await;
     let recreated = "arn:aws:detective:us-east-1:111111111111:graph:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     sandbox.update(|state| {
@@ -717,14 +723,8 @@ async fn a_repeated_next_token_stops_the_paging_with_a_reason() {
 async fn near_the_deadline_no_investigation_is_started() {
     let (sandbox, sdk) = start(state()).await;
     let config = config(&[]);
-    let investigator = Investigator {
-        detective: &SdkDetective::new(&sdk),
-        lookup: None::<&SdkPrincipalLookup>,
-        config: &config,
-        graphs: &GraphCache::default(),
-        clock: &FixedClock(now()),
-        deadline: Some(now()),
-    };
+    let (detective, graphs, clock) = (SdkDetective::new(&sdk), GraphCache::default(), FixedClock(now()));
+    let investigator = without_lookup(&detective, &config, &graphs, &clock, Some(now()));
     let outcome = investigator.handle(&finding_event(MEMBER, "IAMUser", "alice")).await;
     assert_eq!(outcome.status, Status::Failed);
     assert!(outcome.reason.contains("deadline"), "{}", outcome.reason);

@@ -37,37 +37,38 @@ pub fn iam_call(
     params: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     match operation {
-        "GetRole" => {
-            let name = param(params, "RoleName", "ValidationError")?;
-            let role = state
-                .iam_roles
-                .iter()
-                .find(|role| role.account_id == caller && role.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| ApiError::new("NoSuchEntity", format!("The role with name {name} cannot be found.")))?;
-            Ok(json!({"Role": {
-                "Path": role.path, "RoleName": role.name,
-                "RoleId": format!("AROA{}{}", role.account_id, role.name.len()),
-                "Arn": role.arn(&state.partition), "CreateDate": "2024-01-01T00:00:00Z",
-            }}))
-        }
-        "GetUser" => {
-            let name = param(params, "UserName", "ValidationError")?;
-            let user = state
-                .iam_users
-                .iter()
-                .find(|user| user.account_id == caller && user.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| ApiError::new("NoSuchEntity", format!("The user with name {name} cannot be found.")))?;
-            Ok(json!({"User": {
-                "Path": user.path, "UserName": user.name,
-                "UserId": format!("AIDA{}{}", user.account_id, user.name.len()),
-                "Arn": user.arn_of_kind(&state.partition, "user"), "CreateDate": "2024-01-01T00:00:00Z",
-            }}))
-        }
+        "GetRole" => principal(state, caller, params, "Role"),
+        "GetUser" => principal(state, caller, params, "User"),
         other => Err(ApiError::new(
             "InvalidAction",
             format!("{other} is not served by the sandbox"),
         )),
     }
+}
+
+/// GetRole or GetUser (`kind` Role or User) in the caller's account.
+fn principal(state: &SandboxState, caller: &str, params: &Map<String, Value>, kind: &str) -> Result<Value, ApiError> {
+    let name = param(params, &format!("{kind}Name"), "ValidationError")?;
+    let known = if kind == "Role" {
+        &state.iam_roles
+    } else {
+        &state.iam_users
+    };
+    let found = known
+        .iter()
+        .find(|principal| principal.account_id == caller && principal.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            ApiError::new(
+                "NoSuchEntity",
+                format!("The {} with name {name} cannot be found.", kind.to_lowercase()),
+            )
+        })?;
+    let id_prefix = if kind == "Role" { "AROA" } else { "AIDA" };
+    Ok(json!({kind: {
+        "Path": found.path, format!("{kind}Name"): found.name,
+        format!("{kind}Id"): format!("{id_prefix}{}{}", found.account_id, found.name.len()),
+        "Arn": found.arn_of_kind(&state.partition, &kind.to_lowercase()), "CreateDate": "2024-01-01T00:00:00Z",
+    }}))
 }
 
 pub fn sts_call(state: &SandboxState, operation: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {

@@ -108,34 +108,41 @@ fn is_region(text: &str) -> bool {
             .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// An optional region name (`IDENTITY_CENTER_REGION`).
-pub fn optional_region(env: &dyn Env, var: &'static str) -> Result<Option<String>, ConfigError> {
+/// The value when set, refused (naming the variable) when it does not fit.
+fn optional_checked(
+    env: &dyn Env,
+    var: &'static str,
+    expected: &'static str,
+    fits: impl Fn(&str) -> bool,
+) -> Result<Option<String>, ConfigError> {
     match optional(env, var) {
-        Some(region) if !is_region(&region) => Err(ConfigError {
+        Some(value) if !fits(&value) => Err(ConfigError {
             var,
-            expected: "a region name such as us-east-1",
-            found: region,
+            expected,
+            found: value,
         }),
         other => Ok(other),
     }
 }
 
+/// An optional region name (`IDENTITY_CENTER_REGION`).
+pub fn optional_region(env: &dyn Env, var: &'static str) -> Result<Option<String>, ConfigError> {
+    optional_checked(env, var, "a region name such as us-east-1", is_region)
+}
+
 /// An optional IAM role name (1 to 64 of letters, digits and `_+=,.@-`).
 pub fn optional_role_name(env: &dyn Env, var: &'static str) -> Result<Option<String>, ConfigError> {
-    let valid = |name: &str| {
-        name.len() <= 64
-            && name
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || b"_+=,.@-".contains(&byte))
-    };
-    match optional(env, var) {
-        Some(name) if !valid(&name) => Err(ConfigError {
-            var,
-            expected: "an IAM role name (1 to 64 of letters, digits and _+=,.@-)",
-            found: name,
-        }),
-        other => Ok(other),
-    }
+    optional_checked(
+        env,
+        var,
+        "an IAM role name (1 to 64 of letters, digits and _+=,.@-)",
+        |name| {
+            name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || b"_+=,.@-".contains(&byte))
+        },
+    )
 }
 
 /// `REGIONS` (comma-separated), else the function's own region (`AWS_REGION`); sorted, no duplicates.

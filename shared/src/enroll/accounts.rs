@@ -1,7 +1,7 @@
 //! One account: enroll it after it joined, remove it after it left.
 
 use crate::aws::arn::GraphArn;
-use crate::aws::{GraphPort, MemberDetail, MemberPort, NewMember, OrgAccount};
+use crate::aws::{GraphError, GraphPort, MemberDetail, MemberPort, NewMember, OrgAccount};
 use crate::outcome::{Action, ActionResult};
 
 use super::handler::Enroller;
@@ -42,13 +42,7 @@ where
     D: GraphPort + MemberPort,
 {
     let ids = vec![account.id.clone()];
-    let (graph, lookup) = match enroller
-        .on_graph(&region, |graph| {
-            let ids = &ids;
-            async move { enroller.detective.get_members(&graph.region, &graph.arn, ids).await }
-        })
-        .await
-    {
+    let (graph, member) = match membership(enroller, &region, &account.id).await {
         Ok(found) => found,
         Err(error) => return RegionReport::failed(&region, error.to_string()),
     };
@@ -63,11 +57,11 @@ where
         return report;
     }
     let policy = enroller.policy();
-    let Some(member) = lookup.members.iter().find(|member| member.account_id == account.id) else {
+    let Some(member) = member else {
         report.actions.extend(create(enroller, &graph, account).await);
         return report;
     };
-    match member_step(member) {
+    match member_step(&member) {
         MemberStep::Nothing => {
             report
                 .actions
@@ -75,7 +69,7 @@ where
         }
         MemberStep::Enable => report
             .actions
-            .extend(start_monitoring(enroller.detective, &policy, &graph, std::slice::from_ref(member)).await),
+            .extend(start_monitoring(enroller.detective, &policy, &graph, std::slice::from_ref(&member)).await),
         MemberStep::Wait(reason) => report.actions.extend(skipped("CreateMembers", &graph, ids, &reason)),
         MemberStep::Failed(reason) => {
             let mut action = Action::on_accounts("CreateMembers", ActionResult::Failed, &region, &graph.arn, ids);
@@ -84,6 +78,30 @@ where
         }
     }
     report
+}
+
+/// The region's graph and the account's membership in it (GetMembers, the first call on the
+/// graph, through the graph cache).
+async fn membership<D, O>(
+    enroller: &Enroller<'_, D, O>,
+    region: &str,
+    account_id: &str,
+) -> Result<(GraphArn, Option<MemberDetail>), GraphError>
+where
+    D: GraphPort + MemberPort,
+{
+    let ids = [account_id.to_owned()];
+    let (graph, lookup) = enroller
+        .on_graph(region, |graph| {
+            let ids = &ids;
+            async move { enroller.detective.get_members(&graph.region, &graph.arn, ids).await }
+        })
+        .await?;
+    let member = lookup
+        .members
+        .into_iter()
+        .find(|member| member.account_id == account_id);
+    Ok((graph, member))
 }
 
 async fn create<D: MemberPort, O>(
@@ -117,18 +135,11 @@ where
     D: GraphPort + MemberPort,
 {
     let ids = vec![account_id.to_owned()];
-    let (graph, lookup) = match enroller
-        .on_graph(&region, |graph| {
-            let ids = &ids;
-            async move { enroller.detective.get_members(&graph.region, &graph.arn, ids).await }
-        })
-        .await
-    {
+    let (graph, member) = match membership(enroller, &region, account_id).await {
         Ok(found) => found,
         Err(error) => return RegionReport::failed(&region, error.to_string()),
     };
     let mut report = RegionReport::new(&region);
-    let member = lookup.members.iter().find(|member| member.account_id == account_id);
     let left_alone = if graph.account_id == account_id {
         Some("the administrator account owns the graph".to_owned())
     } else {
