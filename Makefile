@@ -74,11 +74,12 @@ ARCH ?= x86_64
 build: $(VENV)/.installed
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build --beta-features --parameter-overrides Architecture=$(ARCH) AccountRole=administrator
 
-## bench: release builds, then cold start, memory and size beside the Python baseline,
+## bench: release builds, then cold start, memory and size beside the Python baseline and a
+## bare lambda_runtime binary (the floor),
 ## handler throughput and sweep scale; writes bench/results.json and prints the table.
 ## The functions are built on their own, so that the harness's dependencies (axum's server,
 ## zip) cannot change their features: the binaries measured are the ones Lambda gets.
 bench: $(VENV)/.installed
-	$(CARGO) build --release -p investigate-findings -p enroll-accounts -p accept-invitations
+	$(CARGO) build --release -p investigate-findings -p enroll-accounts -p accept-invitations -p lambda-floor
 	$(CARGO) build --release -p bench
 	target/release/autopilot-bench --python $(PY) --out bench/results.json --work-dir bench/tmp

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use integration_tests::start;
 use sandbox::{Invitation, Sandbox, SandboxState};
 use serde_json::{json, Value};
-use shared::accept::{handle, AcceptConfig};
+use shared::accept::{AcceptConfig, AcceptInvitations};
 use shared::aws::{AwsError, InvitationPort, MemberDetail, SdkDetective};
 use shared::outcome::{ActionResult, Outcome, Status};
 
@@ -59,7 +59,18 @@ fn calls(sandbox: &Sandbox, operation: &str) -> Vec<String> {
 }
 
 async fn run(sandbox_sdk: &aws_config::SdkConfig, event: &Value, config: &AcceptConfig) -> Outcome {
-    handle(event, &SdkDetective::new(sandbox_sdk), config).await
+    run_with(SdkDetective::new(sandbox_sdk), event, config).await
+}
+
+/// accept-invitations over any InvitationPort.
+async fn run_with<P: InvitationPort>(detective: P, event: &Value, config: &AcceptConfig) -> Outcome {
+    let function = AcceptInvitations {
+        detective,
+        config: config.clone(),
+    };
+    shared::runner::run(&function, event, &shared::clock::SystemClock, None)
+        .await
+        .outcome
 }
 
 #[tokio::test]
@@ -147,7 +158,7 @@ async fn a_graph_of_another_account_than_the_administrator_is_untrusted() {
     let outcome = run(&sdk, &scheduled(), &config(&[])).await;
     assert_eq!(outcome.status, Status::Ignored);
     assert!(outcome.actions[0]
-        .reason
+        .reason_text()
         .as_deref()
         .unwrap()
         .contains("belongs to account 666666666666"));
@@ -185,7 +196,11 @@ async fn a_graph_outside_trusted_graph_arns_is_not_accepted() {
         .iter()
         .find(|a| a.graph_arn.as_deref() == Some(unlisted.as_str()))
         .unwrap();
-    assert!(skipped.reason.as_deref().unwrap().contains("not in TRUSTED_GRAPH_ARNS"));
+    assert!(skipped
+        .reason_text()
+        .as_deref()
+        .unwrap()
+        .contains("not in TRUSTED_GRAPH_ARNS"));
 }
 
 #[tokio::test]
@@ -265,12 +280,12 @@ async fn the_accept_race_is_reported_as_skipped_not_failed() {
         inner: SdkDetective::new(&sdk),
         sandbox: &sandbox,
     };
-    let outcome = handle(&scheduled(), &racing, &config(&[])).await;
+    let outcome = run_with(racing, &scheduled(), &config(&[])).await;
     assert_eq!(outcome.status, Status::Ignored, "{}", outcome.to_json());
     let action = &outcome.actions[0];
     assert_eq!(action.result, ActionResult::Skipped);
     assert!(action
-        .reason
+        .reason_text()
         .as_deref()
         .unwrap()
         .contains("no longer INVITED when accepted (now ENABLED)"));
@@ -327,7 +342,7 @@ async fn untrusted_memberships_are_left_only_when_asked() {
     let kept = run(&sdk, &scheduled(), &config(&[])).await;
     assert_eq!(kept.status, Status::Ignored);
     assert!(kept.actions[1]
-        .reason
+        .reason_text()
         .as_deref()
         .unwrap()
         .contains("LEAVE_UNTRUSTED_GRAPHS is off"));
@@ -361,10 +376,10 @@ async fn a_failed_accept_fails_the_run_after_the_other_regions() {
         calls(&sandbox, "AcceptInvitation"),
         vec![graph("us-east-1", TRUSTED, "a")]
     );
-    assert!(outcome
-        .actions
-        .iter()
-        .any(|a| a.error.as_deref().is_some_and(|e| e.contains("AccessDeniedException"))));
+    assert!(outcome.actions.iter().any(|a| a
+        .error_text()
+        .as_deref()
+        .is_some_and(|e| e.contains("AccessDeniedException"))));
 }
 
 #[tokio::test]
@@ -432,7 +447,7 @@ async fn only_enabled_invited_memberships_are_left_and_organization_ones_never_t
             .actions
             .iter()
             .find(|a| a.graph_arn.as_deref() == Some(arn))
-            .and_then(|a| a.reason.clone())
+            .and_then(|a| a.reason_text())
             .unwrap_or_default()
     };
     assert!(

@@ -10,8 +10,10 @@ use sandbox::{Account, Fault, Graph, Member, Organization, RegionState, Sandbox,
 use serde_json::{json, Value};
 use shared::aws::{GraphCache, SdkDetective, SdkOrganizations};
 use shared::clock::FixedClock;
-use shared::enroll::{EnrollConfig, Enroller};
+use shared::enroll::{EnrollAccounts, EnrollConfig};
+use shared::metrics::Counts;
 use shared::outcome::{ActionResult, Outcome, Status};
+use shared::runner::{run as run_function, Handled};
 
 const NEW: &str = "444444444444";
 
@@ -86,16 +88,22 @@ async fn run_with_deadline(
     config: &EnrollConfig,
     deadline: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Outcome {
-    let enroller = Enroller {
-        detective: &SdkDetective::new(sdk),
-        organizations: &SdkOrganizations::new(sdk),
-        config,
-        graphs: &GraphCache::default(),
-        clock: &FixedClock(now()),
-        deadline,
+    handled(&function(sdk, config), event, deadline).await.outcome
+}
+
+/// A cold function, with a short wait before retrying unprocessed accounts.
+fn function(sdk: &SdkConfig, config: &EnrollConfig) -> EnrollAccounts {
+    EnrollAccounts {
+        detective: SdkDetective::new(sdk),
+        organizations: SdkOrganizations::new(sdk),
+        config: config.clone(),
+        graphs: GraphCache::default(),
         retry_base: Duration::from_millis(20),
-    };
-    enroller.handle(event).await
+    }
+}
+
+async fn handled(function: &EnrollAccounts, event: &Value, deadline: Option<chrono::DateTime<chrono::Utc>>) -> Handled {
+    run_function(function, event, &FixedClock(now()), deadline).await
 }
 
 fn create_account_result(account_id: &str, state: &str) -> Value {
@@ -217,7 +225,10 @@ async fn an_enabled_member_needs_no_write_and_a_disabled_one_is_restarted() {
     )
     .await;
     assert_eq!(outcome.status, Status::Ignored, "{}", outcome.to_json());
-    assert_eq!(outcome.actions[0].reason.as_deref(), Some("already an ENABLED member"));
+    assert_eq!(
+        outcome.actions[0].reason_text().as_deref(),
+        Some("already an ENABLED member")
+    );
     assert_eq!(write_count(&sandbox), 0);
 
     sandbox.update(|state| {
@@ -327,7 +338,7 @@ async fn unprocessed_accounts_are_retried_once_then_reported_and_fail_the_run() 
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].account_ids, vec!["600000000000"]);
     assert!(failed[0]
-        .error
+        .error_text()
         .as_deref()
         .unwrap()
         .contains("email address does not match"));
@@ -366,11 +377,11 @@ async fn the_member_quota_fails_with_a_reason_that_says_so() {
         .find(|a| a.result == ActionResult::Failed)
         .unwrap();
     assert!(failed
-        .error
+        .error_text()
         .as_deref()
         .unwrap()
         .contains("ServiceQuotaExceededException"));
-    assert!(failed.error.as_deref().unwrap().contains("1,200"));
+    assert!(failed.error_text().as_deref().unwrap().contains("1,200"));
     let quota_calls = sandbox.requests().iter().filter(|r| r.status == 402).count();
     assert_eq!(quota_calls, 1, "not retried");
 }
@@ -460,7 +471,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_run_fails_saying_so() {
         .iter()
         .find(|a| a.result == ActionResult::Failed)
         .unwrap();
-    assert!(not_started.reason.as_deref().unwrap().contains("deadline"));
+    assert!(not_started.reason_text().as_deref().unwrap().contains("deadline"));
     assert_eq!(not_started.account_ids.len(), 6);
     assert_eq!(write_count(&sandbox), 0);
 }
@@ -532,22 +543,9 @@ async fn every_organizations_and_control_tower_corpus_file_gets_the_right_decisi
 async fn the_graph_is_looked_up_once_while_the_function_is_warm() {
     let (sandbox, sdk) = start(org_state(&["us-east-1", "us-west-2"], 0)).await;
     let config = config("us-east-1,us-west-2", &[]);
-    let (detective, organizations, graphs) = (
-        SdkDetective::new(&sdk),
-        SdkOrganizations::new(&sdk),
-        GraphCache::default(),
-    );
-    let enroller = Enroller {
-        detective: &detective,
-        organizations: &organizations,
-        config: &config,
-        graphs: &graphs,
-        clock: &FixedClock(now()),
-        deadline: None,
-        retry_base: Duration::from_millis(20),
-    };
+    let warm = function(&sdk, &config);
     for _ in 0..3 {
-        enroller.handle(&create_account_result(NEW, "SUCCEEDED")).await;
+        handled(&warm, &create_account_result(NEW, "SUCCEEDED"), None).await;
     }
     assert_eq!(sandbox.count("ListGraphs"), 2, "once per region, then cached");
     assert_eq!(
@@ -597,12 +595,15 @@ async fn a_new_organization_account_is_being_enabled_until_detective_has_verifie
     let again = run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
     assert_eq!(again.status, Status::Ignored, "{}", again.to_json());
     assert_eq!(
-        again.actions[0].reason.as_deref(),
+        again.actions[0].reason_text().as_deref(),
         Some("being enabled (VERIFICATION_IN_PROGRESS)")
     );
     assert_eq!(sandbox.count("CreateMembers"), 1);
     let third = run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &config).await;
-    assert_eq!(third.actions[0].reason.as_deref(), Some("already an ENABLED member"));
+    assert_eq!(
+        third.actions[0].reason_text().as_deref(),
+        Some("already an ENABLED member")
+    );
 }
 
 #[tokio::test]
@@ -619,7 +620,8 @@ async fn a_member_detective_cannot_enable_is_reported_with_its_reason_not_counte
 
     // Verified: ACCEPTED_BUT_DISABLED. The sweep tries StartMonitoringMember, reads the
     // member back, and finds Detective left it as it was.
-    let sweep = run(&sdk, &scheduled(), &config).await;
+    let sweep_run = handled(&function(&sdk, &config), &scheduled(), None).await;
+    let sweep = sweep_run.outcome.clone();
     assert_eq!(sweep.status, Status::Failed, "{}", sweep.to_json());
     assert_eq!(sandbox.count("StartMonitoringMember"), 1);
     let failed = sweep
@@ -628,26 +630,26 @@ async fn a_member_detective_cannot_enable_is_reported_with_its_reason_not_counte
         .find(|a| a.operation == "StartMonitoringMember")
         .unwrap();
     assert_eq!(failed.result, ActionResult::Failed);
-    let error = failed.error.as_deref().unwrap();
+    let error = failed.error_text().unwrap();
     assert!(
         error.contains("still ACCEPTED_BUT_DISABLED (VOLUME_TOO_HIGH)"),
         "{error}"
     );
     assert!(error.contains("data volume"), "{error}");
     assert_eq!(
-        shared::metrics::Counts::of(&sweep).members_reenabled,
+        Counts::of(&sweep, None).members_reenabled,
         0,
         "not counted as re-enabled"
     );
     // A scheduled run that fails is answered, not raised: the next schedule retries it.
-    assert!(shared::lambda::respond(&scheduled(), sweep).is_ok());
+    assert!(shared::lambda::respond::<EnrollAccounts>(sweep_run).is_ok());
 
     // Once Detective can take it (the graph's volume went down), it is re-enabled.
     sandbox.update(|state| state.member_outcomes.clear());
     let sweep = run(&sdk, &scheduled(), &config).await;
     assert_eq!(sweep.status, Status::Acted, "{}", sweep.to_json());
     assert_eq!(graph_members(&sandbox, "us-east-1")[0].status, "ENABLED");
-    assert_eq!(shared::metrics::Counts::of(&sweep).members_reenabled, 1);
+    assert_eq!(Counts::of(&sweep, None).members_reenabled, 1);
 }
 
 #[tokio::test]
@@ -708,28 +710,17 @@ async fn a_pending_activation_account_is_retried_not_enrolled_yet() {
 async fn a_remembered_graph_that_was_deleted_is_looked_up_again() {
     let (sandbox, sdk) = start(org_state(&["us-east-1"], 0)).await;
     let config = config("us-east-1", &[]);
-    let (detective, organizations, graphs) = (
-        SdkDetective::new(&sdk),
-        SdkOrganizations::new(&sdk),
-        GraphCache::default(),
-    );
-    let enroller = Enroller {
-        detective: &detective,
-        organizations: &organizations,
-        config: &config,
-        graphs: &graphs,
-        clock: &FixedClock(now()),
-        deadline: None,
-        retry_base: Duration::from_millis(20),
-    };
-    enroller.handle(&scheduled()).await;
+    let warm = function(&sdk, &config);
+    handled(&warm, &scheduled(), None).await;
     let recreated = "arn:aws:detective:us-east-1:111111111111:graph:cccccccccccccccccccccccccccccccc";
     sandbox.update(|state| {
         let graph = &mut state.regions.get_mut("us-east-1").unwrap().graphs[0];
         graph.arn = recreated.into();
         graph.members.clear();
     });
-    let outcome = enroller.handle(&create_account_result(NEW, "SUCCEEDED")).await;
+    let outcome = handled(&warm, &create_account_result(NEW, "SUCCEEDED"), None)
+        .await
+        .outcome;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
     assert_eq!(sandbox.count("ListGraphs"), 2);
     assert_eq!(outcome.actions[0].graph_arn.as_deref(), Some(recreated));

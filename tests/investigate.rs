@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use integration_tests::{finding_event, now, start, state, ADMIN, GRAPH, MEMBER, REGION};
 use sandbox::{Fault, Graph, IamRole, Sandbox, ScopeRules};
 use serde_json::{json, Value};
-use shared::aws::{GraphCache, SdkDetective, SdkPrincipalLookup};
 use shared::clock::FixedClock;
-use shared::investigate::{InvestigateConfig, Investigator};
+use shared::function::Function;
+use shared::investigate::{InvestigateConfig, InvestigateFindings};
 use shared::outcome::{ActionResult, Outcome, Status};
+use shared::runner::run as run_function;
 
 fn config(vars: &[(&str, &str)]) -> InvestigateConfig {
     let env: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
@@ -27,37 +28,19 @@ async fn run_at(
     config: &InvestigateConfig,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Outcome {
-    let lookup = config
-        .role_lookup_role_name
-        .as_deref()
-        .map(|role| SdkPrincipalLookup::new(sandbox_sdk, role));
-    let investigator = Investigator {
-        detective: &SdkDetective::new(sandbox_sdk),
-        lookup: lookup.as_ref(),
-        config,
-        graphs: &GraphCache::default(),
-        clock: &FixedClock(at),
-        deadline: None,
-    };
-    investigator.handle(event).await
+    let function = InvestigateFindings::build(config.clone(), sandbox_sdk);
+    run_function(&function, event, &FixedClock(at), None).await.outcome
 }
 
-/// An investigator whose parts outlive one invocation (a warm function), without the lookup.
-fn without_lookup<'a>(
-    detective: &'a SdkDetective,
-    config: &'a InvestigateConfig,
-    graphs: &'a GraphCache,
-    clock: &'a FixedClock,
+/// One event through a function that stays warm across calls.
+async fn run_warm(
+    function: &InvestigateFindings,
+    event: &Value,
     deadline: Option<chrono::DateTime<chrono::Utc>>,
-) -> Investigator<'a, SdkDetective, SdkPrincipalLookup> {
-    Investigator {
-        detective,
-        lookup: None,
-        config,
-        graphs,
-        clock,
-        deadline,
-    }
+) -> Outcome {
+    run_function(function, event, &FixedClock(now()), deadline)
+        .await
+        .outcome
 }
 
 fn writes(sandbox: &Sandbox) -> Vec<String> {
@@ -298,12 +281,10 @@ async fn graph_arn_skips_list_graphs() {
 #[tokio::test]
 async fn a_warm_function_lists_the_graphs_once() {
     let (sandbox, sdk) = start(state()).await;
-    let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
-    let clock = FixedClock(now());
-    let investigator = without_lookup(&detective, &config, &graphs, &clock, None);
+    let function = InvestigateFindings::build(config(&[]), &sdk);
     for user in ["alice", "bob", "carol"] {
         let event = finding_event(MEMBER, "IAMUser", user);
-        let outcome = investigator.handle(&event).await;
+        let outcome = run_warm(&function, &event, None).await;
         assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
     }
     assert_eq!(sandbox.count("ListGraphs"), 1, "then cached");
@@ -669,16 +650,14 @@ async fn graph_arn_serves_only_its_own_region() {
 #[tokio::test]
 async fn a_remembered_graph_that_was_deleted_is_looked_up_again_once() {
     let (sandbox, sdk) = start(state()).await;
-    let (detective, graphs, config) = (SdkDetective::new(&sdk), GraphCache::default(), config(&[]));
-    let clock = FixedClock(now());
-    let investigator = without_lookup(&detective, &config, &graphs, &clock, None);
-    investigator.handle(&finding_event(MEMBER, "IAMUser", "alice")).await;
+    let function = InvestigateFindings::build(config(&[]), &sdk);
+    run_warm(&function, &finding_event(MEMBER, "IAMUser", "alice"), None).await;
     let recreated = "arn:aws:detective:us-east-1:111111111111:graph:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     sandbox.update(|state| {
         let graph = &mut state.regions.get_mut(REGION).unwrap().graphs[0];
         graph.arn = recreated.into();
     });
-    let outcome = investigator.handle(&finding_event(MEMBER, "IAMUser", "bob")).await;
+    let outcome = run_warm(&function, &finding_event(MEMBER, "IAMUser", "bob"), None).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
     assert_eq!(sandbox.count("ListGraphs"), 2);
     assert_eq!(start_calls(&sandbox)[1]["GraphArn"], recreated);
@@ -722,10 +701,8 @@ async fn a_repeated_next_token_stops_the_paging_with_a_reason() {
 #[tokio::test]
 async fn near_the_deadline_no_investigation_is_started() {
     let (sandbox, sdk) = start(state()).await;
-    let config = config(&[]);
-    let (detective, graphs, clock) = (SdkDetective::new(&sdk), GraphCache::default(), FixedClock(now()));
-    let investigator = without_lookup(&detective, &config, &graphs, &clock, Some(now()));
-    let outcome = investigator.handle(&finding_event(MEMBER, "IAMUser", "alice")).await;
+    let function = InvestigateFindings::build(config(&[]), &sdk);
+    let outcome = run_warm(&function, &finding_event(MEMBER, "IAMUser", "alice"), Some(now())).await;
     assert_eq!(outcome.status, Status::Failed);
     assert!(outcome.reason.contains("deadline"), "{}", outcome.reason);
     assert_eq!(sandbox.count("StartInvestigation"), 0);

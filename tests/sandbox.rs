@@ -25,7 +25,7 @@ async fn list_accounts_follows_every_page_of_twenty() {
     assert_eq!(accounts.len(), 45);
     assert_eq!(sandbox.count("ListAccounts"), 3, "ceil(45 / 20) pages");
     let suspended = accounts.iter().find(|a| a.id == "500000000007").unwrap();
-    assert_eq!(suspended.state, "SUSPENDED");
+    assert_eq!(suspended.state.as_str(), "SUSPENDED");
     assert_eq!(suspended.email.as_deref(), Some("bulk-7@example.com"));
 }
 

@@ -13,6 +13,7 @@ use crate::error::BenchError;
 use crate::fixtures;
 use crate::launch::{cold_start, ColdStart, Launch};
 use crate::stats::Summary;
+use shared::registry::Kind;
 
 /// A function, the event its first invocation gets, and its configuration.
 pub struct Case {
@@ -23,32 +24,45 @@ pub struct Case {
     pub timeout: Duration,
 }
 
-/// One realistic first invocation each, against the demo organization: a finding on an
-/// ENABLED member's user, a Control Tower account to enroll, an invitation to accept.
+/// One realistic first invocation of each function of the registry, against the demo
+/// organization: a finding on an ENABLED member's user, a Control Tower account to enroll,
+/// an invitation to accept.
 pub fn cases() -> Vec<Case> {
-    vec![
-        Case {
-            function: "investigate-findings",
-            event: fixtures::cold_start_finding(Utc::now()),
-            variables: Vec::new(),
-            timeout: Duration::from_secs(60),
-        },
-        Case {
-            function: "enroll-accounts",
-            event: fixtures::new_managed_account_event(),
-            variables: Vec::new(),
-            timeout: Duration::from_secs(300),
-        },
-        Case {
-            function: "accept-invitations",
-            event: fixtures::scheduled_event(),
-            variables: vec![(
-                "TRUSTED_ADMIN_ACCOUNT_IDS".to_owned(),
-                fixtures::TRUSTED_ADMIN.to_owned(),
-            )],
-            timeout: Duration::from_secs(60),
-        },
-    ]
+    Kind::ALL
+        .iter()
+        .map(|kind| {
+            let (event, variables, timeout) = match kind {
+                Kind::InvestigateFindings => (fixtures::cold_start_finding(Utc::now()), Vec::new(), 60),
+                Kind::EnrollAccounts => (fixtures::new_managed_account_event(), Vec::new(), 300),
+                Kind::AcceptInvitations => (
+                    fixtures::scheduled_event(),
+                    vec![(
+                        "TRUSTED_ADMIN_ACCOUNT_IDS".to_owned(),
+                        fixtures::TRUSTED_ADMIN.to_owned(),
+                    )],
+                    60,
+                ),
+            };
+            Case {
+                function: kind.name(),
+                event,
+                variables,
+                timeout: Duration::from_secs(timeout),
+            }
+        })
+        .collect()
+}
+
+/// The floor: a bare lambda_runtime binary (`bench/floor`), built with the same profile.
+pub const FLOOR: &str = "lambda-floor";
+
+pub fn floor_case() -> Case {
+    Case {
+        function: FLOOR,
+        event: fixtures::scheduled_event(),
+        variables: Vec::new(),
+        timeout: Duration::from_secs(60),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -24,8 +24,6 @@ use sandbox::{Sandbox, SandboxState};
 use crate::error::BenchError;
 use crate::report::{Machine, Results};
 
-const FUNCTIONS: [&str; 3] = ["investigate-findings", "enroll-accounts", "accept-invitations"];
-
 #[derive(Parser)]
 #[command(name = "autopilot-bench", about = "Benchmarks of the detective-autopilot functions")]
 struct Cli {
@@ -127,6 +125,10 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
         progress(&format!("cold start of {} x{runs}", case.function));
         cold_starts.push(cold_start::measure(&case, &binary(case.function)?, runs, &sandbox, work_dir).await?);
     }
+    let floor_case = cold_start::floor_case();
+    progress(&format!("cold start of the floor ({}) x{runs}", floor_case.function));
+    let floor_binary = binary(cold_start::FLOOR)?;
+    let floor_cold_start = cold_start::measure(&floor_case, &floor_binary, runs, &sandbox, work_dir).await?;
     let python_baseline = match &args.python {
         Some(python) => {
             progress(&format!("cold start of the Python baseline x{runs}"));
@@ -137,9 +139,13 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
     drop(sandbox);
 
     let mut artifacts = Vec::new();
-    for function in FUNCTIONS {
+    for function in cold_start::cases().iter().map(|case| case.function) {
         artifacts.push(artifacts::measure(function, &binary(function)?, work_dir)?);
     }
+    let floor = report::Floor {
+        cold_start: floor_cold_start,
+        artifact: artifacts::measure(cold_start::FLOOR, &floor_binary, work_dir)?,
+    };
 
     let plan = if args.smoke {
         throughput::Plan {
@@ -194,6 +200,7 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
         .file_name()
         .map_or(String::new(), |name| name.to_string_lossy().into_owned());
     let python_over_rust = report::ratios(&cold_starts, python_baseline.as_ref());
+    let over_floor = report::over_floor(&cold_starts, &artifacts, &floor);
     let mut results = Results {
         machine: Machine::read(&profile),
         iterations: runs,
@@ -201,6 +208,8 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
         cold_starts,
         python_baseline,
         python_over_rust,
+        floor,
+        over_floor,
         artifacts,
         throughput,
         sweeps,

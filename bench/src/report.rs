@@ -48,6 +48,23 @@ pub struct Ratio {
     pub peak_rss_median: f64,
 }
 
+/// The bare runtime, measured in the same run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Floor {
+    pub cold_start: ColdStarts,
+    pub artifact: Artifact,
+}
+
+/// A function / the floor.
+#[derive(Debug, Clone, Serialize)]
+pub struct FloorRatio {
+    pub function: String,
+    pub init_median: f64,
+    pub peak_rss_median: f64,
+    pub binary: f64,
+    pub zip: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Target {
     pub target: String,
@@ -63,10 +80,30 @@ pub struct Results {
     pub cold_starts: Vec<ColdStarts>,
     pub python_baseline: Option<PythonBaseline>,
     pub python_over_rust: Vec<Ratio>,
+    pub floor: Floor,
+    pub over_floor: Vec<FloorRatio>,
     pub artifacts: Vec<Artifact>,
     pub throughput: Throughput,
     pub sweeps: Vec<Sweep>,
     pub targets: Vec<Target>,
+}
+
+/// Each function against the floor: what the function's own code and dependencies cost.
+pub fn over_floor(cold_starts: &[ColdStarts], artifacts: &[Artifact], floor: &Floor) -> Vec<FloorRatio> {
+    let over = |ours: f64, floor: f64| ours / floor.max(f64::EPSILON);
+    cold_starts
+        .iter()
+        .filter_map(|rust| {
+            let artifact = artifacts.iter().find(|artifact| artifact.function == rust.function)?;
+            Some(FloorRatio {
+                function: rust.function.clone(),
+                init_median: over(rust.init_ms.median, floor.cold_start.init_ms.median),
+                peak_rss_median: over(rust.peak_rss_mib.median, floor.cold_start.peak_rss_mib.median),
+                binary: over(artifact.binary_bytes as f64, floor.artifact.binary_bytes as f64),
+                zip: over(artifact.zip_bytes as f64, floor.artifact.zip_bytes as f64),
+            })
+        })
+        .collect()
 }
 
 pub fn ratios(cold_starts: &[ColdStarts], python: Option<&PythonBaseline>) -> Vec<Ratio> {
@@ -239,13 +276,29 @@ pub fn markdown(results: &Results) -> String {
 
     let _ = writeln!(out, "\n| artifact | stripped binary | zip |");
     let _ = writeln!(out, "|---|---|---|");
-    for artifact in &results.artifacts {
+    for artifact in results.artifacts.iter().chain([&results.floor.artifact]) {
         let _ = writeln!(
             out,
             "| {} | {:.2} MiB | {:.2} MiB |",
             artifact.function,
             artifact.binary_bytes as f64 / MIB,
             artifact.zip_bytes as f64 / MIB
+        );
+    }
+
+    let floor = &results.floor.cold_start;
+    let _ = writeln!(
+        out,
+        "\n| against the floor (a bare lambda_runtime binary: init {}, peak RSS {}) | init | peak RSS | binary | zip |",
+        summary(&floor.init_ms, "ms"),
+        summary(&floor.peak_rss_mib, "MiB")
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for ratio in &results.over_floor {
+        let _ = writeln!(
+            out,
+            "| {} / floor | {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
+            ratio.function, ratio.init_median, ratio.peak_rss_median, ratio.binary, ratio.zip
         );
     }
 

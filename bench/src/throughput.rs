@@ -11,12 +11,14 @@ use chrono::{DateTime, Utc};
 use sandbox::{Sandbox, SandboxState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::aws::{load_sdk_config, GraphCache, SdkDetective, SdkPrincipalLookup};
+use shared::aws::load_sdk_config;
 use shared::clock::SystemClock;
 use shared::config::ProcessEnv;
-use shared::investigate::{InvestigateConfig, Investigator};
+use shared::function::Function;
+use shared::investigate::InvestigateFindings;
 use shared::lambda::respond;
 use shared::outcome::Status;
+use shared::runner::run;
 
 use crate::child::{mib, output_to, Running};
 use crate::error::BenchError;
@@ -174,9 +176,8 @@ async fn run_worker(
 /// that memory holds one event at a time, as in Lambda.
 pub async fn worker(plan: Plan, report: PathBuf) -> Result<(), BenchError> {
     shared::telemetry::init_lambda();
-    let config = InvestigateConfig::from_env(&ProcessEnv).map_err(|error| BenchError::wrong(SCENARIO, error))?;
-    let detective = SdkDetective::new(&load_sdk_config().await);
-    let graphs = GraphCache::default();
+    let config = InvestigateFindings::config(&ProcessEnv).map_err(|error| BenchError::wrong(SCENARIO, error))?;
+    let function = InvestigateFindings::build(config, &load_sdk_config().await);
     let members = member_accounts();
     let now = Utc::now();
 
@@ -184,21 +185,13 @@ pub async fn worker(plan: Plan, report: PathBuf) -> Result<(), BenchError> {
     let started = Instant::now();
     for number in 0..plan.events {
         let event = finding(plan, &members, now, number);
-        let investigator = Investigator {
-            detective: &detective,
-            lookup: None::<&SdkPrincipalLookup>,
-            config: &config,
-            graphs: &graphs,
-            clock: &SystemClock,
-            deadline: None,
-        };
-        let outcome = investigator.handle(&event).await;
-        match outcome.status {
+        let handled = run(&function, &event, &SystemClock, None).await;
+        match handled.outcome.status {
             Status::Acted => acted += 1,
             Status::Ignored => ignored += 1,
             Status::Planned | Status::Failed => other += 1,
         }
-        let _response = respond(&event, outcome);
+        let _response = respond::<InvestigateFindings>(handled);
     }
     let elapsed_s = started.elapsed().as_secs_f64();
 

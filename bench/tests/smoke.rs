@@ -76,6 +76,22 @@ fn every_scenario_measures_at_smoke_scale() {
         );
         assert!(zip > 0 && zip < binary, "{artifact}");
     }
+    // The floor, in the same run, and every function against it.
+    let floor = &results["floor"];
+    assert_eq!(floor["cold_start"]["function"], "lambda-floor");
+    assert_eq!(floor["cold_start"]["init_ms"]["runs"], 1);
+    let floor_binary = floor["artifact"]["binary_bytes"].as_u64().unwrap();
+    let over_floor = results["over_floor"].as_array().unwrap();
+    assert_eq!(over_floor.len(), 3);
+    for ratio in over_floor {
+        assert!(
+            ratio["binary"].as_f64().unwrap() > 1.0,
+            "a function is more than the bare runtime: {ratio}"
+        );
+        assert!(ratio["init_median"].as_f64().unwrap() > 0.0, "{ratio}");
+    }
+    assert!(floor_binary > 0);
+    assert!(stdout.contains("/ floor |"), "{stdout}");
 
     let throughput = &results["throughput"];
     assert_eq!(throughput["events"], 200);

@@ -9,7 +9,7 @@ use shared::clock::{Clock, FixedClock, SystemClock};
 use shared::config::{Env, ProcessEnv};
 use shared::outcome::{Action, Outcome};
 
-use crate::functions::Configured;
+use crate::functions::configure;
 use crate::replay::{choose_function, load_state, parse_now, read_event};
 use crate::UsageError;
 
@@ -81,9 +81,9 @@ async fn replay_one(file: &str, sandbox: &Sandbox, clock: &dyn Clock) -> Result<
     let (payload, envelope) = read_event(file)?;
     let function = choose_function(None, &envelope)?;
     let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
-    let configured = Configured::from_env(function, &DemoEnv, &region, false)?;
+    let configured = configure(function, &DemoEnv, &region, false)?;
     let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
-    Ok(configured.handle(&payload, &sdk, clock).await)
+    Ok(configured.run(&payload, &sdk, clock).await)
 }
 
 /// The process environment, with the demo organization's trusted administrator when none is set.

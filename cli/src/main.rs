@@ -77,7 +77,7 @@ async fn main() -> ExitCode {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Describe => {
-            println!("{}", functions::describe());
+            println!("{}", shared::registry::Kind::describe_all());
             Ok(ExitCode::SUCCESS)
         }
     };

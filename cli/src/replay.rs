@@ -11,7 +11,9 @@ use shared::clock::{Clock, FixedClock, SystemClock};
 use shared::config::ProcessEnv;
 use shared::event::{route, Envelope};
 
-use crate::functions::{Configured, Function};
+use shared::registry::Kind;
+
+use crate::functions::{by_name, configure};
 use crate::UsageError;
 
 #[derive(Args)]
@@ -59,12 +61,12 @@ pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, UsageError>
     .transpose()
 }
 
-pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Function, UsageError> {
+pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Kind, UsageError> {
     match name {
-        Some(name) => name.parse(),
+        Some(name) => by_name(name),
         None => Ok(route(envelope)
-            .map(|trigger| Function::for_trigger(&trigger))
-            .unwrap_or(Function::InvestigateFindings)),
+            .map(|trigger| Kind::for_trigger(&trigger))
+            .unwrap_or(Kind::InvestigateFindings)),
     }
 }
 
@@ -74,15 +76,13 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
     let now = parse_now(args.now.as_deref())?;
     // Against a real account, writes need an explicit --execute.
     let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
-    let configured = Configured::from_env(function, &ProcessEnv, &region, args.aws && !args.execute)?;
+    let configured = configure(function, &ProcessEnv, &region, args.aws && !args.execute)?;
     let clock: Box<dyn Clock> = match now {
         Some(now) => Box::new(FixedClock(now)),
         None => Box::new(SystemClock),
     };
     let outcome = if args.aws {
-        configured
-            .handle(&payload, &load_sdk_config().await, clock.as_ref())
-            .await
+        configured.run(&payload, &load_sdk_config().await, clock.as_ref()).await
     } else {
         let mut state = load_state(args.sandbox.as_deref())?;
         if now.is_some() {
@@ -92,7 +92,7 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
             .await
             .map_err(|error| UsageError(format!("cannot start the sandbox: {error}")))?;
         let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
-        configured.handle(&payload, &sdk, clock.as_ref()).await
+        configured.run(&payload, &sdk, clock.as_ref()).await
     };
     println!("{}", outcome.to_json());
     Ok(if outcome.is_failed() {

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use crate::domain::AccountId;
+
 /// A configuration variable that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("configuration variable {var}: expected {expected}; found {found:?}")]
@@ -106,6 +108,23 @@ fn is_region(text: &str) -> bool {
         && parts
             .last()
             .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A comma-separated list of account ids (spaces tolerated), each checked; sorted, no duplicates.
+pub fn account_ids(env: &dyn Env, var: &'static str) -> Result<Vec<AccountId>, ConfigError> {
+    let mut ids = list(env, var)
+        .into_iter()
+        .map(|id| {
+            AccountId::parse(&id).ok_or(ConfigError {
+                var,
+                expected: "comma-separated 12-digit account ids",
+                found: id,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The value when set, refused (naming the variable) when it does not fit.

@@ -4,14 +4,35 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lambda_runtime::Diagnostic;
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::aws::load_sdk_config;
+use crate::clock::SystemClock;
+use crate::config::ProcessEnv;
+use crate::function::{Function, Handler};
 use crate::outcome::Outcome;
+use crate::runner::{run, Handled};
+
+/// A function's whole `main`: configuration read at start (an unusable variable stops it
+/// there, naming the variable), clients and caches built once, then every event through
+/// the runner.
+pub async fn serve<F: Function>() -> Result<(), lambda_runtime::Error> {
+    crate::telemetry::init_lambda();
+    let config = F::config(&ProcessEnv).map_err(|error| error.to_string())?;
+    let function = F::build(config, &load_sdk_config().await);
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now = Utc::now();
+        let deadline = lambda_deadline(event.context.deadline, now).map(|deadline| work_deadline(deadline, now));
+        respond::<F>(run(function, &event.payload, &SystemClock, deadline).await)
+    }))
+    .await
+}
 
 /// A failed outcome, carried as the invocation's error.
 #[derive(Debug)]
-pub struct FailedOutcome(pub Outcome);
+pub struct FailedOutcome(pub Box<Outcome>);
 
 impl From<FailedOutcome> for Diagnostic {
     fn from(failed: FailedOutcome) -> Self {
@@ -55,13 +76,13 @@ pub fn work_deadline(lambda_deadline: DateTime<Utc>, now: DateTime<Utc>) -> Date
 
 pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
     if outcome.is_failed() {
-        Err(FailedOutcome(outcome))
+        Err(FailedOutcome(Box::new(outcome)))
     } else {
         Ok(serde_json::to_value(&outcome).unwrap_or_default())
     }
 }
 
-/// What the functions return to the runtime: logs the metrics of the outcome, then the
+/// What a function returns to the runtime: emits the metrics of the outcome, then the
 /// response (or, when failed, the invocation error).
 ///
 /// A failed scheduled run is answered, not raised: Lambda would run the whole sweep twice
@@ -69,16 +90,12 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
 /// that the next scheduled run meets and reports again anyway. The next schedule is the
 /// retry; the failure stays visible in the decision log line, the `EventsReceived`
 /// metric with `Status=failed`, and the alarm on it.
-pub fn respond(payload: &Value, outcome: Outcome) -> Result<Value, FailedOutcome> {
-    let trigger = crate::event::Envelope::from_value(payload)
-        .ok()
-        .and_then(|envelope| crate::event::route(&envelope).ok());
-    let name = trigger.as_ref().map_or("Unparsable", |trigger| trigger.name());
-    crate::metrics::emit(&outcome, name);
-    if matches!(trigger, Some(crate::event::Trigger::Scheduled { .. })) {
-        return Ok(serde_json::to_value(&outcome).unwrap_or_default());
+pub fn respond<F: Handler>(handled: Handled) -> Result<Value, FailedOutcome> {
+    crate::metrics::emit(&handled.outcome, handled.trigger, F::IGNORED_METRIC);
+    if handled.scheduled {
+        return Ok(serde_json::to_value(&handled.outcome).unwrap_or_default());
     }
-    into_response(outcome)
+    into_response(handled.outcome)
 }
 
 #[cfg(test)]
@@ -87,17 +104,23 @@ mod tests {
 
     #[test]
     fn a_failed_scheduled_run_is_answered_but_a_failed_event_is_raised() {
-        let failed = || Outcome::new("f", None, crate::outcome::Status::Failed, "a member stays disabled");
-        let schedule = serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-        let answered = respond(&schedule, failed());
+        let failed = |scheduled| Handled {
+            outcome: Outcome::new("f", None, crate::outcome::Status::Failed, "a member stays disabled"),
+            trigger: if scheduled {
+                "ScheduledEvent"
+            } else {
+                "Organizations.CreateAccountResult"
+            },
+            scheduled,
+        };
+        type Any = crate::enroll::EnrollAccounts;
+        let answered = respond::<Any>(failed(true));
         assert_eq!(
             answered.ok().and_then(|v| v.get("status").cloned()),
             Some(Value::from("failed"))
         );
-        let event = serde_json::json!({"source": "aws.organizations", "detail-type": "AWS Service Event via CloudTrail",
-            "detail": {"eventName": "CreateAccountResult"}});
         assert!(
-            respond(&event, failed()).is_err(),
+            respond::<Any>(failed(false)).is_err(),
             "Lambda retries an event, then dead-letters it"
         );
     }

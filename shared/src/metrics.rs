@@ -5,9 +5,17 @@ use metrique_writer::format::Format;
 use metrique_writer::{Entry, EntryWriter};
 use metrique_writer_format_emf::Emf;
 
-use crate::outcome::{Action, ActionResult, Outcome, Status};
+use crate::aws::AwsError;
+use crate::outcome::{Action, ActionResult, Outcome, Reason, Status};
 
 pub const NAMESPACE: &str = "DetectiveAutopilot";
+
+/// A metric an ignored event also counts toward (the function's contract says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoredMetric {
+    /// A finding that started no investigation.
+    InvestigationsIgnored,
+}
 
 /// Counts of what an invocation did; zero counts are still emitted so that sums are right.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -32,21 +40,23 @@ fn accounts(action: &Action) -> u64 {
 }
 
 impl Counts {
-    pub fn of(outcome: &Outcome) -> Self {
+    pub fn of(outcome: &Outcome, ignored: Option<IgnoredMetric>) -> Self {
         let mut counts = Self::default();
-        if outcome.function == crate::investigate::FUNCTION && outcome.status == Status::Ignored {
+        if ignored == Some(IgnoredMetric::InvestigationsIgnored) && outcome.status == Status::Ignored {
             counts.investigations_ignored = 1;
         }
         for action in &outcome.actions {
-            let reason = action.reason.as_deref().unwrap_or_default();
+            let reason = action.reason.as_ref();
             match (action.operation, action.result) {
                 (_, ActionResult::Planned) => counts.planned_actions += 1,
                 ("StartInvestigation", ActionResult::Done) => counts.investigations_started += 1,
-                ("StartInvestigation", ActionResult::Skipped) if action.investigation_id.is_some() => {
+                ("StartInvestigation", ActionResult::Skipped)
+                    if matches!(reason, Some(Reason::AlreadyInvestigating { .. })) =>
+                {
                     counts.investigations_deduplicated += 1
                 }
                 ("CreateMembers", ActionResult::Done) => counts.members_enrolled += accounts(action),
-                ("CreateMembers", ActionResult::Skipped) if reason.starts_with("already an ENABLED") => {
+                ("CreateMembers", ActionResult::Skipped) if reason == Some(&Reason::AlreadyEnabled) => {
                     counts.members_already_enabled += accounts(action)
                 }
                 ("StartMonitoringMember", ActionResult::Done) => counts.members_reenabled += 1,
@@ -56,7 +66,7 @@ impl Counts {
                 }
                 ("AcceptInvitation", ActionResult::Done) => counts.invitations_accepted += 1,
                 ("RejectInvitation", ActionResult::Done) => counts.invitations_rejected += 1,
-                ("AcceptInvitation", ActionResult::Skipped) if reason.starts_with("untrusted") => {
+                ("AcceptInvitation", ActionResult::Skipped) if matches!(reason, Some(Reason::UntrustedIgnored(_))) => {
                     counts.invitations_untrusted += 1
                 }
                 ("RejectInvitation", _) => counts.invitations_untrusted += 1,
@@ -126,15 +136,18 @@ fn dimensions(sets: &[&[&str]]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// `AwsError`'s text is "{operation} failed: {code}: {message}".
-fn error_code(error: &str) -> Option<(&str, &str)> {
-    let (operation, rest) = error.split_once(" failed: ")?;
-    let (code, _) = rest.split_once(": ")?;
-    Some((operation, code))
+/// Every AWS error behind the outcome: its actions', its regions', its own.
+fn aws_errors(outcome: &Outcome) -> impl Iterator<Item = &AwsError> {
+    let actions = outcome.actions.iter().filter_map(|action| action.error.as_ref());
+    let regions = outcome.regions.iter().filter_map(|region| region.failure.as_ref());
+    actions
+        .chain(regions)
+        .chain(outcome.failure.as_ref())
+        .filter_map(|failure| failure.aws())
 }
 
 /// The EMF lines for one invocation.
-pub fn records(outcome: &Outcome, trigger: &str) -> Vec<String> {
+pub fn records(outcome: &Outcome, trigger: &str, ignored: Option<IgnoredMetric>) -> Vec<String> {
     let status = serde_json::to_value(outcome.status).unwrap_or_default();
     let mut lines = Vec::new();
     let mut invocation = Emf::builder(
@@ -152,7 +165,7 @@ pub fn records(outcome: &Outcome, trigger: &str) -> Vec<String> {
         function: outcome.function,
         trigger,
         status: status.as_str().unwrap_or_default(),
-        counts: Counts::of(outcome),
+        counts: Counts::of(outcome, ignored),
         reason: &outcome.reason,
     };
     let mut line = Vec::new();
@@ -164,20 +177,12 @@ pub fn records(outcome: &Outcome, trigger: &str) -> Vec<String> {
         dimensions(&[&["Function", "Operation", "ErrorCode"]]),
     )
     .build();
-    let failures = outcome
-        .actions
-        .iter()
-        .filter_map(|action| action.error.as_deref())
-        .chain(
-            // A failure before any action (say ListGraphs) lives only in the reason.
-            (outcome.actions.is_empty() && outcome.status == Status::Failed).then_some(outcome.reason.as_str()),
-        );
-    for (operation, code) in failures.filter_map(error_code) {
+    for error in aws_errors(outcome) {
         let mut line = Vec::new();
         let record = ErrorRecord {
             function: outcome.function,
-            operation,
-            code,
+            operation: error.operation,
+            code: &error.code,
         };
         if errors.format(&record, &mut line).is_ok() {
             lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
@@ -187,8 +192,8 @@ pub fn records(outcome: &Outcome, trigger: &str) -> Vec<String> {
 }
 
 /// Writes the records to stdout, where Lambda sends them to CloudWatch Logs.
-pub fn emit(outcome: &Outcome, trigger: &str) {
-    for line in records(outcome, trigger) {
+pub fn emit(outcome: &Outcome, trigger: &str, ignored: Option<IgnoredMetric>) {
+    for line in records(outcome, trigger, ignored) {
         println!("{line}");
     }
 }
@@ -206,9 +211,9 @@ mod tests {
     fn an_enrollment_is_counted_with_function_trigger_and_status_dimensions() {
         let mut created = Action::new("CreateMembers", ActionResult::Done);
         created.account_ids = vec!["1".into(), "2".into()];
-        let skipped = Action::new("CreateMembers", ActionResult::Skipped).with_reason("already an ENABLED member");
+        let skipped = Action::new("CreateMembers", ActionResult::Skipped).with_reason(Reason::AlreadyEnabled);
         let outcome = Outcome::new("enroll-accounts", None, Status::Acted, "done").with_actions(vec![created, skipped]);
-        let lines = records(&outcome, "ScheduledEvent");
+        let lines = records(&outcome, "ScheduledEvent", None);
         assert_eq!(lines.len(), 1);
         let record = parse(&lines[0]);
         assert_eq!(record["MembersEnrolled"], 2);
@@ -231,10 +236,13 @@ mod tests {
 
     #[test]
     fn aws_errors_are_counted_by_operation_and_code() {
-        let mut failed = Action::new("StartInvestigation", ActionResult::Failed);
-        failed.error = Some("StartInvestigation failed: TooManyRequestsException: slow down".into());
+        let failed = Action::new("StartInvestigation", ActionResult::Skipped).failed(AwsError::new(
+            "StartInvestigation",
+            "TooManyRequestsException",
+            "slow down",
+        ));
         let outcome = Outcome::new("investigate-findings", None, Status::Failed, "x").with_actions(vec![failed]);
-        let lines = records(&outcome, "GuardDutyFinding");
+        let lines = records(&outcome, "GuardDutyFinding", None);
         assert_eq!(lines.len(), 2);
         let error = parse(&lines[1]);
         assert_eq!(
@@ -243,30 +251,37 @@ mod tests {
         );
         assert_eq!(error["AwsErrors"], 1);
 
-        let early = Outcome::new(
+        let early = Outcome::failed(
             "investigate-findings",
             None,
-            Status::Failed,
-            "ListGraphs failed: AccessDeniedException: no",
+            AwsError::new("ListGraphs", "AccessDeniedException", "no"),
         );
+        assert_eq!(early.reason, "ListGraphs failed: AccessDeniedException: no");
         assert_eq!(
-            parse(&records(&early, "GuardDutyFinding")[1])["ErrorCode"],
+            parse(&records(&early, "GuardDutyFinding", None)[1])["ErrorCode"],
             "AccessDeniedException"
         );
     }
 
     #[test]
     fn investigations_deduplicated_and_untrusted_invitations() {
-        let mut dedup = Action::new("StartInvestigation", ActionResult::Skipped);
+        let mut dedup =
+            Action::new("StartInvestigation", ActionResult::Skipped).with_reason(Reason::AlreadyInvestigating {
+                investigation_id: "1".into(),
+                entity_arn: "arn:aws:iam::111111111111:user/a".into(),
+                window_hours: 24,
+            });
         dedup.investigation_id = Some("1".into());
         let outcome = Outcome::new("investigate-findings", None, Status::Ignored, "dup").with_actions(vec![dedup]);
-        let counts = Counts::of(&outcome);
+        let counts = Counts::of(&outcome, Some(IgnoredMetric::InvestigationsIgnored));
         assert_eq!(
             (counts.investigations_deduplicated, counts.investigations_ignored),
             (1, 1)
         );
-        let untrusted = Action::new("AcceptInvitation", ActionResult::Skipped).with_reason("untrusted, left alone");
+        let untrusted = Action::new("AcceptInvitation", ActionResult::Skipped).with_reason(Reason::UntrustedIgnored(
+            crate::outcome::TrustFailure::AdministratorNotTrusted("666666666666".into()),
+        ));
         let outcome = Outcome::new("accept-invitations", None, Status::Ignored, "x").with_actions(vec![untrusted]);
-        assert_eq!(Counts::of(&outcome).invitations_untrusted, 1);
+        assert_eq!(Counts::of(&outcome, None).invitations_untrusted, 1);
     }
 }

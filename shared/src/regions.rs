@@ -5,7 +5,7 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::outcome::{Action, ActionResult, Outcome, RegionResult, Status};
+use crate::outcome::{Action, ActionResult, Failure, Outcome, RegionResult, Status};
 
 /// Runs `work` for every region, at most `limit` at once; one report per region.
 pub async fn each_region<F, Fut>(regions: &[String], limit: usize, work: F) -> Vec<RegionReport>
@@ -29,7 +29,7 @@ pub struct RegionReport {
     pub region: String,
     pub actions: Vec<Action>,
     /// The region could not be worked on at all, or a step in it failed.
-    pub error: Option<String>,
+    pub error: Option<Failure>,
 }
 
 impl RegionReport {
@@ -40,11 +40,11 @@ impl RegionReport {
         }
     }
 
-    pub fn failed(region: &str, error: String) -> Self {
+    pub fn failed(region: &str, error: impl Into<Failure>) -> Self {
         Self {
             region: region.to_owned(),
             actions: Vec::new(),
-            error: Some(error),
+            error: Some(error.into()),
         }
     }
 
@@ -85,7 +85,7 @@ impl RegionReport {
             parts.push(format!("{failed} failed"));
         }
         if let Some(error) = &self.error {
-            parts.push(error.clone());
+            parts.push(error.to_string());
         }
         if parts.is_empty() {
             "nothing to do".to_owned()
@@ -126,6 +126,7 @@ pub fn assemble(
             region: report.region.clone(),
             result: report.result(),
             reason: report.summary(verbs),
+            failure: report.error.clone(),
         })
         .collect();
     let any = |result| regions.iter().any(|region| region.result == result);

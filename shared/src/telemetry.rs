@@ -1,6 +1,6 @@
 //! Logging: JSON in Lambda (`AWS_LAMBDA_LOG_FORMAT=JSON`), always on stderr for the CLI.
 
-use crate::outcome::Outcome;
+use crate::outcome::{Action, Outcome};
 
 /// Lambda: the runtime's subscriber, honouring `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`.
 pub fn init_lambda() {
@@ -22,4 +22,26 @@ pub fn log_outcome(outcome: &Outcome) {
     } else {
         tracing::info!(function = outcome.function, event_id, status, reason = %outcome.reason, actions = outcome.actions.len(), "decision");
     }
+}
+
+/// One structured line per action, once it is final (made, planned, left or failed).
+pub fn log_action(function: &'static str, action: &Action) {
+    let result = serde_json::to_value(action.result).unwrap_or_default();
+    let result = result.as_str().unwrap_or_default();
+    let reason = action.reason_text().unwrap_or_default();
+    let error = action.error_text().unwrap_or_default();
+    let accounts = action.account_ids.join(",");
+    tracing::info!(
+        function,
+        operation = action.operation,
+        result,
+        region = action.region.as_deref().unwrap_or_default(),
+        graph_arn = action.graph_arn.as_deref().unwrap_or_default(),
+        accounts,
+        administrator_id = action.administrator_id.as_deref().unwrap_or_default(),
+        entity_arn = action.entity_arn.as_deref().unwrap_or_default(),
+        reason,
+        error,
+        "action"
+    );
 }

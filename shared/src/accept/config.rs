@@ -1,7 +1,8 @@
 //! accept-invitations configuration: a security allowlist, so any problem stops the function.
 
-use crate::aws::arn::{is_account_id, GraphArn};
+use crate::aws::arn::GraphArn;
 use crate::config::{self, ConfigError, Env};
+use crate::domain::AccountId;
 
 /// What to do with an invitation that is not trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +16,7 @@ pub enum UntrustedPolicy {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceptConfig {
     /// `TRUSTED_ADMIN_ACCOUNT_IDS`: required; there is no "accept all".
-    pub trusted_admin_account_ids: Vec<String>,
+    pub trusted_admin_account_ids: Vec<AccountId>,
     /// `TRUSTED_GRAPH_ARNS`: when set, the graph must be listed too.
     pub trusted_graph_arns: Vec<String>,
     /// `UNTRUSTED_INVITATIONS`: `ignore` (default) or `reject`.
@@ -41,7 +42,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
 impl AcceptConfig {
     pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
         let admins_var = "TRUSTED_ADMIN_ACCOUNT_IDS";
-        let mut trusted_admin_account_ids = config::list(env, admins_var);
+        let trusted_admin_account_ids = config::account_ids(env, admins_var)?;
         if trusted_admin_account_ids.is_empty() {
             return Err(ConfigError {
                 var: admins_var,
@@ -49,15 +50,6 @@ impl AcceptConfig {
                 found: env.get(admins_var).unwrap_or_default(),
             });
         }
-        if let Some(bad) = trusted_admin_account_ids.iter().find(|id| !is_account_id(id)) {
-            return Err(ConfigError {
-                var: admins_var,
-                expected: "comma-separated 12-digit account ids",
-                found: bad.clone(),
-            });
-        }
-        trusted_admin_account_ids.sort();
-        trusted_admin_account_ids.dedup();
         let trusted_graph_arns = config::list(env, "TRUSTED_GRAPH_ARNS");
         if let Some(bad) = trusted_graph_arns.iter().find(|arn| GraphArn::parse(arn).is_none()) {
             return Err(ConfigError {

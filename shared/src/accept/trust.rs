@@ -2,6 +2,7 @@
 
 use super::config::AcceptConfig;
 use crate::aws::arn::GraphArn;
+use crate::outcome::TrustFailure;
 
 /// Whether a graph's administrator (and the graph itself) is trusted, for `region`.
 /// Err names the check that failed.
@@ -10,33 +11,35 @@ pub fn check_trust(
     graph_arn: Option<&str>,
     region: &str,
     config: &AcceptConfig,
-) -> Result<(), String> {
+) -> Result<(), TrustFailure> {
     let Some(admin) = administrator_id.filter(|id| !id.is_empty()) else {
-        return Err("the invitation names no administrator account".to_owned());
+        return Err(TrustFailure::NoAdministrator);
     };
     if !config.trusted_admin_account_ids.iter().any(|trusted| trusted == admin) {
-        return Err(format!("administrator {admin} is not in TRUSTED_ADMIN_ACCOUNT_IDS"));
+        return Err(TrustFailure::AdministratorNotTrusted(admin.to_owned()));
     }
     let Some(arn) = graph_arn else {
-        return Err("the invitation names no graph".to_owned());
+        return Err(TrustFailure::NoGraph);
     };
     let Some(graph) = GraphArn::parse(arn) else {
-        return Err(format!("graph ARN {arn:?} is malformed"));
+        return Err(TrustFailure::MalformedGraph(arn.to_owned()));
     };
     if graph.account_id != admin {
-        return Err(format!(
-            "graph {arn} belongs to account {}, not to the administrator {admin} the invitation names",
-            graph.account_id
-        ));
+        return Err(TrustFailure::GraphOfAnotherAccount {
+            graph: arn.to_owned(),
+            owner: graph.account_id,
+            administrator: admin.to_owned(),
+        });
     }
     if graph.region != region {
-        return Err(format!(
-            "graph {arn} is in {}, not in {region} where the invitation was listed",
-            graph.region
-        ));
+        return Err(TrustFailure::GraphInAnotherRegion {
+            graph: arn.to_owned(),
+            graph_region: graph.region,
+            region: region.to_owned(),
+        });
     }
     if !config.trusted_graph_arns.is_empty() && !config.trusted_graph_arns.iter().any(|trusted| trusted == arn) {
-        return Err(format!("graph {arn} is not in TRUSTED_GRAPH_ARNS"));
+        return Err(TrustFailure::GraphNotListed(arn.to_owned()));
     }
     Ok(())
 }
@@ -51,7 +54,7 @@ mod tests {
 
     fn config(graphs: &[&str]) -> AcceptConfig {
         AcceptConfig {
-            trusted_admin_account_ids: vec![ADMIN.into()],
+            trusted_admin_account_ids: crate::domain::AccountId::parse(ADMIN).into_iter().collect(),
             trusted_graph_arns: graphs.iter().map(|g| (*g).to_owned()).collect(),
             untrusted: UntrustedPolicy::Ignore,
             leave_untrusted_graphs: false,
@@ -74,6 +77,7 @@ mod tests {
         let reason = |admin, graph: Option<&str>, region, trusted: &[&str]| {
             check_trust(admin, graph, region, &config(trusted))
                 .err()
+                .map(|failure| failure.to_string())
                 .unwrap_or_default()
         };
         assert!(reason(None, Some(GRAPH), "us-east-1", &[]).contains("no administrator"));

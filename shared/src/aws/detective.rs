@@ -15,11 +15,14 @@ use super::ports::{
     StartInvestigationRequest, UnprocessedAccount,
 };
 use super::AwsError;
+use crate::domain::{DisabledReason, InvestigationState, InvitationType, MemberStatus};
 
 /// Detective in any region, from one SDK configuration; clients are built once per region.
 pub struct SdkDetective {
     config: SdkConfig,
     clients: Mutex<HashMap<String, Client>>,
+    /// One client for every region, when given one (adapter tests with mocked clients).
+    every_region: Option<Client>,
 }
 
 impl SdkDetective {
@@ -27,10 +30,23 @@ impl SdkDetective {
         Self {
             config: config.clone(),
             clients: Mutex::new(HashMap::new()),
+            every_region: None,
+        }
+    }
+
+    /// The same client for every region.
+    pub fn with_client(client: Client) -> Self {
+        Self {
+            config: SdkConfig::builder().build(),
+            clients: Mutex::new(HashMap::new()),
+            every_region: Some(client),
         }
     }
 
     fn client(&self, region: &str) -> Client {
+        if let Some(client) = &self.every_region {
+            return client.clone();
+        }
         let build = || {
             let config = aws_sdk_detective::config::Builder::from(&self.config)
                 .region(aws_sdk_detective::config::Region::new(region.to_owned()))
@@ -61,12 +77,13 @@ fn member_detail(member: &aws_sdk_detective::types::MemberDetail) -> MemberDetai
         graph_arn: member.graph_arn().map(str::to_owned),
         // MasterId is the deprecated name of AdministratorId; only used when the new one is absent.
         administrator_id: member.administrator_id().or(member.master_id()).map(str::to_owned),
-        status: member
-            .status()
-            .map(|status| status.as_str().to_owned())
-            .unwrap_or_default(),
-        invitation_type: member.invitation_type().map(|kind| kind.as_str().to_owned()),
-        disabled_reason: member.disabled_reason().map(|reason| reason.as_str().to_owned()),
+        status: MemberStatus::from_aws(member.status().map(|status| status.as_str()).unwrap_or_default()),
+        invitation_type: member
+            .invitation_type()
+            .map(|kind| InvitationType::from_aws(kind.as_str())),
+        disabled_reason: member
+            .disabled_reason()
+            .map(|reason| DisabledReason::from_aws(reason.as_str())),
     }
 }
 
@@ -245,7 +262,12 @@ impl InvestigationPort for SdkDetective {
                     .map_err(to_error)?,
             );
         if let Some(state) = &filter.state {
-            criteria = criteria.state(StringFilter::builder().value(state).build().map_err(to_error)?);
+            criteria = criteria.state(
+                StringFilter::builder()
+                    .value(state.as_str())
+                    .build()
+                    .map_err(to_error)?,
+            );
         }
         let criteria = criteria.build();
         let client = self.client(region);
@@ -267,7 +289,9 @@ impl InvestigationPort for SdkDetective {
                 .map(|detail| InvestigationSummary {
                     investigation_id: detail.investigation_id().unwrap_or_default().to_owned(),
                     entity_arn: detail.entity_arn().map(str::to_owned),
-                    state: detail.state().map(|state: &State| state.as_str().to_owned()),
+                    state: detail
+                        .state()
+                        .map(|state: &State| InvestigationState::from_aws(state.as_str())),
                     status: detail.status().map(|status| status.as_str().to_owned()),
                     created_time: detail.created_time().and_then(from_sdk_time),
                 })
@@ -275,8 +299,8 @@ impl InvestigationPort for SdkDetective {
                     summary.entity_arn.as_deref().is_none_or(|arn| arn == filter.entity_arn)
                         && filter
                             .state
-                            .as_deref()
-                            .is_none_or(|wanted| summary.state.as_deref().is_none_or(|state| state == wanted))
+                            .as_ref()
+                            .is_none_or(|wanted| summary.state.as_ref().is_none_or(|state| state == wanted))
                 });
             if found.is_some() {
                 return Ok(found);
@@ -349,5 +373,60 @@ impl InvitationPort for SdkDetective {
             .await
             .map_err(|error| AwsError::from_sdk("DisassociateMembership", error))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_detective::operation::get_members::GetMembersOutput;
+    use aws_sdk_detective::operation::list_invitations::ListInvitationsOutput;
+    use aws_sdk_detective::types::{MemberDetail as SdkMember, MemberStatus as SdkStatus};
+    use aws_smithy_mocks::{mock, mock_client};
+
+    use super::*;
+
+    const GRAPH: &str = "arn:aws:detective:us-east-1:777777777777:graph:0123456789abcdef0123456789abcdef";
+
+    #[tokio::test]
+    async fn an_invitation_naming_its_administrator_only_by_the_deprecated_master_id() {
+        #[allow(deprecated)]
+        let member = SdkMember::builder()
+            .account_id("123456789012")
+            .graph_arn(GRAPH)
+            .master_id("777777777777")
+            .status(SdkStatus::Invited)
+            .build();
+        let listed = mock!(Client::list_invitations)
+            .then_output(move || ListInvitationsOutput::builder().invitations(member.clone()).build());
+        let detective = SdkDetective::with_client(mock_client!(aws_sdk_detective, [&listed]));
+        let invitations = detective.list_invitations("us-east-1").await;
+        let administrators: Vec<Option<String>> = invitations
+            .unwrap_or_default()
+            .into_iter()
+            .map(|invitation| invitation.administrator_id)
+            .collect();
+        assert_eq!(administrators, vec![Some("777777777777".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn statuses_aws_adds_later_are_kept_not_misread() {
+        let member = SdkMember::builder()
+            .account_id("222222222222")
+            .status(SdkStatus::from("PAUSED"))
+            .build();
+        let read = mock!(Client::get_members)
+            .then_output(move || GetMembersOutput::builder().member_details(member.clone()).build());
+        let detective = SdkDetective::with_client(mock_client!(aws_sdk_detective, [&read]));
+        let found = detective
+            .get_members("us-east-1", GRAPH, &["222222222222".to_owned()])
+            .await
+            .map(|lookup| {
+                lookup
+                    .members
+                    .into_iter()
+                    .map(|member| member.status)
+                    .collect::<Vec<_>>()
+            });
+        assert_eq!(found, Ok(vec![MemberStatus::Other("PAUSED".to_owned())]));
     }
 }

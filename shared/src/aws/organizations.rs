@@ -6,6 +6,7 @@ use aws_sdk_organizations::Client;
 
 use super::ports::{OrgAccount, OrganizationPort};
 use super::AwsError;
+use crate::domain::AccountState;
 
 /// Organizations is a global service: one client.
 pub struct SdkOrganizations {
@@ -18,15 +19,20 @@ impl SdkOrganizations {
             client: Client::new(config),
         }
     }
+
+    /// Over a client configured elsewhere (adapter tests with mocked clients).
+    pub fn with_client(client: Client) -> Self {
+        Self { client }
+    }
 }
 
 fn org_account(account: &aws_sdk_organizations::types::Account) -> OrgAccount {
     #[allow(deprecated)] // `Status` is deprecated in favour of `State`; older responses carry only `Status`.
     let state = account
         .state()
-        .map(|state| state.as_str().to_owned())
-        .or_else(|| account.status().map(|status| status.as_str().to_owned()))
-        .unwrap_or_default();
+        .map(|state| state.as_str())
+        .or_else(|| account.status().map(|status| status.as_str()))
+        .map_or_else(|| AccountState::Other(String::new()), AccountState::from_aws);
     OrgAccount {
         id: account.id().unwrap_or_default().to_owned(),
         name: account.name().map(str::to_owned),
@@ -54,5 +60,32 @@ impl OrganizationPort for SdkOrganizations {
             accounts.extend(page.accounts().iter().map(org_account));
         }
         Ok(accounts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
+    use aws_sdk_organizations::types::{Account, AccountStatus};
+    use aws_smithy_mocks::{mock, mock_client};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_account_with_only_the_deprecated_status_still_has_its_state() {
+        #[allow(deprecated)]
+        let account = Account::builder()
+            .id("222222222222")
+            .email("dev@example.com")
+            .status(AccountStatus::Suspended)
+            .build();
+        let described = mock!(Client::describe_account)
+            .then_output(move || DescribeAccountOutput::builder().account(account.clone()).build());
+        let organizations = SdkOrganizations::with_client(mock_client!(aws_sdk_organizations, [&described]));
+        let found = organizations.describe_account("222222222222").await;
+        assert_eq!(
+            found.map(|account| account.map(|account| account.state)),
+            Ok(Some(AccountState::Suspended))
+        );
     }
 }

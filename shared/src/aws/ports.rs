@@ -7,6 +7,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::AwsError;
+use crate::domain::{AccountState, DisabledReason, InvestigationState, InvitationType, MemberState, MemberStatus};
 
 /// A member account of a behavior graph (or, from ListInvitations, our own membership).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,27 +16,26 @@ pub struct MemberDetail {
     pub email: Option<String>,
     pub graph_arn: Option<String>,
     pub administrator_id: Option<String>,
-    /// INVITED, VERIFICATION_IN_PROGRESS, VERIFICATION_FAILED, ENABLED or ACCEPTED_BUT_DISABLED.
-    pub status: String,
+    pub status: MemberStatus,
     /// ORGANIZATION (an organization account in the organization behavior graph) or
     /// INVITATION (an invited account); None when Detective did not say.
-    pub invitation_type: Option<String>,
+    pub invitation_type: Option<InvitationType>,
     /// With ACCEPTED_BUT_DISABLED: VOLUME_TOO_HIGH or VOLUME_UNKNOWN.
-    pub disabled_reason: Option<String>,
+    pub disabled_reason: Option<DisabledReason>,
 }
 
 impl MemberDetail {
-    /// The status, with the DisabledReason when there is one (`ACCEPTED_BUT_DISABLED (VOLUME_TOO_HIGH)`).
-    pub fn status_text(&self) -> String {
-        match &self.disabled_reason {
-            Some(reason) => format!("{} ({reason})", self.status),
-            None => self.status.clone(),
+    /// The status with its DisabledReason.
+    pub fn state(&self) -> MemberState {
+        MemberState {
+            status: self.status.clone(),
+            disabled_reason: self.disabled_reason.clone(),
         }
     }
 
     /// Known to be an organization account in the organization behavior graph.
     pub fn is_organization_member(&self) -> bool {
-        self.invitation_type.as_deref() == Some("ORGANIZATION")
+        self.invitation_type == Some(InvitationType::Organization)
     }
 }
 
@@ -55,8 +55,7 @@ pub struct MembersLookup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvestigationFilter {
     pub entity_arn: String,
-    /// ACTIVE or ARCHIVED.
-    pub state: Option<String>,
+    pub state: Option<InvestigationState>,
     pub created_from: DateTime<Utc>,
     pub created_to: DateTime<Utc>,
 }
@@ -65,7 +64,7 @@ pub struct InvestigationFilter {
 pub struct InvestigationSummary {
     pub investigation_id: String,
     pub entity_arn: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<InvestigationState>,
     pub status: Option<String>,
     pub created_time: Option<DateTime<Utc>>,
 }
@@ -84,8 +83,8 @@ pub struct OrgAccount {
     pub id: String,
     pub name: Option<String>,
     pub email: Option<String>,
-    /// ACTIVE, SUSPENDED, PENDING_CLOSURE or CLOSED (the newer `State`, else `Status`).
-    pub state: String,
+    /// The newer `State`, else the older `Status`.
+    pub state: AccountState,
 }
 
 pub trait GraphPort: Sync {

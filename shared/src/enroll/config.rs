@@ -1,7 +1,8 @@
 //! enroll-accounts configuration, read once at start.
 
-use crate::aws::arn::{is_account_id, GraphArn};
+use crate::aws::arn::GraphArn;
 use crate::config::{self, ConfigError, Env};
+use crate::domain::AccountId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnrollConfig {
@@ -10,7 +11,7 @@ pub struct EnrollConfig {
     /// `GRAPH_ARN`: the graph in its own region; other regions use ListGraphs.
     pub graph_arn: Option<GraphArn>,
     /// `SKIP_ACCOUNT_IDS`: never enrolled, never removed.
-    pub skip_account_ids: Vec<String>,
+    pub skip_account_ids: Vec<AccountId>,
     /// `REMOVE_DEPARTED_ACCOUNTS`: delete members that left the organization or are no longer ACTIVE.
     pub remove_departed_accounts: bool,
     /// `ENSURE_AUTO_ENABLE`: turn on the organization configuration's AutoEnable.
@@ -43,14 +44,7 @@ impl EnrollConfig {
                 found: value,
             })?),
         };
-        let skip_account_ids = config::list(env, "SKIP_ACCOUNT_IDS");
-        if let Some(bad) = skip_account_ids.iter().find(|id| !is_account_id(id)) {
-            return Err(ConfigError {
-                var: "SKIP_ACCOUNT_IDS",
-                expected: "comma-separated 12-digit account ids",
-                found: bad.clone(),
-            });
-        }
+        let skip_account_ids = config::account_ids(env, "SKIP_ACCOUNT_IDS")?;
         Ok(Self {
             regions,
             graph_arn,

@@ -1,25 +1,27 @@
-//! The entry point: route the event, re-read Organizations, work each region.
+//! The function: what each trigger asks, the reads (Organizations first: the event is only
+//! a hint), then per region the reads, the plan and its execution.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
+use aws_config::SdkConfig;
 
-use super::accounts::{enroll_in_region, remove_in_region};
-use super::config::EnrollConfig;
-use super::sweep::{sweep_region, OrgView};
-use super::writes::WritePolicy;
-use crate::aws::arn::{is_account_id, GraphArn};
+use super::config::{EnrollConfig, VARIABLES};
+use super::plan::{self, OrgView};
+use super::writes::{MemberPorts, MemberWrite};
+use super::AWS_ACTIONS;
+use crate::aws::arn::GraphArn;
 use crate::aws::{
-    AwsError, GraphCache, GraphError, GraphPort, MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort,
+    AwsError, GraphCache, GraphError, GraphPort, MemberDetail, MemberPort, OrgAccount, OrganizationConfigPort,
+    OrganizationPort, SdkDetective, SdkOrganizations,
 };
-use crate::clock::Clock;
-use crate::event::{route, AccountEventKind, DepartureKind, Envelope, EventError, Trigger};
-use crate::outcome::{Outcome, Status};
+use crate::config::{ConfigError, Env};
+use crate::domain::{AccountId, AccountState, CreationState, HandshakeState};
+use crate::event::{AccountEventKind, DepartureKind, EventError, Trigger};
+use crate::execute::{execute, Plan, Policy};
+use crate::function::{Function, Handler, Invocation};
+use crate::outcome::{Departure, Failure, Outcome, Status};
 use crate::regions::{assemble, each_region, RegionReport, Verbs};
-use crate::telemetry;
 
 pub const FUNCTION: &str = "enroll-accounts";
 const VERBS: Verbs = &[
@@ -28,90 +30,102 @@ const VERBS: Verbs = &[
     ("DeleteMembers", "removed"),
 ];
 
-/// Everything a run needs; built per invocation from long-lived parts.
-pub struct Enroller<'a, D, O> {
-    pub detective: &'a D,
-    pub organizations: &'a O,
-    pub config: &'a EnrollConfig,
-    pub graphs: &'a GraphCache,
-    pub clock: &'a dyn Clock,
-    /// When to stop starting new work (`work_deadline` of the Lambda deadline); none in the CLI.
-    pub deadline: Option<DateTime<Utc>>,
+/// enroll-accounts: long-lived clients, configuration and graph cache.
+pub struct EnrollAccounts<D = SdkDetective, O = SdkOrganizations> {
+    pub detective: D,
+    pub organizations: O,
+    pub config: EnrollConfig,
+    /// Graphs found by ListGraphs, remembered while the execution environment is warm.
+    pub graphs: GraphCache,
     /// Base of the jittered wait before the one retry of unprocessed accounts.
     pub retry_base: Duration,
 }
 
-impl<D: GraphPort, O> Enroller<'_, D, O> {
-    /// Runs `work`, the first call on the region's graph, through the graph cache (which
-    /// looks again once if a remembered graph is gone).
-    pub(super) async fn on_graph<T, F, Fut>(&self, region: &str, work: F) -> Result<(GraphArn, T), GraphError>
-    where
-        F: Fn(GraphArn) -> Fut,
-        Fut: Future<Output = Result<T, AwsError>>,
-    {
-        self.graphs
-            .with_graph(self.detective, self.config.graph_arn.as_ref(), region, work)
-            .await
-    }
-}
-
-impl<D, O> Enroller<'_, D, O> {
-    pub(super) fn policy(&self) -> WritePolicy<'_> {
-        WritePolicy {
-            dry_run: self.config.dry_run,
-            clock: self.clock,
-            deadline: self.deadline,
-            retry_base: self.retry_base,
-        }
-    }
-}
-
-impl<D, O> Enroller<'_, D, O>
+impl<D, O> Handler for EnrollAccounts<D, O>
 where
     D: GraphPort + MemberPort + OrganizationConfigPort,
     O: OrganizationPort,
 {
-    /// Runs `work` for every configured region, at most MAX_CONCURRENT_REGIONS at once.
-    async fn each_region<'s, F, Fut>(&'s self, work: F) -> Vec<RegionReport>
-    where
-        F: Fn(String) -> Fut,
-        Fut: Future<Output = RegionReport> + 's,
-    {
-        each_region(&self.config.regions, self.config.max_concurrent_regions, work).await
+    const NAME: &'static str = FUNCTION;
+    const NOT_TAKEN: &'static str = "is not an account lifecycle event or a schedule";
+
+    fn takes(trigger: &Trigger) -> bool {
+        matches!(
+            trigger,
+            Trigger::AccountCreated { .. }
+                | Trigger::HandshakeAccepted { .. }
+                | Trigger::AccountDeparted { .. }
+                | Trigger::Scheduled { .. }
+        )
     }
 
-    /// Handles one event end to end.
-    pub async fn handle(&self, payload: &Value) -> Outcome {
-        let outcome = self.decide_and_act(payload).await;
-        telemetry::log_outcome(&outcome);
-        outcome
+    async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {
+        self.enroll_accounts(invocation).await
+    }
+}
+
+impl Function for EnrollAccounts {
+    const AWS_ACTIONS: &'static [&'static str] = AWS_ACTIONS;
+    const VARIABLES: &'static [(&'static str, &'static str)] = VARIABLES;
+    type Config = EnrollConfig;
+
+    fn config(env: &dyn Env) -> Result<EnrollConfig, ConfigError> {
+        EnrollConfig::from_env(env)
     }
 
-    async fn decide_and_act(&self, payload: &Value) -> Outcome {
-        let envelope = match Envelope::from_value(payload) {
-            Ok(envelope) => envelope,
-            Err(error) => return Outcome::new(FUNCTION, None, Status::Failed, error.to_string()),
-        };
-        let id = envelope.id.clone();
+    fn force_dry_run(config: &mut EnrollConfig) {
+        config.dry_run = true;
+    }
+
+    fn build(config: EnrollConfig, sdk: &SdkConfig) -> Self {
+        Self {
+            detective: SdkDetective::new(sdk),
+            organizations: SdkOrganizations::new(sdk),
+            config,
+            graphs: GraphCache::default(),
+            retry_base: Duration::from_secs(1),
+        }
+    }
+}
+
+fn valid_account(account_id: Option<&String>, field: &str) -> Result<AccountId, EventError> {
+    match account_id {
+        Some(id) => AccountId::parse(id).ok_or_else(|| EventError::InvalidField {
+            field: format!("event.detail.{field}"),
+            expected: "a 12-digit account id",
+            found: format!("{id:?}"),
+        }),
+        None => Err(EventError::InvalidField {
+            field: format!("event.detail.{field}"),
+            expected: "a 12-digit account id",
+            found: "nothing".to_owned(),
+        }),
+    }
+}
+
+impl<D, O> EnrollAccounts<D, O>
+where
+    D: GraphPort + MemberPort + OrganizationConfigPort,
+    O: OrganizationPort,
+{
+    /// What the trigger asks, decided from the event; the account is always re-read.
+    pub async fn enroll_accounts(&self, invocation: &Invocation<'_>) -> Outcome {
+        let id = invocation.event_id();
         let ignored = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Ignored, reason);
-        let failed = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Failed, reason);
-        let trigger = match route(&envelope) {
-            Ok(trigger) => trigger,
-            Err(error) => return failed(error.to_string()),
-        };
-        let name = trigger.name();
-        match trigger {
+        let failed = |error: EventError| Outcome::failed(FUNCTION, id.clone(), error);
+        let name = invocation.trigger.name();
+        match invocation.trigger {
             // Where its account id sits is not documented: when we cannot read one, the
             // whole organization is reconciled instead, so no join is missed.
             Trigger::AccountCreated {
                 kind: AccountEventKind::AccountJoinedOrganization,
                 account_id,
                 ..
-            } => match account_id {
-                Some(account_id) => self.enroll(id, name, &account_id).await,
+            } => match account_id.as_deref().and_then(AccountId::parse) {
+                Some(account_id) => self.enroll(invocation, name, &account_id).await,
                 None => {
                     let why = format!("{name} names no account we could read: every account was reconciled instead");
-                    self.sweep(id, Some(&why)).await
+                    self.sweep(invocation, Some(&why)).await
                 }
             },
             Trigger::AccountCreated {
@@ -120,7 +134,7 @@ where
                 account_id,
                 ..
             } => {
-                if state.as_deref() != Some("SUCCEEDED") {
+                if state.as_deref().map(CreationState::from_aws) != Some(CreationState::Succeeded) {
                     return ignored(format!(
                         "{name} with state {}: only SUCCEEDED enrolls",
                         state.as_deref().unwrap_or("(none)")
@@ -136,9 +150,9 @@ where
                     }
                     AccountEventKind::AccountJoinedOrganization => "the joining account id",
                 };
-                match valid_account(account_id, field) {
-                    Ok(account_id) => self.enroll(id, name, &account_id).await,
-                    Err(error) => failed(error.to_string()),
+                match valid_account(account_id.as_ref(), field) {
+                    Ok(account_id) => self.enroll(invocation, name, &account_id).await,
+                    Err(error) => failed(error),
                 }
             }
             Trigger::HandshakeAccepted {
@@ -149,15 +163,18 @@ where
                 if let Some(code) = error_code {
                     return ignored(format!("{name} failed with {code}: nobody joined"));
                 }
-                if handshake_state.as_deref() != Some("ACCEPTED") {
+                if handshake_state.as_deref().map(HandshakeState::from_aws) != Some(HandshakeState::Accepted) {
                     return ignored(format!(
                         "{name} with handshake state {}: only ACCEPTED enrolls",
                         handshake_state.as_deref().unwrap_or("(none)")
                     ));
                 }
-                match valid_account(account_id, "responseElements.handshake.parties[type=ACCOUNT].id") {
-                    Ok(account_id) => self.enroll(id, name, &account_id).await,
-                    Err(error) => failed(error.to_string()),
+                match valid_account(
+                    account_id.as_ref(),
+                    "responseElements.handshake.parties[type=ACCOUNT].id",
+                ) {
+                    Ok(account_id) => self.enroll(invocation, name, &account_id).await,
+                    Err(error) => failed(error),
                 }
             }
             Trigger::AccountDeparted {
@@ -173,58 +190,120 @@ where
                         "{name}: REMOVE_DEPARTED_ACCOUNTS is off, so members are not removed"
                     ));
                 }
-                if kind == DepartureKind::AccountDepartedOrganization && account_id.is_none() {
+                if *kind == DepartureKind::AccountDepartedOrganization && account_id.is_none() {
                     let why = format!("{name} names no account we could read: every account was reconciled instead");
-                    return self.sweep(id, Some(&why)).await;
+                    return self.sweep(invocation, Some(&why)).await;
                 }
-                match valid_account(account_id, "the departing account id") {
-                    Ok(account_id) => self.remove(id, name, &account_id).await,
-                    Err(error) => failed(error.to_string()),
+                match valid_account(account_id.as_ref(), "the departing account id") {
+                    Ok(account_id) => self.remove(invocation, name, &account_id).await,
+                    Err(error) => failed(error),
                 }
             }
-            Trigger::Scheduled { .. } => self.sweep(id, None).await,
-            Trigger::GuardDutyFinding(_) | Trigger::DetectiveMembersCreated { .. } | Trigger::Unhandled { .. } => {
-                ignored(format!(
-                    "source {:?} with detail-type {:?} ({name}) is not an account lifecycle event or a schedule",
-                    envelope.source, envelope.detail_type
-                ))
-            }
+            Trigger::Scheduled { .. } => self.sweep(invocation, None).await,
+            other => ignored(format!("{} is not for {FUNCTION}", other.name())),
         }
     }
 
+    fn policy<'i>(&self, invocation: &Invocation<'i>) -> Policy<'i> {
+        Policy {
+            function: FUNCTION,
+            dry_run: self.config.dry_run,
+            clock: invocation.clock,
+            deadline: invocation.deadline,
+        }
+    }
+
+    fn ports(&self) -> MemberPorts<'_, D> {
+        MemberPorts {
+            detective: &self.detective,
+            retry_base: self.retry_base,
+        }
+    }
+
+    /// Runs `work` for every configured region, at most MAX_CONCURRENT_REGIONS at once.
+    async fn each_region<'s, F, Fut>(&'s self, work: F) -> Vec<RegionReport>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = RegionReport> + 's,
+    {
+        each_region(&self.config.regions, self.config.max_concurrent_regions, work).await
+    }
+
+    /// Runs `work`, the first call on the region's graph, through the graph cache (which
+    /// looks again once if a remembered graph is gone).
+    async fn on_graph<T, F, Fut>(&self, region: &str, work: F) -> Result<(GraphArn, T), GraphError>
+    where
+        F: Fn(GraphArn) -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        self.graphs
+            .with_graph(&self.detective, self.config.graph_arn.as_ref(), region, work)
+            .await
+    }
+
+    /// The region's graph and the account's membership in it.
+    async fn membership(
+        &self,
+        region: &str,
+        account_id: &AccountId,
+    ) -> Result<(GraphArn, Option<MemberDetail>), GraphError> {
+        let ids = [account_id.as_str().to_owned()];
+        let (graph, lookup) = self
+            .on_graph(region, |graph| {
+                let ids = &ids;
+                async move { self.detective.get_members(&graph.region, &graph.arn, ids).await }
+            })
+            .await?;
+        let member = lookup
+            .members
+            .into_iter()
+            .find(|member| *account_id == member.account_id);
+        Ok((graph, member))
+    }
+
+    async fn run_plan(&self, invocation: &Invocation<'_>, region: &str, plan: Plan<MemberWrite>) -> RegionReport {
+        let mut report = RegionReport::new(region);
+        report.actions = execute(plan, &self.ports(), &self.policy(invocation)).await;
+        report
+    }
+
     /// Re-reads the account (the event is only a hint), then enrolls it in every region.
-    async fn enroll(&self, id: Option<String>, name: &str, account_id: &str) -> Outcome {
+    async fn enroll(&self, invocation: &Invocation<'_>, name: &str, account_id: &AccountId) -> Outcome {
+        let id = invocation.event_id();
         let ignored = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Ignored, reason);
-        if self.config.is_skipped(account_id) {
+        if self.config.is_skipped(account_id.as_str()) {
             return ignored(format!("account {account_id} is in SKIP_ACCOUNT_IDS"));
         }
-        let account = match self.organizations.describe_account(account_id).await {
+        let account = match self.organizations.describe_account(account_id.as_str()).await {
             Ok(Some(account)) => account,
             Ok(None) => {
                 return ignored(format!(
                     "{name} names account {account_id}, which is not in the organization (DescribeAccount): no write"
                 ))
             }
-            Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
+            Err(error) => return Outcome::failed(FUNCTION, id, error),
         };
         // An account still being activated will be ACTIVE in minutes: failing makes Lambda
         // retry the event then, rather than leave it to the next sweep.
-        if account.state == "PENDING_ACTIVATION" {
-            return Outcome::new(
-                FUNCTION,
-                id,
-                Status::Failed,
-                format!("account {account_id} is PENDING_ACTIVATION, not yet ACTIVE: Lambda retries the event"),
-            );
+        match &account.state {
+            AccountState::Active => {}
+            AccountState::PendingActivation => {
+                return Outcome::failed(FUNCTION, id, Failure::PendingActivation(account_id.clone()))
+            }
+            other => return ignored(format!("account {account_id} is {other}, not ACTIVE: not enrolled")),
         }
-        if account.state != "ACTIVE" {
-            return ignored(format!(
-                "account {account_id} is {}, not ACTIVE: not enrolled",
-                account.state
-            ));
-        }
-        let account = &account;
-        let reports = self.each_region(|region| enroll_in_region(self, region, account)).await;
+        let account: &OrgAccount = &account;
+        let reports = self
+            .each_region(|region| async move {
+                match self.membership(&region, account_id).await {
+                    Ok((graph, member)) => {
+                        self.run_plan(invocation, &region, plan::enrollment(account, &graph, member.as_ref()))
+                            .await
+                    }
+                    Err(error) => RegionReport::failed(&region, error),
+                }
+            })
+            .await;
         assemble(
             FUNCTION,
             id,
@@ -235,24 +314,33 @@ where
     }
 
     /// Confirms the account is gone or no longer ACTIVE, then removes it in every region.
-    async fn remove(&self, id: Option<String>, name: &str, account_id: &str) -> Outcome {
+    async fn remove(&self, invocation: &Invocation<'_>, name: &str, account_id: &AccountId) -> Outcome {
+        let id = invocation.event_id();
         let ignored = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Ignored, reason);
-        if self.config.is_skipped(account_id) {
+        if self.config.is_skipped(account_id.as_str()) {
             return ignored(format!("account {account_id} is in SKIP_ACCOUNT_IDS"));
         }
-        let why = match self.organizations.describe_account(account_id).await {
-            Ok(Some(OrgAccount { state, .. })) if state == "ACTIVE" => {
+        let why = match self.organizations.describe_account(account_id.as_str()).await {
+            Ok(Some(account)) if account.state == AccountState::Active => {
                 return ignored(format!(
                     "{name} names account {account_id}, but it is still an ACTIVE organization account: no write"
                 ))
             }
-            Ok(Some(account)) => format!("account is {} in the organization", account.state),
-            Ok(None) => "account left the organization".to_owned(),
-            Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
+            Ok(Some(account)) => Departure::NotActive(account.state),
+            Ok(None) => Departure::Left,
+            Err(error) => return Outcome::failed(FUNCTION, id, error),
         };
-        let why = why.as_str();
+        let why = &why;
         let reports = self
-            .each_region(|region| remove_in_region(self, region, account_id, why))
+            .each_region(|region| async move {
+                match self.membership(&region, account_id).await {
+                    Ok((graph, member)) => {
+                        let plan = plan::removal(account_id.as_str(), &graph, member.as_ref(), why.clone());
+                        self.run_plan(invocation, &region, plan).await
+                    }
+                    Err(error) => RegionReport::failed(&region, error),
+                }
+            })
             .await;
         assemble(
             FUNCTION,
@@ -265,29 +353,18 @@ where
 
     /// The full reconcile: ListAccounts once, then every region. `why` says what asked for
     /// it when it was not the schedule.
-    async fn sweep(&self, id: Option<String>, why: Option<&str>) -> Outcome {
+    async fn sweep(&self, invocation: &Invocation<'_>, why: Option<&str>) -> Outcome {
+        let id = invocation.event_id();
         let accounts = match self.organizations.list_accounts().await {
             Ok(accounts) => accounts,
-            Err(error) => return Outcome::new(FUNCTION, id, Status::Failed, error.to_string()),
+            Err(error) => return Outcome::failed(FUNCTION, id, error),
         };
-        let skipped: HashSet<String> = accounts
-            .iter()
-            .filter(|a| self.config.is_skipped(&a.id))
-            .map(|a| a.id.clone())
-            .collect();
         let total = accounts.len();
-        let states = accounts.iter().map(|a| (a.id.clone(), a.state.clone())).collect();
-        let active: Vec<OrgAccount> = accounts
-            .into_iter()
-            .filter(|a| a.state == "ACTIVE" && !skipped.contains(&a.id))
-            .collect();
-        let org = OrgView {
-            active,
-            states,
-            skipped,
-        };
+        let org = OrgView::new(accounts, &self.config);
         let org = &org;
-        let reports = self.each_region(|region| sweep_region(self, region, org)).await;
+        let reports = self
+            .each_region(|region| self.sweep_region(invocation, region, org))
+            .await;
         let mut subject = format!(
             "sweep of {total} organization accounts ({} ACTIVE, not skipped)",
             org.active.len()
@@ -297,24 +374,27 @@ where
         }
         assemble(FUNCTION, id, &subject, reports, VERBS)
     }
-}
 
-fn valid_account(account_id: Option<String>, field: &str) -> Result<String, EventError> {
-    match account_id {
-        Some(id) if is_account_id(&id) => Ok(id),
-        other => Err(EventError::InvalidField {
-            field: format!("event.detail.{field}"),
-            expected: "a 12-digit account id",
-            found: other.map_or_else(|| "nothing".to_owned(), |id| format!("{id:?}")),
-        }),
+    /// ListMembers and the organization configuration, the plan, then its execution. A
+    /// configuration that cannot be read leaves AutoEnable out of the plan and fails the
+    /// region after the members are done.
+    async fn sweep_region(&self, invocation: &Invocation<'_>, region: String, org: &OrgView) -> RegionReport {
+        let (graph, members) = match self
+            .on_graph(&region, |graph| async move {
+                self.detective.list_members(&graph.region, &graph.arn).await
+            })
+            .await
+        {
+            Ok(found) => found,
+            Err(error) => return RegionReport::failed(&region, error),
+        };
+        let auto_enable = self
+            .detective
+            .describe_organization_configuration(&graph.region, &graph.arn)
+            .await;
+        let plan = plan::sweep(org, &graph, &members, auto_enable.as_ref().ok().copied(), &self.config);
+        let mut report = self.run_plan(invocation, &region, plan).await;
+        report.error = auto_enable.err().map(Failure::Aws);
+        report
     }
-}
-
-/// Handles one event (the Lambda and CLI entry point).
-pub async fn handle<D, O>(payload: &Value, enroller: &Enroller<'_, D, O>) -> Outcome
-where
-    D: GraphPort + MemberPort + OrganizationConfigPort,
-    O: OrganizationPort,
-{
-    enroller.handle(payload).await
 }

@@ -1,15 +1,18 @@
 //! enroll-accounts: every ACTIVE organization account is a Detective member, in every
 //! configured region.
+//!
+//! `handler` reads (Organizations, then each region's membership) and runs `plan`'s pure
+//! decisions through the executor; `writes` says how each write is made.
 
-mod accounts;
 mod config;
 mod handler;
-mod sweep;
+mod plan;
 mod writes;
 
-pub use config::EnrollConfig;
-pub use config::VARIABLES;
-pub use handler::{handle, Enroller, FUNCTION};
+pub use config::{EnrollConfig, VARIABLES};
+pub use handler::{EnrollAccounts, FUNCTION};
+pub use plan::{enrollment, removal, sweep, OrgView};
+pub use writes::{MemberPorts, MemberWrite, BATCH};
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
 /// tests, and against the IAM policy in the template).

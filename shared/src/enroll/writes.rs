@@ -1,5 +1,5 @@
-//! The writes, each turned into actions: dry run, deadline, UnprocessedAccounts, quota,
-//! and the member status read back after each.
+//! enroll-accounts' writes, and how each is made: UnprocessedAccounts, the quota, and the
+//! member status read back after each.
 //!
 //! The reason strings of UnprocessedAccounts are not documented, so no decision rests on
 //! their wording: an unprocessed account is looked up with GetMembers, and what Detective
@@ -8,61 +8,106 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use crate::aws::arn::GraphArn;
-use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, UnprocessedAccount};
+use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, OrganizationConfigPort, UnprocessedAccount};
 use crate::backoff::jittered;
-use crate::clock::Clock;
-use crate::outcome::{Action, ActionResult};
+use crate::domain::MemberStatus;
+use crate::execute::Write;
+use crate::outcome::{Action, ActionResult, Failure, Reason};
 
 /// CreateMembers, DeleteMembers and GetMembers take at most this many accounts.
 pub const BATCH: usize = 50;
-/// Shared by every write: whether to write at all, and until when.
-pub struct WritePolicy<'a> {
-    pub dry_run: bool,
-    pub clock: &'a dyn Clock,
-    /// When to stop starting new work (see `work_deadline`).
-    pub deadline: Option<DateTime<Utc>>,
+
+/// A write to a graph's membership or its organization configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberWrite {
+    /// CreateMembers for at most 50 accounts, without invitation emails.
+    Create { graph: GraphArn, accounts: Vec<NewMember> },
+    /// DeleteMembers for at most 50 accounts.
+    Delete {
+        graph: GraphArn,
+        account_ids: Vec<String>,
+        reason: Reason,
+    },
+    /// StartMonitoringMember for ACCEPTED_BUT_DISABLED members, then their status read back.
+    StartMonitoring {
+        graph: GraphArn,
+        members: Vec<MemberDetail>,
+    },
+    /// UpdateOrganizationConfiguration with AutoEnable on.
+    EnableAutoEnable { graph: GraphArn },
+}
+
+/// What the writes are made with.
+pub struct MemberPorts<'a, D> {
+    pub detective: &'a D,
     /// Base of the jittered wait before retrying unprocessed accounts once.
     pub retry_base: Duration,
 }
 
-impl WritePolicy<'_> {
-    /// True when the deadline is too near to start anything new.
-    pub fn out_of_time(&self) -> bool {
-        self.deadline.is_some_and(|deadline| self.clock.now() >= deadline)
-    }
-
-    fn not_started(&self, operation: &'static str, graph: &GraphArn, account_ids: Vec<String>) -> Action {
-        Action::on_accounts(operation, ActionResult::Failed, &graph.region, &graph.arn, account_ids)
-            .with_reason("not started: the invocation's deadline was near; the next run picks it up")
-    }
+fn on(operation: &'static str, result: ActionResult, graph: &GraphArn, ids: Vec<String>) -> Action {
+    Action::on_accounts(operation, result, &graph.region, &graph.arn, ids)
 }
 
-fn describe_unprocessed(accounts: &[UnprocessedAccount]) -> String {
-    accounts
-        .iter()
-        .map(|account| format!("{}: {}", account.account_id, account.reason))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn error_text(error: &AwsError) -> String {
-    if error.code == "ServiceQuotaExceededException" {
-        format!(
-            "{error} (the behavior graph is at Detective's limit of 1,200 member accounts: \
-             request a quota increase or remove members; not retried)"
-        )
-    } else {
-        error.to_string()
+impl<'a, D> Write<MemberPorts<'a, D>> for MemberWrite
+where
+    D: MemberPort + OrganizationConfigPort,
+{
+    fn intended(&self) -> Vec<Action> {
+        let planned = ActionResult::Planned;
+        match self {
+            Self::Create { graph, accounts } => {
+                let ids = accounts.iter().map(|account| account.account_id.clone()).collect();
+                vec![on("CreateMembers", planned, graph, ids)]
+            }
+            Self::Delete {
+                graph,
+                account_ids,
+                reason,
+            } => vec![on("DeleteMembers", planned, graph, account_ids.clone()).with_reason(reason.clone())],
+            Self::StartMonitoring { graph, members } => members
+                .iter()
+                .map(|member| {
+                    on("StartMonitoringMember", planned, graph, vec![member.account_id.clone()])
+                        .with_reason(Reason::Disabled(member.state()))
+                })
+                .collect(),
+            Self::EnableAutoEnable { graph } => {
+                let mut action = on("UpdateOrganizationConfiguration", planned, graph, Vec::new());
+                action.auto_enable = Some(true);
+                vec![action.with_reason(Reason::AutoEnableOff)]
+            }
+        }
     }
-}
 
-fn failed(operation: &'static str, graph: &GraphArn, account_ids: Vec<String>, error: String) -> Action {
-    let mut action = Action::on_accounts(operation, ActionResult::Failed, &graph.region, &graph.arn, account_ids);
-    action.error = Some(error);
-    action
+    async fn perform(self, ports: &MemberPorts<'a, D>) -> Vec<Action> {
+        match self {
+            Self::Create { graph, accounts } => create(ports, &graph, accounts).await,
+            Self::Delete {
+                graph,
+                account_ids,
+                reason,
+            } => delete(ports.detective, &graph, account_ids, reason).await,
+            Self::StartMonitoring { graph, members } => start_monitoring(ports.detective, &graph, &members).await,
+            Self::EnableAutoEnable { graph } => {
+                let mut action = on(
+                    "UpdateOrganizationConfiguration",
+                    ActionResult::Done,
+                    &graph,
+                    Vec::new(),
+                );
+                action.auto_enable = Some(true);
+                match ports
+                    .detective
+                    .update_organization_configuration(&graph.region, &graph.arn, true)
+                    .await
+                {
+                    Ok(()) => vec![action.with_reason(Reason::AutoEnableWasOff)],
+                    Err(error) => vec![action.failed(error)],
+                }
+            }
+        }
+    }
 }
 
 /// The members Detective reports for `ids` (GetMembers, 50 at a time), by account.
@@ -86,47 +131,32 @@ async fn read_members<D: MemberPort>(
 
 /// A member that stays out of the graph after a write that should have brought it in.
 fn is_disabled(member: &MemberDetail) -> bool {
-    matches!(member.status.as_str(), "ACCEPTED_BUT_DISABLED" | "VERIFICATION_FAILED")
+    matches!(
+        member.status,
+        MemberStatus::AcceptedButDisabled | MemberStatus::VerificationFailed
+    )
 }
 
-/// CreateMembers for one batch (at most 50), without invitation emails. Accounts it did
-/// not process are looked up: one that is a member now counts as done; the others are
-/// retried once after a jittered wait, then reported with Detective's reasons. A member
-/// created but left ACCEPTED_BUT_DISABLED (or VERIFICATION_FAILED) is reported with why.
-pub async fn create_members<D: MemberPort>(
-    detective: &D,
-    policy: &WritePolicy<'_>,
-    graph: &GraphArn,
-    accounts: &[NewMember],
-) -> Vec<Action> {
-    let ids: Vec<String> = accounts.iter().map(|account| account.account_id.clone()).collect();
-    if policy.out_of_time() {
-        return vec![policy.not_started("CreateMembers", graph, ids)];
-    }
-    if policy.dry_run {
-        return vec![Action::on_accounts(
-            "CreateMembers",
-            ActionResult::Planned,
-            &graph.region,
-            &graph.arn,
-            ids,
-        )];
-    }
+/// CreateMembers for one batch. Accounts it did not process are looked up: one that is a
+/// member now counts as done; the others are retried once after a jittered wait, then
+/// reported with Detective's reasons. A member created but left ACCEPTED_BUT_DISABLED (or
+/// VERIFICATION_FAILED) is reported with why.
+async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, accounts: Vec<NewMember>) -> Vec<Action> {
+    let detective = ports.detective;
     let mut done = Vec::new();
     let mut disabled: Vec<MemberDetail> = Vec::new();
-    let mut pending: Vec<NewMember> = accounts.to_vec();
-    let mut last_unprocessed = Vec::new();
-    let mut actions = Vec::new();
+    let mut pending = accounts;
+    let mut unprocessed: Vec<UnprocessedAccount> = Vec::new();
+    let mut failed = Vec::new();
     for attempt in 0..2 {
         if attempt > 0 {
-            tokio::time::sleep(jittered(policy.retry_base)).await;
+            tokio::time::sleep(jittered(ports.retry_base)).await;
         }
         let created = match detective.create_members(&graph.region, &graph.arn, &pending).await {
             Ok(created) => created,
             Err(error) => {
-                let failed_ids = pending.iter().map(|account| account.account_id.clone()).collect();
-                actions.push(failed("CreateMembers", graph, failed_ids, error_text(&error)));
-                last_unprocessed.clear();
+                let ids = pending.iter().map(|account| account.account_id.clone()).collect();
+                failed.push(on("CreateMembers", ActionResult::Failed, graph, ids).failed(error));
                 pending.clear();
                 break;
             }
@@ -138,103 +168,53 @@ pub async fn create_members<D: MemberPort>(
                 done.push(member.account_id);
             }
         }
-        last_unprocessed = created.unprocessed;
-        if last_unprocessed.is_empty() {
+        unprocessed = created.unprocessed;
+        if unprocessed.is_empty() {
             pending.clear();
             break;
         }
-        let unprocessed_ids: Vec<String> = last_unprocessed.iter().map(|a| a.account_id.clone()).collect();
+        let unprocessed_ids: Vec<String> = unprocessed.iter().map(|account| account.account_id.clone()).collect();
         let now_members = match read_members(detective, graph, &unprocessed_ids).await {
             Ok(found) => found,
             Err(error) => {
-                actions.push(failed("CreateMembers", graph, unprocessed_ids, error_text(&error)));
-                last_unprocessed.clear();
+                failed.push(on("CreateMembers", ActionResult::Failed, graph, unprocessed_ids).failed(error));
                 pending.clear();
                 break;
             }
         };
         done.extend(unprocessed_ids.into_iter().filter(|id| now_members.contains_key(id)));
-        last_unprocessed.retain(|account| !now_members.contains_key(&account.account_id));
-        pending.retain(|account| {
-            last_unprocessed
-                .iter()
-                .any(|other| other.account_id == account.account_id)
-        });
+        unprocessed.retain(|account| !now_members.contains_key(&account.account_id));
+        pending.retain(|account| unprocessed.iter().any(|other| other.account_id == account.account_id));
         if pending.is_empty() {
             break;
         }
     }
-    let mut result = done_action("CreateMembers", graph, done);
+    let mut actions = Vec::new();
+    if !done.is_empty() {
+        actions.push(on("CreateMembers", ActionResult::Done, graph, done));
+    }
     for member in disabled {
-        let reason = format!(
-            "created, but Detective left it {}{}",
-            member.status_text(),
-            disabled_reason_hint(&member)
+        let ids = vec![member.account_id.clone()];
+        actions.push(
+            on("CreateMembers", ActionResult::Failed, graph, ids).failed(Failure::CreatedButDisabled(member.state())),
         );
-        result.push(failed("CreateMembers", graph, vec![member.account_id.clone()], reason));
     }
-    if !last_unprocessed.is_empty() && !pending.is_empty() {
-        let ids = last_unprocessed
-            .iter()
-            .map(|account| account.account_id.clone())
-            .collect();
-        let reason = format!(
-            "UnprocessedAccounts after one retry: {}",
-            describe_unprocessed(&last_unprocessed)
+    if !pending.is_empty() {
+        let ids = unprocessed.iter().map(|account| account.account_id.clone()).collect();
+        actions.push(
+            on("CreateMembers", ActionResult::Failed, graph, ids).failed(Failure::UnprocessedAfterRetry(unprocessed)),
         );
-        result.push(failed("CreateMembers", graph, ids, reason));
     }
-    result.extend(actions);
-    result
-}
-
-/// What a DisabledReason asks of the operator.
-fn disabled_reason_hint(member: &MemberDetail) -> &'static str {
-    match member.disabled_reason.as_deref() {
-        Some("VOLUME_TOO_HIGH") => ": adding it would take the graph's data volume over Detective's limit",
-        Some("VOLUME_UNKNOWN") => {
-            ": Detective cannot verify its data volume, usually because GuardDuty is not enabled in it"
-        }
-        _ if member.status == "VERIFICATION_FAILED" => ": Detective could not verify the account (its email address?)",
-        _ => "",
-    }
-}
-
-fn done_action(operation: &'static str, graph: &GraphArn, ids: Vec<String>) -> Vec<Action> {
-    if ids.is_empty() {
-        Vec::new()
-    } else {
-        vec![Action::on_accounts(
-            operation,
-            ActionResult::Done,
-            &graph.region,
-            &graph.arn,
-            ids,
-        )]
-    }
+    actions.extend(failed);
+    actions
 }
 
 /// DeleteMembers for one batch. An account it did not process is looked up: one that is no
 /// longer a member counts as done.
-pub async fn delete_members<D: MemberPort>(
-    detective: &D,
-    policy: &WritePolicy<'_>,
-    graph: &GraphArn,
-    ids: Vec<String>,
-    reason: &str,
-) -> Vec<Action> {
-    if policy.out_of_time() {
-        return vec![policy.not_started("DeleteMembers", graph, ids)];
-    }
-    if policy.dry_run {
-        return vec![
-            Action::on_accounts("DeleteMembers", ActionResult::Planned, &graph.region, &graph.arn, ids)
-                .with_reason(reason),
-        ];
-    }
+async fn delete<D: MemberPort>(detective: &D, graph: &GraphArn, ids: Vec<String>, reason: Reason) -> Vec<Action> {
     let changes = match detective.delete_members(&graph.region, &graph.arn, &ids).await {
         Ok(changes) => changes,
-        Err(error) => return vec![failed("DeleteMembers", graph, ids, error_text(&error))],
+        Err(error) => return vec![on("DeleteMembers", ActionResult::Failed, graph, ids).failed(error)],
     };
     let mut done = changes.processed;
     let mut others = changes.unprocessed;
@@ -245,54 +225,33 @@ pub async fn delete_members<D: MemberPort>(
                 done.extend(unprocessed_ids.into_iter().filter(|id| !still.contains_key(id)));
                 others.retain(|account| still.contains_key(&account.account_id));
             }
-            Err(error) => return vec![failed("DeleteMembers", graph, unprocessed_ids, error_text(&error))],
+            Err(error) => return vec![on("DeleteMembers", ActionResult::Failed, graph, unprocessed_ids).failed(error)],
         }
     }
-    let mut actions: Vec<Action> = done_action("DeleteMembers", graph, done)
-        .into_iter()
-        .map(|action| action.with_reason(reason))
-        .collect();
+    let mut actions = Vec::new();
+    if !done.is_empty() {
+        actions.push(on("DeleteMembers", ActionResult::Done, graph, done).with_reason(reason));
+    }
     if !others.is_empty() {
         let ids = others.iter().map(|account| account.account_id.clone()).collect();
-        actions.push(failed("DeleteMembers", graph, ids, describe_unprocessed(&others)));
+        actions.push(on("DeleteMembers", ActionResult::Failed, graph, ids).failed(Failure::Unprocessed(others)));
     }
     actions
 }
 
-/// StartMonitoringMember for ACCEPTED_BUT_DISABLED members, then their status read back:
-/// Detective leaves a member it cannot enable as it was, and says so only there.
-pub async fn start_monitoring<D: MemberPort>(
-    detective: &D,
-    policy: &WritePolicy<'_>,
-    graph: &GraphArn,
-    members: &[MemberDetail],
-) -> Vec<Action> {
+/// StartMonitoringMember for each member, then their status read back: Detective leaves a
+/// member it cannot enable as it was, and says so only there.
+async fn start_monitoring<D: MemberPort>(detective: &D, graph: &GraphArn, members: &[MemberDetail]) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut started = Vec::new();
     for member in members {
         let ids = vec![member.account_id.clone()];
-        let reason = format!("member status {}", member.status_text());
-        if policy.out_of_time() {
-            actions.push(policy.not_started("StartMonitoringMember", graph, ids));
-        } else if policy.dry_run {
-            actions.push(
-                Action::on_accounts(
-                    "StartMonitoringMember",
-                    ActionResult::Planned,
-                    &graph.region,
-                    &graph.arn,
-                    ids,
-                )
-                .with_reason(reason),
-            );
-        } else {
-            match detective
-                .start_monitoring_member(&graph.region, &graph.arn, &member.account_id)
-                .await
-            {
-                Ok(()) => started.push(member.account_id.clone()),
-                Err(error) => actions.push(failed("StartMonitoringMember", graph, ids, error_text(&error))),
-            }
+        match detective
+            .start_monitoring_member(&graph.region, &graph.arn, &member.account_id)
+            .await
+        {
+            Ok(()) => started.push(member.account_id.clone()),
+            Err(error) => actions.push(on("StartMonitoringMember", ActionResult::Failed, graph, ids).failed(error)),
         }
     }
     if started.is_empty() {
@@ -301,50 +260,27 @@ pub async fn start_monitoring<D: MemberPort>(
     let now = match read_members(detective, graph, &started).await {
         Ok(now) => now,
         Err(error) => {
-            let reason = format!("StartMonitoringMember answered, but its result could not be read back: {error}");
-            actions.push(failed("StartMonitoringMember", graph, started, reason));
+            let action = on("StartMonitoringMember", ActionResult::Failed, graph, started);
+            actions.push(action.failed(Failure::NotReadBack(error)));
             return actions;
         }
     };
     for id in started {
-        let ids = vec![id.clone()];
-        match now.get(&id) {
-            Some(member) if member.status == "ENABLED" || member.status == "VERIFICATION_IN_PROGRESS" => actions.push(
-                Action::on_accounts(
-                    "StartMonitoringMember",
-                    ActionResult::Done,
-                    &graph.region,
-                    &graph.arn,
-                    ids,
-                )
-                .with_reason(format!("was ACCEPTED_BUT_DISABLED, now {}", member.status)),
-            ),
-            Some(member) => actions.push(failed(
-                "StartMonitoringMember",
-                graph,
-                ids,
-                format!(
-                    "Detective could not enable it: still {}{}",
-                    member.status_text(),
-                    disabled_reason_hint(member)
-                ),
-            )),
-            None => actions.push(failed(
-                "StartMonitoringMember",
-                graph,
-                ids,
-                "no longer a member when read back".to_owned(),
-            )),
-        }
+        let action = on("StartMonitoringMember", ActionResult::Done, graph, vec![id.clone()]);
+        actions.push(match now.get(&id) {
+            Some(member)
+                if matches!(
+                    member.status,
+                    MemberStatus::Enabled | MemberStatus::VerificationInProgress
+                ) =>
+            {
+                action.with_reason(Reason::Reenabled(member.status.clone()))
+            }
+            Some(member) => action.failed(Failure::StillDisabled(member.state())),
+            None => action.failed(Failure::GoneWhenReadBack),
+        });
     }
     actions
-}
-
-/// A record of accounts left alone, with why.
-pub fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reason: &str) -> Option<Action> {
-    (!ids.is_empty()).then(|| {
-        Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason)
-    })
 }
 
 #[cfg(test)]
@@ -354,7 +290,7 @@ mod tests {
 
     use super::*;
     use crate::aws::{CreatedMembers, MemberChanges, MembersLookup};
-    use crate::clock::FixedClock;
+    use crate::domain::InvitationType;
 
     /// Detective as far as CreateMembers and GetMembers go, with UnprocessedAccounts whose
     /// reasons are worded as no test of ours expects.
@@ -367,14 +303,14 @@ mod tests {
         creates: Mutex<usize>,
     }
 
-    fn detail(id: &str, status: &str) -> MemberDetail {
+    fn detail(id: &str, status: MemberStatus) -> MemberDetail {
         MemberDetail {
             account_id: id.to_owned(),
             email: None,
             graph_arn: None,
             administrator_id: None,
-            status: status.to_owned(),
-            invitation_type: Some("ORGANIZATION".to_owned()),
+            status,
+            invitation_type: Some(InvitationType::Organization),
             disabled_reason: None,
         }
     }
@@ -403,7 +339,7 @@ mod tests {
                         present.insert(account.account_id.clone());
                         created
                             .members
-                            .push(detail(&account.account_id, "VERIFICATION_IN_PROGRESS"));
+                            .push(detail(&account.account_id, MemberStatus::VerificationInProgress));
                     }
                 }
             }
@@ -424,10 +360,20 @@ mod tests {
                 members: ids
                     .iter()
                     .filter(|id| present.contains(*id))
-                    .map(|id| detail(id, "ENABLED"))
+                    .map(|id| detail(id, MemberStatus::Enabled))
                     .collect(),
                 unprocessed: Vec::new(),
             })
+        }
+    }
+
+    impl OrganizationConfigPort for Members {
+        async fn describe_organization_configuration(&self, _: &str, _: &str) -> Result<bool, AwsError> {
+            Ok(true)
+        }
+
+        async fn update_organization_configuration(&self, _: &str, _: &str, _: bool) -> Result<(), AwsError> {
+            Ok(())
         }
     }
 
@@ -440,11 +386,8 @@ mod tests {
             ],
             ..Members::default()
         };
-        let clock = FixedClock(DateTime::UNIX_EPOCH);
-        let policy = WritePolicy {
-            dry_run: false,
-            clock: &clock,
-            deadline: None,
+        let ports = MemberPorts {
+            detective: &detective,
             retry_base: Duration::from_millis(1),
         };
         let graph = GraphArn::parse("arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef");
@@ -458,7 +401,7 @@ mod tests {
                 email: "x@example.com".to_owned(),
             })
             .collect();
-        let actions = create_members(&detective, &policy, &graph, &accounts).await;
+        let actions = MemberWrite::Create { graph, accounts }.perform(&ports).await;
         let by_result = |result| -> Vec<Vec<String>> {
             actions
                 .iter()
@@ -474,7 +417,7 @@ mod tests {
         let failed = actions
             .iter()
             .find(|a| a.result == ActionResult::Failed)
-            .and_then(|a| a.error.clone());
+            .and_then(Action::error_text);
         assert_eq!(
             failed.as_deref(),
             Some("UnprocessedAccounts after one retry: 100000000002: Temporarily unavailable")

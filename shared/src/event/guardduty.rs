@@ -87,7 +87,9 @@ mod tests {
             "service": {"archived": false, "additionalInfo": {"sample": "true"},
                         "eventFirstSeen": "2026-01-01T10:15:00Z", "eventLastSeen": "2026-01-01T11:15:00Z"}
         });
-        let finding = Finding::from_detail(&detail).unwrap_or_default();
+        let parsed = Finding::from_detail(&detail);
+        assert!(parsed.is_ok(), "{parsed:?}");
+        let finding = parsed.unwrap_or_default();
         assert_eq!(finding.severity, Some(8.0));
         assert!(finding.sample);
         assert!(!finding.archived);
@@ -107,7 +109,7 @@ mod tests {
 
     #[test]
     fn missing_resource_means_no_principal() {
-        let finding = Finding::from_detail(&json!({"resource": null})).unwrap_or_default();
-        assert_eq!(finding.access_key, None);
+        let finding = Finding::from_detail(&json!({"resource": null}));
+        assert_eq!(finding.map(|finding| finding.access_key), Ok(None));
     }
 }

@@ -94,7 +94,9 @@ mod tests {
     use serde_json::json;
 
     fn record(detail: Value) -> CloudTrailRecord {
-        CloudTrailRecord::from_detail(&detail).unwrap_or_default()
+        let parsed = CloudTrailRecord::from_detail(&detail);
+        assert!(parsed.is_ok(), "{parsed:?}");
+        parsed.unwrap_or_default()
     }
 
     #[test]

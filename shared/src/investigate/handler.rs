@@ -1,37 +1,92 @@
-//! The effects: resolve the principal's ARN, find the graph, de-duplicate, check
-//! membership, start (trying the next scope if Detective refuses one).
+//! The function: screen the finding (pure), resolve the principal's ARN, find the graph,
+//! de-duplicate, check membership, then the one write through the executor.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use aws_config::SdkConfig;
+use chrono::{DateTime, TimeDelta};
 use serde_json::Value;
 
-use super::config::InvestigateConfig;
+use super::config::{InvestigateConfig, VARIABLES};
 use super::principal::{known_path, KnownPath, Principal};
-use super::scope::Scope;
 use super::screen::{screen, Candidate, Screened};
+use super::write::{timestamp, StartInvestigation};
+use super::{AWS_ACTIONS, LOOKUP_ROLE_ACTIONS};
 use crate::aws::arn::GraphArn;
 use crate::aws::{
-    AwsError, GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, PrincipalLookupPort,
-    StartInvestigationRequest,
+    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, PrincipalLookupPort, SdkDetective,
+    SdkPrincipalLookup,
 };
-use crate::clock::Clock;
-use crate::event::{route, Envelope, Trigger};
-use crate::outcome::{Action, ActionResult, Outcome, Status};
-use crate::telemetry;
+use crate::config::{ConfigError, Env};
+use crate::domain::{AccountId, InvestigationState, MemberStatus};
+use crate::event::Trigger;
+use crate::execute::{execute, Plan, Policy};
+use crate::function::{described, Function, Handler, Invocation};
+use crate::metrics::IgnoredMetric;
+use crate::outcome::{Action, ActionResult, Failure, Outcome, Reason, Status};
 
 pub const FUNCTION: &str = "investigate-findings";
-const OPERATION: &str = "StartInvestigation";
 
-/// Everything a run needs; built per invocation from long-lived parts.
-pub struct Investigator<'a, P, L> {
-    pub detective: &'a P,
+/// investigate-findings: its client, the optional principal lookup, configuration, and
+/// the graph cache (a warm function lists a region's graphs once).
+pub struct InvestigateFindings<P = SdkDetective, L = SdkPrincipalLookup> {
+    pub detective: P,
     /// The principal lookup (`ROLE_LOOKUP_ROLE_NAME`); None when it is off.
-    pub lookup: Option<&'a L>,
-    pub config: &'a InvestigateConfig,
-    /// Lives as long as the execution environment: a warm function lists a region's graphs once.
-    pub graphs: &'a GraphCache,
-    pub clock: &'a dyn Clock,
-    /// When to stop starting new work (`work_deadline` of the Lambda deadline); none in the CLI.
-    pub deadline: Option<DateTime<Utc>>,
+    pub lookup: Option<L>,
+    pub config: InvestigateConfig,
+    pub graphs: GraphCache,
+}
+
+impl<P, L> Handler for InvestigateFindings<P, L>
+where
+    P: GraphPort + MemberPort + InvestigationPort,
+    L: PrincipalLookupPort,
+{
+    const NAME: &'static str = FUNCTION;
+    const NOT_TAKEN: &'static str = "is not a GuardDuty finding";
+    const IGNORED_METRIC: Option<IgnoredMetric> = Some(IgnoredMetric::InvestigationsIgnored);
+
+    fn takes(trigger: &Trigger) -> bool {
+        matches!(trigger, Trigger::GuardDutyFinding(_))
+    }
+
+    async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {
+        self.investigate(invocation).await
+    }
+}
+
+impl Function for InvestigateFindings {
+    const AWS_ACTIONS: &'static [&'static str] = AWS_ACTIONS;
+    const VARIABLES: &'static [(&'static str, &'static str)] = VARIABLES;
+    type Config = InvestigateConfig;
+
+    fn config(env: &dyn Env) -> Result<InvestigateConfig, ConfigError> {
+        InvestigateConfig::from_env(env)
+    }
+
+    fn force_dry_run(config: &mut InvestigateConfig) {
+        config.dry_run = true;
+    }
+
+    fn build(config: InvestigateConfig, sdk: &SdkConfig) -> Self {
+        let lookup = config
+            .role_lookup_role_name
+            .as_deref()
+            .map(|role| SdkPrincipalLookup::new(sdk, role));
+        Self {
+            detective: SdkDetective::new(sdk),
+            lookup,
+            config,
+            graphs: GraphCache::default(),
+        }
+    }
+
+    fn describe() -> Value {
+        let mut described = described(AWS_ACTIONS, VARIABLES);
+        if let Some(entry) = described.as_object_mut() {
+            // What the role in member accounts (ROLE_LOOKUP_ROLE_NAME) must be allowed.
+            entry.insert("lookup_role_actions".to_owned(), serde_json::json!(LOOKUP_ROLE_ACTIONS));
+        }
+        described
+    }
 }
 
 /// The principal's ARN, and what had to be assumed to write it.
@@ -40,68 +95,46 @@ struct ResolvedArn {
     notes: Vec<String>,
 }
 
-impl<P, L> Investigator<'_, P, L>
+impl<P, L> InvestigateFindings<P, L>
 where
     P: GraphPort + MemberPort + InvestigationPort,
     L: PrincipalLookupPort,
 {
-    /// Handles one event end to end and says what was decided and done.
-    pub async fn handle(&self, payload: &Value) -> Outcome {
-        let outcome = self.decide_and_act(payload).await;
-        telemetry::log_outcome(&outcome);
-        outcome
-    }
-
-    async fn decide_and_act(&self, payload: &Value) -> Outcome {
-        let envelope = match Envelope::from_value(payload) {
-            Ok(envelope) => envelope,
-            Err(error) => return Outcome::new(FUNCTION, None, Status::Failed, error.to_string()),
-        };
-        let event_id = envelope.id.clone();
+    pub async fn investigate(&self, invocation: &Invocation<'_>) -> Outcome {
+        let event_id = invocation.event_id();
         let outcome = |status, reason: String| Outcome::new(FUNCTION, event_id.clone(), status, reason);
-        let finding = match route(&envelope) {
-            Ok(Trigger::GuardDutyFinding(finding)) => finding,
-            Ok(_) => {
-                return outcome(
-                    Status::Ignored,
-                    format!(
-                        "source {:?} with detail-type {:?} is not a GuardDuty finding",
-                        envelope.source, envelope.detail_type
-                    ),
-                )
-            }
-            Err(error) => return outcome(Status::Failed, error.to_string()),
+        let failed = |failure: Failure| Outcome::failed(FUNCTION, event_id.clone(), failure);
+        let Trigger::GuardDutyFinding(finding) = invocation.trigger else {
+            return outcome(
+                Status::Ignored,
+                format!("{} is not for {FUNCTION}", invocation.trigger.name()),
+            );
         };
         let region = finding
             .region
             .clone()
-            .or_else(|| envelope.region.clone())
+            .or_else(|| invocation.envelope.region.clone())
             .or_else(|| self.config.graph_arn.as_ref().map(|graph| graph.region.clone()));
-        let candidate = match screen(&finding, region.as_deref(), self.config, self.clock.now()) {
+        let candidate = match screen(finding, region.as_deref(), &self.config, invocation.clock.now()) {
             Screened::Investigate(candidate) => candidate,
             Screened::Ignore(reason) => return outcome(Status::Ignored, reason),
-            Screened::Invalid(error) => return outcome(Status::Failed, error.to_string()),
+            Screened::Invalid(error) => return failed(error.into()),
         };
         let Some(region) = region else {
-            return outcome(
-                Status::Failed,
-                "the finding names no region (detail.region or the envelope's region), and GRAPH_ARN is unset"
-                    .to_owned(),
-            );
+            return failed(Failure::NoRegion);
         };
         let resolved = match self.resolve_arn(&candidate.principal).await {
             Ok(resolved) => resolved,
-            Err(reason) => return outcome(Status::Failed, reason),
+            Err(failure) => return failed(failure),
         };
-        let best = candidate.scopes.first();
-        let mut action = Action::new(OPERATION, ActionResult::Skipped);
-        action.region = Some(region.clone());
-        action.entity_arn = Some(resolved.arn.clone());
-        action.scope_start_time = best.map(|scope| timestamp(scope.start));
-        action.scope_end_time = best.map(|scope| timestamp(scope.end));
-        action.notes = resolved.notes.clone();
-        // What had to be assumed or given up is part of the decision's reason, not only of the action.
-        let done = |status, reason: String, action: Action| {
+        let write = |graph: &GraphArn| StartInvestigation {
+            graph: graph.clone(),
+            entity_arn: resolved.arn.clone(),
+            scopes: candidate.scopes.clone(),
+            notes: resolved.notes.clone(),
+        };
+        // What had to be assumed or given up is part of the decision's reason too.
+        let decided = |status, reason: String, action: Action| {
             let reason = if action.notes.is_empty() {
                 reason
             } else {
@@ -109,18 +142,13 @@ where
             };
             outcome(status, reason).with_actions(vec![action])
         };
-        let failed = |reason: String, mut action: Action| {
-            action.result = ActionResult::Failed;
-            action.error = Some(reason.clone());
-            done(Status::Failed, reason, action)
-        };
 
         // The de-duplication query is the first call on the graph: a remembered graph that
         // was deleted since is noticed there and looked up again.
-        let filter = self.filter(&resolved.arn);
-        let lookup = self
+        let filter = self.filter(&resolved.arn, invocation);
+        let found = self
             .graphs
-            .with_graph(self.detective, self.config.graph_arn.as_ref(), &region, |graph| {
+            .with_graph(&self.detective, self.config.graph_arn.as_ref(), &region, |graph| {
                 let filter = &filter;
                 async move {
                     self.detective
@@ -129,58 +157,71 @@ where
                 }
             })
             .await;
-        let (graph, existing) = match lookup {
+        let (graph, existing) = match found {
             Ok(found) => found,
-            Err(error) => return failed(error.to_string(), action),
-        };
-        action.graph_arn = Some(graph.arn.clone());
-        if let Some(existing) = existing {
-            let reason = format!(
-                "investigation {} of {} is already ACTIVE (created within DEDUP_WINDOW_HOURS={})",
-                existing.investigation_id, resolved.arn, self.config.dedup_window_hours
-            );
-            action.investigation_id = Some(existing.investigation_id);
-            action.reason = Some(reason.clone());
-            return done(Status::Ignored, reason, action);
-        }
-        if let Err(reason) = self.check_membership(&graph, &candidate).await {
-            return failed(reason, action);
-        }
-        if self.config.dry_run {
-            action.result = ActionResult::Planned;
-            return done(
-                Status::Planned,
-                format!("dry run: would investigate {}", resolved.arn),
-                action,
-            );
-        }
-        if self.deadline.is_some_and(|deadline| self.clock.now() >= deadline) {
-            return failed(
-                "not started: the invocation's deadline was near; Lambda retries the event".to_owned(),
-                action,
-            );
-        }
-        match self.start(&graph, &resolved.arn, &candidate.scopes).await {
-            Ok((id, scope, refusals)) => {
-                action.result = ActionResult::Done;
-                action.investigation_id = Some(id.clone());
-                action.scope_start_time = Some(timestamp(scope.start));
-                action.scope_end_time = Some(timestamp(scope.end));
-                action.notes.extend(refusals);
-                action.notes.extend(scope.note.clone());
-                done(
-                    Status::Acted,
-                    format!("started investigation {id} of {}", resolved.arn),
-                    action,
-                )
+            Err(error) => {
+                // No graph to name: the region, the entity and the scope.
+                let mut action = Action::new("StartInvestigation", ActionResult::Failed);
+                action.region = Some(region.clone());
+                action.entity_arn = Some(resolved.arn.clone());
+                action.scope_start_time = candidate.scopes.first().map(|scope| timestamp(scope.start));
+                action.scope_end_time = candidate.scopes.first().map(|scope| timestamp(scope.end));
+                action.notes = resolved.notes.clone();
+                let action = action.failed(error);
+                let reason = action.error_text().unwrap_or_default();
+                return decided(Status::Failed, reason, action);
             }
-            Err(error) => failed(error.to_string(), action),
+        };
+        if let Some(existing) = existing {
+            let reason = Reason::AlreadyInvestigating {
+                investigation_id: existing.investigation_id.clone(),
+                entity_arn: resolved.arn.clone(),
+                window_hours: self.config.dedup_window_hours,
+            };
+            let mut action = write(&graph).intended_action();
+            action.result = ActionResult::Skipped;
+            action.investigation_id = Some(existing.investigation_id);
+            let text = reason.to_string();
+            return decided(Status::Ignored, text, action.with_reason(reason));
         }
+        if let Err(failure) = self.check_membership(&graph, &candidate).await {
+            let action = write(&graph).intended_action().failed(failure);
+            let reason = action.error_text().unwrap_or_default();
+            return decided(Status::Failed, reason, action);
+        }
+        let mut plan = Plan::default();
+        plan.write(write(&graph));
+        let policy = Policy {
+            function: FUNCTION,
+            dry_run: self.config.dry_run,
+            clock: invocation.clock,
+            deadline: invocation.deadline,
+        };
+        let actions = execute(plan, &self.detective, &policy).await;
+        let Some(action) = actions.into_iter().next() else {
+            return outcome(Status::Failed, "the plan made no action".to_owned());
+        };
+        let (status, reason) = match action.result {
+            ActionResult::Done => (
+                Status::Acted,
+                format!(
+                    "started investigation {} of {}",
+                    action.investigation_id.as_deref().unwrap_or_default(),
+                    resolved.arn
+                ),
+            ),
+            ActionResult::Planned => (Status::Planned, format!("dry run: would investigate {}", resolved.arn)),
+            ActionResult::Skipped | ActionResult::Failed => (
+                Status::Failed,
+                action.error_text().or_else(|| action.reason_text()).unwrap_or_default(),
+            ),
+        };
+        decided(status, reason, action)
     }
 
     /// The principal's ARN: derived where the name says the path, read from IAM where
     /// ROLE_LOOKUP_ROLE_NAME allows, otherwise assumed `/` and said so.
-    async fn resolve_arn(&self, principal: &Principal) -> Result<ResolvedArn, String> {
+    async fn resolve_arn(&self, principal: &Principal) -> Result<ResolvedArn, Failure> {
         let known = known_path(principal, self.config.identity_center_region.as_deref());
         let (fallback_path, assumption) = match known {
             KnownPath::Certain(path) => {
@@ -198,7 +239,7 @@ where
                 ),
             ),
         };
-        let Some(lookup) = self.lookup else {
+        let Some(lookup) = &self.lookup else {
             return Ok(ResolvedArn {
                 arn: principal.arn_with_path(&fallback_path),
                 notes: vec![assumption],
@@ -207,7 +248,7 @@ where
         let found = lookup
             .principal_arn(
                 &principal.partition,
-                &principal.account_id,
+                principal.account_id.as_str(),
                 principal.kind,
                 &principal.name,
             )
@@ -223,85 +264,46 @@ where
                     principal.account_id
                 )],
             }),
-            Err(error) => Err(format!(
-                "could not read the {}'s ARN through ROLE_LOOKUP_ROLE_NAME in account {}: {error}",
-                principal.kind.resource(),
-                principal.account_id
-            )),
+            Err(error) => Err(Failure::Lookup {
+                kind: principal.kind,
+                account: principal.account_id.clone(),
+                error,
+            }),
         }
     }
 
-    fn filter(&self, entity_arn: &str) -> InvestigationFilter {
-        let now = self.clock.now();
+    fn filter(&self, entity_arn: &str, invocation: &Invocation<'_>) -> InvestigationFilter {
+        let now = invocation.clock.now();
         let window = TimeDelta::hours(i64::from(self.config.dedup_window_hours));
         InvestigationFilter {
             entity_arn: entity_arn.to_owned(),
-            state: Some("ACTIVE".to_owned()),
+            state: Some(InvestigationState::Active),
             created_from: now.checked_sub_signed(window).unwrap_or(DateTime::UNIX_EPOCH),
             created_to: now,
         }
     }
 
     /// Detective can only investigate principals of the administrator or an ENABLED member.
-    async fn check_membership(&self, graph: &GraphArn, candidate: &Candidate) -> Result<(), String> {
-        let account = &candidate.principal.account_id;
+    async fn check_membership(&self, graph: &GraphArn, candidate: &Candidate) -> Result<(), Failure> {
+        let account: &AccountId = &candidate.principal.account_id;
         if *account == graph.account_id {
             return Ok(());
         }
         let lookup = self
             .detective
-            .get_members(&graph.region, &graph.arn, std::slice::from_ref(account))
-            .await
-            .map_err(|error| error.to_string())?;
-        match lookup.members.iter().find(|member| member.account_id == *account) {
-            Some(member) if member.status == "ENABLED" => Ok(()),
-            Some(member) => Err(format!(
-                "account {account} is a member of graph {} with status {}, not ENABLED, so Detective has no data on it",
-                graph.arn,
-                member.status_text()
-            )),
-            None => Err(format!(
-                "account {account} is neither the administrator nor a member of graph {}",
-                graph.arn
-            )),
+            .get_members(&graph.region, &graph.arn, &[account.as_str().to_owned()])
+            .await?;
+        match lookup.members.iter().find(|member| *account == member.account_id) {
+            Some(member) if member.status == MemberStatus::Enabled => Ok(()),
+            Some(member) => Err(Failure::NotEnabled {
+                account: account.clone(),
+                graph: graph.arn.clone(),
+                state: member.state(),
+            }),
+            None => Err(Failure::NotInGraph {
+                account: account.clone(),
+                graph: graph.arn.clone(),
+            }),
         }
     }
-
-    /// StartInvestigation with the best scope; on ValidationException the next one. The
-    /// investigation's id, the scope it got, and the scopes refused.
-    async fn start(
-        &self,
-        graph: &GraphArn,
-        entity_arn: &str,
-        scopes: &[Scope],
-    ) -> Result<(String, Scope, Vec<String>), AwsError> {
-        let mut refused = Vec::new();
-        let mut last_error = None;
-        for scope in scopes {
-            let request = StartInvestigationRequest {
-                graph_arn: graph.arn.clone(),
-                entity_arn: entity_arn.to_owned(),
-                scope_start: scope.start,
-                scope_end: scope.end,
-            };
-            match self.detective.start_investigation(&graph.region, &request).await {
-                Ok(id) => return Ok((id, scope.clone(), refused)),
-                Err(error) if error.code == "ValidationException" => {
-                    refused.push(format!(
-                        "scope {} to {} refused: {}",
-                        timestamp(scope.start),
-                        timestamp(scope.end),
-                        error.message
-                    ));
-                    last_error = Some(error);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| AwsError::new(OPERATION, "NoScope", "no scope to try")))
-    }
-}
-
-fn timestamp(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

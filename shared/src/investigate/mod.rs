@@ -6,13 +6,15 @@ mod handler;
 mod principal;
 mod scope;
 mod screen;
+mod write;
 
 pub use config::InvestigateConfig;
 pub use config::VARIABLES;
-pub use handler::{Investigator, FUNCTION};
+pub use handler::{InvestigateFindings, FUNCTION};
 pub use principal::{known_path, partition_for, principal, KnownPath, NotInvestigable, Principal};
 pub use scope::{investigation_scopes, parse_timestamp, Scope};
 pub use screen::{screen, Candidate, Screened};
+pub use write::StartInvestigation;
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
 /// tests, and against the IAM policy in the template).

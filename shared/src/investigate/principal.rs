@@ -5,15 +5,15 @@
 //! role with a path, which includes IAM Identity Center's `AWSReservedSSO_` roles and every
 //! service-linked role; Detective would investigate an entity that does not exist.
 
-use crate::aws::arn::is_account_id;
 use crate::aws::PrincipalKind;
+use crate::domain::AccountId;
 use crate::event::{EventError, Finding};
 
 /// An IAM user or role Detective can investigate, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub partition: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub kind: PrincipalKind,
     pub name: String,
 }
@@ -84,14 +84,15 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
             found: format!("{name:?}"),
         }));
     }
-    let account_id = match finding.account_id.as_deref() {
-        Some(id) if is_account_id(id) => id.to_owned(),
-        other => {
+    let account_id = match finding.account_id.as_deref().and_then(AccountId::parse) {
+        Some(id) => id,
+        None => {
+            let other = finding.account_id.as_deref();
             return Err(NotInvestigable::Invalid(EventError::InvalidField {
                 field: "event.detail.accountId".to_owned(),
                 expected: "a 12-digit account id",
                 found: other.map_or_else(|| "nothing".to_owned(), |id| format!("{id:?}")),
-            }))
+            }));
         }
     };
     Ok(Principal {
@@ -199,7 +200,7 @@ mod tests {
     fn role(name: &str) -> Principal {
         Principal {
             partition: "aws".into(),
-            account_id: "111122223333".into(),
+            account_id: AccountId::parse("111122223333").unwrap_or_else(|| unreachable!()),
             kind: PrincipalKind::Role,
             name: name.into(),
         }

@@ -1,6 +1,12 @@
 //! What every handler returns: the Lambda response and what `autopilot replay` prints.
 
+mod failure;
+mod reason;
+
 use serde::Serialize;
+
+pub use failure::Failure;
+pub use reason::{Departure, Reason, TrustFailure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,9 +55,9 @@ pub struct Action {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub investigation_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     /// What the action had to assume or give up (a role path assumed, a narrower scope).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -73,9 +79,26 @@ impl Action {
         action
     }
 
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
+    pub fn with_reason(mut self, reason: Reason) -> Self {
+        self.reason = Some(reason);
         self
+    }
+
+    /// The same action, failed for `failure`.
+    pub fn failed(mut self, failure: impl Into<Failure>) -> Self {
+        self.result = ActionResult::Failed;
+        self.error = Some(failure.into());
+        self
+    }
+
+    /// The reason's wording, if any.
+    pub fn reason_text(&self) -> Option<String> {
+        self.reason.as_ref().map(ToString::to_string)
+    }
+
+    /// The error's wording, if any.
+    pub fn error_text(&self) -> Option<String> {
+        self.error.as_ref().map(ToString::to_string)
     }
 
     pub fn new(operation: &'static str, result: ActionResult) -> Self {
@@ -108,6 +131,9 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionResult>,
     pub actions: Vec<Action>,
+    /// What failed before any action (for metrics; the reason says it).
+    #[serde(skip)]
+    pub failure: Option<Failure>,
 }
 
 /// How one region went.
@@ -117,6 +143,9 @@ pub struct RegionResult {
     /// done, planned, skipped or failed.
     pub result: ActionResult,
     pub reason: String,
+    /// What stopped the region, if anything (for metrics; the reason says it).
+    #[serde(skip)]
+    pub failure: Option<Failure>,
 }
 
 impl Outcome {
@@ -128,7 +157,16 @@ impl Outcome {
             reason: reason.into(),
             regions: Vec::new(),
             actions: Vec::new(),
+            failure: None,
         }
+    }
+
+    /// Failed before any action, for `failure`.
+    pub fn failed(function: &'static str, event_id: Option<String>, failure: impl Into<Failure>) -> Self {
+        let failure = failure.into();
+        let mut outcome = Self::new(function, event_id, Status::Failed, failure.to_string());
+        outcome.failure = Some(failure);
+        outcome
     }
 
     pub fn with_actions(mut self, actions: Vec<Action>) -> Self {

@@ -1,0 +1,488 @@
+//! Pure decisions: from what AWS returned and the configuration, the writes to make and
+//! the accounts left alone, each with why.
+
+use std::collections::{HashMap, HashSet};
+
+use super::config::EnrollConfig;
+use super::writes::{MemberWrite, BATCH};
+use crate::aws::arn::GraphArn;
+use crate::aws::{MemberDetail, NewMember, OrgAccount};
+use crate::domain::{AccountState, MemberStatus};
+use crate::execute::Plan;
+use crate::outcome::{Action, ActionResult, Departure, Failure, Reason};
+
+/// The organization as the sweep sees it, read once for all regions.
+pub struct OrgView {
+    /// ACTIVE accounts not in SKIP_ACCOUNT_IDS.
+    pub active: Vec<OrgAccount>,
+    /// Every account of the organization, by id, with its state.
+    pub states: HashMap<String, AccountState>,
+    pub skipped: HashSet<String>,
+}
+
+impl OrgView {
+    pub fn new(accounts: Vec<OrgAccount>, config: &EnrollConfig) -> Self {
+        let skipped: HashSet<String> = accounts
+            .iter()
+            .filter(|account| config.is_skipped(&account.id))
+            .map(|account| account.id.clone())
+            .collect();
+        let states = accounts
+            .iter()
+            .map(|account| (account.id.clone(), account.state.clone()))
+            .collect();
+        let active = accounts
+            .into_iter()
+            .filter(|account| account.state == AccountState::Active && !skipped.contains(&account.id))
+            .collect();
+        Self {
+            active,
+            states,
+            skipped,
+        }
+    }
+}
+
+/// What an ACTIVE organization account's membership asks for.
+enum MemberStep {
+    /// Nothing, for this reason.
+    Leave(Reason),
+    /// StartMonitoringMember.
+    Enable,
+    /// Not covered, and only a person can fix it.
+    Fail(Failure),
+}
+
+fn member_step(member: &MemberDetail) -> MemberStep {
+    match &member.status {
+        MemberStatus::Enabled => MemberStep::Leave(Reason::AlreadyEnabled),
+        MemberStatus::AcceptedButDisabled => MemberStep::Enable,
+        MemberStatus::VerificationInProgress => MemberStep::Leave(Reason::BeingEnabled),
+        MemberStatus::Invited => MemberStep::Leave(Reason::AwaitingAcceptance),
+        MemberStatus::VerificationFailed => MemberStep::Fail(Failure::VerificationFailed),
+        other => MemberStep::Leave(Reason::UnknownMemberStatus(other.clone())),
+    }
+}
+
+fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reason: Reason) -> Action {
+    Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason)
+}
+
+fn failed(graph: &GraphArn, id: String, failure: Failure) -> Action {
+    Action::on_accounts(
+        "CreateMembers",
+        ActionResult::Failed,
+        &graph.region,
+        &graph.arn,
+        vec![id],
+    )
+    .failed(failure)
+}
+
+/// One account that joined, in one region: at most one write.
+pub fn enrollment(account: &OrgAccount, graph: &GraphArn, member: Option<&MemberDetail>) -> Plan<MemberWrite> {
+    let mut plan = Plan::default();
+    let ids = vec![account.id.clone()];
+    if graph.account_id == account.id {
+        plan.decided(skipped("CreateMembers", graph, ids, Reason::AdministratorOwnsGraph));
+        return plan;
+    }
+    let Some(member) = member else {
+        match account.email.clone().filter(|email| !email.is_empty()) {
+            Some(email) => plan.write(MemberWrite::Create {
+                graph: graph.clone(),
+                accounts: vec![NewMember {
+                    account_id: account.id.clone(),
+                    email,
+                }],
+            }),
+            None => plan.decided(failed(graph, account.id.clone(), Failure::NoEmail)),
+        }
+        return plan;
+    };
+    match member_step(member) {
+        MemberStep::Leave(reason) => plan.decided(skipped("CreateMembers", graph, ids, reason)),
+        MemberStep::Enable => plan.write(MemberWrite::StartMonitoring {
+            graph: graph.clone(),
+            members: vec![member.clone()],
+        }),
+        MemberStep::Fail(failure) => plan.decided(failed(graph, account.id.clone(), failure)),
+    }
+    plan
+}
+
+/// One account that left, in one region. A member Detective does not call ORGANIZATION
+/// (an invited account, whatever else it is) is never removed.
+pub fn removal(account_id: &str, graph: &GraphArn, member: Option<&MemberDetail>, why: Departure) -> Plan<MemberWrite> {
+    let mut plan = Plan::default();
+    let ids = vec![account_id.to_owned()];
+    let left_alone = if graph.account_id == account_id {
+        Some(Reason::AdministratorOwnsGraph)
+    } else {
+        match member {
+            None => Some(Reason::NotAMember),
+            Some(member) if !member.is_organization_member() => {
+                Some(Reason::MemberByInvitation(member.invitation_type.clone()))
+            }
+            Some(_) => None,
+        }
+    };
+    match left_alone {
+        Some(reason) => plan.decided(skipped("DeleteMembers", graph, ids, reason)),
+        None => plan.write(MemberWrite::Delete {
+            graph: graph.clone(),
+            account_ids: ids,
+            reason: Reason::Departed(why),
+        }),
+    }
+    plan
+}
+
+/// Accounts left alone, grouped by why, in the order the reasons first appear.
+#[derive(Default)]
+struct Grouped(Vec<(Reason, Vec<String>)>);
+
+impl Grouped {
+    fn add(&mut self, reason: Reason, id: String) {
+        match self.0.iter_mut().find(|(existing, _)| *existing == reason) {
+            Some((_, ids)) => ids.push(id),
+            None => self.0.push((reason, vec![id])),
+        }
+    }
+}
+
+/// The sweep of one region: every ACTIVE account a member, every member's fate from its
+/// status, its InvitationType and the organization, and AutoEnable (`None` when it could
+/// not be read).
+pub fn sweep(
+    org: &OrgView,
+    graph: &GraphArn,
+    members: &[MemberDetail],
+    auto_enable: Option<bool>,
+    config: &EnrollConfig,
+) -> Plan<MemberWrite> {
+    let mut plan = Plan::default();
+    let listed: HashSet<&str> = members.iter().map(|member| member.account_id.as_str()).collect();
+    let missing: Vec<NewMember> = org
+        .active
+        .iter()
+        .filter(|account| graph.account_id != account.id && !listed.contains(account.id.as_str()))
+        .map(|account| NewMember {
+            account_id: account.id.clone(),
+            email: account.email.clone().unwrap_or_default(),
+        })
+        .collect();
+    for batch in missing.chunks(BATCH) {
+        plan.write(MemberWrite::Create {
+            graph: graph.clone(),
+            accounts: batch.to_vec(),
+        });
+    }
+
+    let (mut enabled, mut to_enable, mut departed, mut failures, mut skipped_by_config) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut waiting = Grouped::default();
+    for member in members {
+        let id = member.account_id.clone();
+        if graph.account_id == id {
+            continue;
+        }
+        if org.skipped.contains(&id) {
+            skipped_by_config.push(id);
+            continue;
+        }
+        match org.states.get(&id) {
+            Some(AccountState::Active) => match member_step(member) {
+                MemberStep::Leave(Reason::AlreadyEnabled) => enabled.push(id),
+                MemberStep::Leave(reason) => waiting.add(reason, id),
+                MemberStep::Enable => to_enable.push(member.clone()),
+                MemberStep::Fail(failure) => failures.push((id, failure)),
+            },
+            Some(AccountState::PendingActivation) => waiting.add(Reason::NotYetActive, id),
+            // Invited accounts are the administrator's own business: whether inside the
+            // organization or not, REMOVE_DEPARTED_ACCOUNTS never touches them.
+            _ if !member.is_organization_member() => waiting.add(Reason::InvitedMemberLeftAlone, id),
+            _ => departed.push(id),
+        }
+    }
+    if !to_enable.is_empty() {
+        plan.write(MemberWrite::StartMonitoring {
+            graph: graph.clone(),
+            members: to_enable,
+        });
+    }
+    let removing = config.remove_departed_accounts;
+    if removing {
+        for batch in departed.chunks(BATCH) {
+            plan.write(MemberWrite::Delete {
+                graph: graph.clone(),
+                account_ids: batch.to_vec(),
+                reason: Reason::DepartedMember { removing },
+            });
+        }
+    } else if !departed.is_empty() {
+        plan.decided(skipped(
+            "DeleteMembers",
+            graph,
+            departed,
+            Reason::DepartedMember { removing },
+        ));
+    }
+    for (id, failure) in failures {
+        plan.decided(failed(graph, id, failure));
+    }
+    if !enabled.is_empty() {
+        plan.decided(skipped("CreateMembers", graph, enabled, Reason::AlreadyEnabled));
+    }
+    for (reason, ids) in waiting.0 {
+        plan.decided(skipped("CreateMembers", graph, ids, reason));
+    }
+    if !skipped_by_config.is_empty() {
+        plan.decided(skipped(
+            "CreateMembers",
+            graph,
+            skipped_by_config,
+            Reason::SkippedByConfig,
+        ));
+    }
+    match auto_enable {
+        Some(false) if config.ensure_auto_enable => plan.write(MemberWrite::EnableAutoEnable { graph: graph.clone() }),
+        Some(false) => {
+            let mut action = skipped(
+                "UpdateOrganizationConfiguration",
+                graph,
+                Vec::new(),
+                Reason::AutoEnableNotEnsured,
+            );
+            action.auto_enable = Some(true);
+            plan.decided(action);
+        }
+        Some(true) | None => {}
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::domain::{DisabledReason, InvitationType};
+    use crate::execute::Step;
+
+    const ADMIN: &str = "111111111111";
+
+    fn graph() -> GraphArn {
+        GraphArn::parse(&format!(
+            "arn:aws:detective:us-east-1:{ADMIN}:graph:0123456789abcdef0123456789abcdef"
+        ))
+        .unwrap_or_else(|| unreachable!("a valid ARN"))
+    }
+
+    fn config(vars: &[(&str, &str)]) -> EnrollConfig {
+        let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        env.insert("REGIONS".into(), "us-east-1".into());
+        EnrollConfig::from_env(&env).unwrap_or_else(|error| unreachable!("{error}"))
+    }
+
+    fn member(id: &str, status: MemberStatus, kind: Option<InvitationType>) -> MemberDetail {
+        MemberDetail {
+            account_id: id.into(),
+            email: None,
+            graph_arn: None,
+            administrator_id: None,
+            status,
+            invitation_type: kind,
+            disabled_reason: None,
+        }
+    }
+
+    fn account(id: &str, state: AccountState) -> OrgAccount {
+        OrgAccount {
+            id: id.into(),
+            name: None,
+            email: Some(format!("{id}@example.com")),
+            state,
+        }
+    }
+
+    /// A plan in words: "Write CreateMembers 2" or "Skipped CreateMembers: reason".
+    fn described(plan: &Plan<MemberWrite>) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|step| match step {
+                Step::Write(MemberWrite::Create { accounts, .. }) => format!("create {}", accounts.len()),
+                Step::Write(MemberWrite::Delete { account_ids, .. }) => format!("delete {}", account_ids.join(",")),
+                Step::Write(MemberWrite::StartMonitoring { members, .. }) => format!("enable {}", members.len()),
+                Step::Write(MemberWrite::EnableAutoEnable { .. }) => "auto-enable".to_owned(),
+                Step::Decided(action) => format!(
+                    "{:?} {} {}: {}",
+                    action.result,
+                    action.operation,
+                    action.account_ids.join(","),
+                    action.reason_text().or_else(|| action.error_text()).unwrap_or_default()
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_account_event_makes_at_most_one_write_whatever_the_member_status() {
+        let new = account("222222222222", AccountState::Active);
+        let cases: Vec<(Option<MemberStatus>, &str)> = vec![
+            (None, "create 1"),
+            (Some(MemberStatus::Enabled), "Skipped CreateMembers 222222222222: already an ENABLED member"),
+            (Some(MemberStatus::AcceptedButDisabled), "enable 1"),
+            (
+                Some(MemberStatus::VerificationInProgress),
+                "Skipped CreateMembers 222222222222: being enabled (VERIFICATION_IN_PROGRESS)",
+            ),
+            (Some(MemberStatus::Invited), "Skipped CreateMembers 222222222222: invited and awaiting acceptance"),
+            (
+                Some(MemberStatus::VerificationFailed),
+                "Failed CreateMembers 222222222222: VERIFICATION_FAILED: Detective could not verify the account and its email address; remove the member and enroll it again",
+            ),
+            (
+                Some(MemberStatus::Other("PAUSED".into())),
+                "Skipped CreateMembers 222222222222: member status PAUSED",
+            ),
+        ];
+        for (status, expected) in cases {
+            let found = status.map(|status| member(&new.id, status, Some(InvitationType::Organization)));
+            assert_eq!(described(&enrollment(&new, &graph(), found.as_ref())), vec![expected]);
+        }
+        let admin = account(ADMIN, AccountState::Active);
+        assert_eq!(
+            described(&enrollment(&admin, &graph(), None)),
+            vec!["Skipped CreateMembers 111111111111: the administrator account owns the graph"]
+        );
+        let no_email = OrgAccount { email: None, ..new };
+        assert_eq!(
+            described(&enrollment(&no_email, &graph(), None)),
+            vec!["Failed CreateMembers 222222222222: Organizations returned no email address for the account"]
+        );
+    }
+
+    #[test]
+    fn a_departure_removes_only_organization_members() {
+        let why = || Departure::NotActive(AccountState::Suspended);
+        let id = "222222222222";
+        let cases: Vec<(Option<MemberDetail>, &str)> = vec![
+            (Some(member(id, MemberStatus::Enabled, Some(InvitationType::Organization))), "delete 222222222222"),
+            (
+                Some(member(id, MemberStatus::Enabled, Some(InvitationType::Invitation))),
+                "Skipped DeleteMembers 222222222222: a member by invitation (InvitationType INVITATION), never removed by REMOVE_DEPARTED_ACCOUNTS",
+            ),
+            (
+                Some(member(id, MemberStatus::Enabled, None)),
+                "Skipped DeleteMembers 222222222222: a member by invitation (InvitationType not given), never removed by REMOVE_DEPARTED_ACCOUNTS",
+            ),
+            (None, "Skipped DeleteMembers 222222222222: not a member of the graph"),
+        ];
+        for (found, expected) in cases {
+            assert_eq!(described(&removal(id, &graph(), found.as_ref(), why())), vec![expected]);
+        }
+        assert_eq!(
+            described(&removal(ADMIN, &graph(), None, why())),
+            vec!["Skipped DeleteMembers 111111111111: the administrator account owns the graph"]
+        );
+    }
+
+    /// Every member status × organization account state × InvitationType × REMOVE_DEPARTED_ACCOUNTS.
+    #[test]
+    fn the_sweep_decides_every_member_from_status_state_and_invitation_type() {
+        let statuses = [
+            MemberStatus::Enabled,
+            MemberStatus::AcceptedButDisabled,
+            MemberStatus::VerificationInProgress,
+            MemberStatus::Invited,
+            MemberStatus::VerificationFailed,
+        ];
+        let states = [
+            Some(AccountState::Active),
+            Some(AccountState::PendingActivation),
+            Some(AccountState::Suspended),
+            Some(AccountState::Closed),
+            None,
+        ];
+        let kinds = [
+            Some(InvitationType::Organization),
+            Some(InvitationType::Invitation),
+            None,
+        ];
+        for remove in ["false", "true"] {
+            let config = config(&[("REMOVE_DEPARTED_ACCOUNTS", remove)]);
+            for status in &statuses {
+                for state in &states {
+                    for kind in &kinds {
+                        let id = "222222222222";
+                        let mut org = OrgView {
+                            active: Vec::new(),
+                            states: HashMap::new(),
+                            skipped: HashSet::new(),
+                        };
+                        if let Some(state) = state {
+                            org.states.insert(id.into(), state.clone());
+                        }
+                        let found = [member(id, status.clone(), kind.clone())];
+                        let plan = described(&sweep(&org, &graph(), &found, Some(true), &config));
+                        let expected = match (state, status) {
+                            (Some(AccountState::Active), MemberStatus::Enabled) => {
+                                "Skipped CreateMembers 222222222222: already an ENABLED member".to_owned()
+                            }
+                            (Some(AccountState::Active), MemberStatus::AcceptedButDisabled) => "enable 1".to_owned(),
+                            (Some(AccountState::Active), MemberStatus::VerificationInProgress) => {
+                                "Skipped CreateMembers 222222222222: being enabled (VERIFICATION_IN_PROGRESS)".to_owned()
+                            }
+                            (Some(AccountState::Active), MemberStatus::Invited) => {
+                                "Skipped CreateMembers 222222222222: invited and awaiting acceptance".to_owned()
+                            }
+                            (Some(AccountState::Active), _) => "Failed CreateMembers 222222222222: VERIFICATION_FAILED: Detective could not verify the account and its email address; remove the member and enroll it again".to_owned(),
+                            (Some(AccountState::PendingActivation), _) => {
+                                "Skipped CreateMembers 222222222222: account not yet ACTIVE (PENDING_ACTIVATION)".to_owned()
+                            }
+                            _ if *kind != Some(InvitationType::Organization) => "Skipped CreateMembers 222222222222: a member by invitation, not an ACTIVE organization account: left alone".to_owned(),
+                            _ if remove == "true" => "delete 222222222222".to_owned(),
+                            _ => "Skipped DeleteMembers 222222222222: an organization member no longer ACTIVE in the organization; REMOVE_DEPARTED_ACCOUNTS is off".to_owned(),
+                        };
+                        assert_eq!(plan, vec![expected], "{status:?} {state:?} {kind:?} remove={remove}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_sweep_enrolls_the_missing_in_batches_of_fifty_and_turns_auto_enable_on() {
+        let accounts: Vec<OrgAccount> = (0..120)
+            .map(|n| account(&format!("{:012}", 300_000_000_000_u64 + n), AccountState::Active))
+            .chain([
+                account(ADMIN, AccountState::Active),
+                account("999999999999", AccountState::Suspended),
+            ])
+            .collect();
+        let config = config(&[("SKIP_ACCOUNT_IDS", "300000000000")]);
+        let org = OrgView::new(accounts, &config);
+        let mut disabled = member(
+            "300000000001",
+            MemberStatus::AcceptedButDisabled,
+            Some(InvitationType::Organization),
+        );
+        disabled.disabled_reason = Some(DisabledReason::VolumeTooHigh);
+        let plan = sweep(&org, &graph(), &[disabled], Some(false), &config);
+        assert_eq!(
+            described(&plan),
+            vec!["create 50", "create 50", "create 18", "enable 1", "auto-enable"],
+            "118 missing: 120 less the skipped one and the member"
+        );
+        let off = self::config(&[("ENSURE_AUTO_ENABLE", "false")]);
+        let plan = sweep(&OrgView::new(Vec::new(), &off), &graph(), &[], Some(false), &off);
+        assert_eq!(
+            described(&plan),
+            vec!["Skipped UpdateOrganizationConfiguration : AutoEnable is off and ENSURE_AUTO_ENABLE is false"]
+        );
+        assert!(sweep(&OrgView::new(Vec::new(), &off), &graph(), &[], None, &off)
+            .steps
+            .is_empty());
+    }
+}

@@ -1,0 +1,206 @@
+//! Why an action was taken, planned or left: typed, so that metrics and tests match on the
+//! variant while people read the wording (`Display`), which is what the outcome JSON carries.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::aws::AwsError;
+use crate::domain::{AccountState, InvitationType, MemberState, MemberStatus};
+
+/// Why an invitation's administrator or graph is not trusted (the first check that failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustFailure {
+    NoAdministrator,
+    AdministratorNotTrusted(String),
+    NoGraph,
+    MalformedGraph(String),
+    GraphOfAnotherAccount {
+        graph: String,
+        owner: String,
+        administrator: String,
+    },
+    GraphInAnotherRegion {
+        graph: String,
+        graph_region: String,
+        region: String,
+    },
+    GraphNotListed(String),
+}
+
+impl fmt::Display for TrustFailure {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoAdministrator => write!(formatter, "the invitation names no administrator account"),
+            Self::AdministratorNotTrusted(admin) => {
+                write!(formatter, "administrator {admin} is not in TRUSTED_ADMIN_ACCOUNT_IDS")
+            }
+            Self::NoGraph => write!(formatter, "the invitation names no graph"),
+            Self::MalformedGraph(arn) => write!(formatter, "graph ARN {arn:?} is malformed"),
+            Self::GraphOfAnotherAccount {
+                graph,
+                owner,
+                administrator,
+            } => write!(
+                formatter,
+                "graph {graph} belongs to account {owner}, not to the administrator {administrator} the invitation names"
+            ),
+            Self::GraphInAnotherRegion {
+                graph,
+                graph_region,
+                region,
+            } => write!(
+                formatter,
+                "graph {graph} is in {graph_region}, not in {region} where the invitation was listed"
+            ),
+            Self::GraphNotListed(arn) => write!(formatter, "graph {arn} is not in TRUSTED_GRAPH_ARNS"),
+        }
+    }
+}
+
+/// Why an account left the organization, as Organizations says now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Departure {
+    Left,
+    NotActive(AccountState),
+}
+
+impl fmt::Display for Departure {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Left => write!(formatter, "account left the organization"),
+            Self::NotActive(state) => write!(formatter, "account is {state} in the organization"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    // enroll-accounts
+    AdministratorOwnsGraph,
+    AlreadyEnabled,
+    BeingEnabled,
+    AwaitingAcceptance,
+    UnknownMemberStatus(MemberStatus),
+    NotYetActive,
+    InvitedMemberLeftAlone,
+    SkippedByConfig,
+    /// An ORGANIZATION member whose account is no longer ACTIVE; `removing` unless
+    /// REMOVE_DEPARTED_ACCOUNTS is off.
+    DepartedMember {
+        removing: bool,
+    },
+    Departed(Departure),
+    NotAMember,
+    MemberByInvitation(Option<InvitationType>),
+    Disabled(MemberState),
+    Reenabled(MemberStatus),
+    AutoEnableOff,
+    AutoEnableWasOff,
+    AutoEnableNotEnsured,
+    DeadlineNear,
+    // accept-invitations
+    TrustedAdministrator,
+    UntrustedIgnored(TrustFailure),
+    UntrustedRejected(TrustFailure),
+    UntrustedMembership(TrustFailure),
+    UntrustedMembershipDisabled {
+        why: TrustFailure,
+        state: MemberState,
+    },
+    OrganizationMembership(MemberState),
+    AlreadyAnswered {
+        status: MemberStatus,
+        untrusted: Option<TrustFailure>,
+    },
+    NoLongerInvited {
+        now: Option<MemberStatus>,
+        error: AwsError,
+    },
+    // investigate-findings
+    AlreadyInvestigating {
+        investigation_id: String,
+        entity_arn: String,
+        window_hours: u32,
+    },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AdministratorOwnsGraph => write!(formatter, "the administrator account owns the graph"),
+            Self::AlreadyEnabled => write!(formatter, "already an ENABLED member"),
+            Self::BeingEnabled => write!(formatter, "being enabled (VERIFICATION_IN_PROGRESS)"),
+            Self::AwaitingAcceptance => write!(formatter, "invited and awaiting acceptance"),
+            Self::UnknownMemberStatus(status) => write!(formatter, "member status {status}"),
+            Self::NotYetActive => write!(formatter, "account not yet ACTIVE (PENDING_ACTIVATION)"),
+            Self::InvitedMemberLeftAlone => write!(
+                formatter,
+                "a member by invitation, not an ACTIVE organization account: left alone"
+            ),
+            Self::SkippedByConfig => write!(formatter, "skipped by SKIP_ACCOUNT_IDS"),
+            Self::DepartedMember { removing } => {
+                write!(formatter, "an organization member no longer ACTIVE in the organization")?;
+                if !removing {
+                    write!(formatter, "; REMOVE_DEPARTED_ACCOUNTS is off")?;
+                }
+                Ok(())
+            }
+            Self::Departed(departure) => write!(formatter, "{departure}"),
+            Self::NotAMember => write!(formatter, "not a member of the graph"),
+            Self::MemberByInvitation(kind) => write!(
+                formatter,
+                "a member by invitation (InvitationType {}), never removed by REMOVE_DEPARTED_ACCOUNTS",
+                kind.as_ref().map_or("not given", InvitationType::as_str)
+            ),
+            Self::Disabled(state) => write!(formatter, "member status {state}"),
+            Self::Reenabled(status) => write!(formatter, "was ACCEPTED_BUT_DISABLED, now {status}"),
+            Self::AutoEnableOff => write!(formatter, "AutoEnable is off"),
+            Self::AutoEnableWasOff => write!(formatter, "AutoEnable was off"),
+            Self::AutoEnableNotEnsured => write!(formatter, "AutoEnable is off and ENSURE_AUTO_ENABLE is false"),
+            Self::DeadlineNear => write!(
+                formatter,
+                "not started: the invocation's deadline was near; the next run picks it up"
+            ),
+            Self::TrustedAdministrator => write!(formatter, "trusted administrator"),
+            Self::UntrustedIgnored(why) => {
+                write!(formatter, "untrusted, left alone (UNTRUSTED_INVITATIONS=ignore): {why}")
+            }
+            Self::UntrustedRejected(why) => write!(formatter, "untrusted: {why}"),
+            Self::UntrustedMembership(why) => write!(formatter, "member of an untrusted graph: {why}"),
+            Self::UntrustedMembershipDisabled { why, state } => write!(
+                formatter,
+                "member of an untrusted graph ({why}), but its membership is {state}: DisassociateMembership is allowed only for ENABLED memberships"
+            ),
+            Self::OrganizationMembership(state) => write!(
+                formatter,
+                "an organization membership (status {state}): managed by the organization's Detective administrator, never answered or left here"
+            ),
+            Self::AlreadyAnswered { status, untrusted } => {
+                write!(formatter, "already answered: status {status}")?;
+                if let Some(why) = untrusted {
+                    write!(formatter, "; untrusted ({why}) but LEAVE_UNTRUSTED_GRAPHS is off")?;
+                }
+                Ok(())
+            }
+            Self::NoLongerInvited { now, error } => {
+                let now = now.as_ref().map_or_else(|| "gone".to_owned(), |status| format!("now {status}"));
+                write!(formatter, "no longer INVITED when accepted ({now}): {error}")
+            }
+            Self::AlreadyInvestigating {
+                investigation_id,
+                entity_arn,
+                window_hours,
+            } => write!(
+                formatter,
+                "investigation {investigation_id} of {entity_arn} is already ACTIVE (created within DEDUP_WINDOW_HOURS={window_hours})"
+            ),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
