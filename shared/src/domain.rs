@@ -5,13 +5,15 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::aws::arn::is_account_id;
+
 /// Exactly twelve ASCII digits, checked once where an id comes in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId(String);
 
 impl AccountId {
     pub fn parse(text: &str) -> Option<Self> {
-        (text.len() == 12 && text.bytes().all(|byte| byte.is_ascii_digit())).then(|| Self(text.to_owned()))
+        is_account_id(text).then(|| Self(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
-use crate::outcome::{Action, ActionResult, Reason};
+use crate::outcome::{Action, ActionResult, Reason, Retry};
 use crate::telemetry;
 
 /// A decision: a write to make, or an action already final (left alone, or failed without
@@ -37,22 +37,6 @@ impl<W> Plan<W> {
     pub fn decided(&mut self, action: Action) {
         self.steps.push(Step::Decided(Box::new(action)));
     }
-
-    /// The writes, in order (for tests and summaries).
-    pub fn writes(&self) -> impl Iterator<Item = &W> {
-        self.steps.iter().filter_map(|step| match step {
-            Step::Write(write) => Some(write),
-            Step::Decided(_) => None,
-        })
-    }
-
-    /// The decisions already final, in order.
-    pub fn decided_actions(&self) -> impl Iterator<Item = &Action> {
-        self.steps.iter().filter_map(|step| match step {
-            Step::Decided(action) => Some(action.as_ref()),
-            Step::Write(_) => None,
-        })
-    }
 }
 
 /// A write a plan intends; how it is made is its own business (retries, read-backs).
@@ -60,8 +44,9 @@ pub trait Write<P>: Send {
     /// The actions as intended (what, where, on what, why): what a dry run reports.
     fn intended(&self) -> Vec<Action>;
 
-    /// Makes the call(s): every resulting action, final.
-    fn perform(self, ports: &P) -> impl Future<Output = Vec<Action>> + Send;
+    /// Makes the call(s): every resulting action, final. A write of several calls asks
+    /// `policy.out_of_time()` before each.
+    fn perform(self, ports: &P, policy: &Policy<'_>) -> impl Future<Output = Vec<Action>> + Send;
 }
 
 /// Whether to write at all, and until when.
@@ -71,11 +56,19 @@ pub struct Policy<'a> {
     pub clock: &'a dyn Clock,
     /// When to stop starting new work (`lambda::work_deadline`); none in the CLI.
     pub deadline: Option<DateTime<Utc>>,
+    /// Who tries again what the deadline cut short.
+    pub retry: Retry,
 }
 
 impl Policy<'_> {
     pub fn out_of_time(&self) -> bool {
         self.deadline.is_some_and(|deadline| self.clock.now() >= deadline)
+    }
+
+    /// The intended action, not started because the deadline was near.
+    pub fn not_started(&self, mut action: Action) -> Action {
+        action.result = ActionResult::Failed;
+        action.with_reason(Reason::DeadlineNear(self.retry))
     }
 }
 
@@ -89,12 +82,21 @@ where
     for step in plan.steps {
         let finished = match step {
             Step::Decided(action) => vec![*action],
-            Step::Write(write) if policy.out_of_time() => with_result(write.intended(), ActionResult::Failed)
+            // A dry run makes no call, so the deadline cannot cut it short.
+            Step::Write(write) if policy.dry_run => write
+                .intended()
                 .into_iter()
-                .map(|action| action.with_reason(Reason::DeadlineNear))
+                .map(|mut action| {
+                    action.result = ActionResult::Planned;
+                    action
+                })
                 .collect(),
-            Step::Write(write) if policy.dry_run => with_result(write.intended(), ActionResult::Planned),
-            Step::Write(write) => write.perform(ports).await,
+            Step::Write(write) if policy.out_of_time() => write
+                .intended()
+                .into_iter()
+                .map(|action| policy.not_started(action))
+                .collect(),
+            Step::Write(write) => write.perform(ports, policy).await,
         };
         for action in &finished {
             telemetry::log_action(policy.function, action);
@@ -102,16 +104,6 @@ where
         actions.extend(finished);
     }
     actions
-}
-
-fn with_result(actions: Vec<Action>, result: ActionResult) -> Vec<Action> {
-    actions
-        .into_iter()
-        .map(|mut action| {
-            action.result = result;
-            action
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -130,7 +122,7 @@ mod tests {
             vec![Action::new("Touch", ActionResult::Planned)]
         }
 
-        async fn perform(self, ports: &Calls) -> Vec<Action> {
+        async fn perform(self, ports: &Calls, _: &Policy<'_>) -> Vec<Action> {
             ports.0.fetch_add(1, Ordering::Relaxed);
             vec![Action::new("Touch", ActionResult::Done)]
         }
@@ -151,6 +143,7 @@ mod tests {
             dry_run,
             clock: &clock,
             deadline,
+            retry: Retry::LambdaRetry,
         };
         let actions = execute(plan(), &calls, &policy).await;
         (
@@ -165,5 +158,7 @@ mod tests {
         assert_eq!(run(false, None).await, (vec![Skipped, Done], 1));
         assert_eq!(run(true, None).await, (vec![Skipped, Planned], 0));
         assert_eq!(run(false, Some(DateTime::UNIX_EPOCH)).await, (vec![Skipped, Failed], 0));
+        // A dry run calls nothing, so a near deadline does not fail it.
+        assert_eq!(run(true, Some(DateTime::UNIX_EPOCH)).await, (vec![Skipped, Planned], 0));
     }
 }

@@ -11,8 +11,9 @@ use serde_json::{json, Value};
 use crate::clock::Clock;
 use crate::config::{ConfigError, Env};
 use crate::event::{Envelope, Trigger};
+use crate::execute::Policy;
 use crate::metrics::IgnoredMetric;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Retry};
 
 /// One invocation, already parsed and routed.
 pub struct Invocation<'a> {
@@ -23,9 +24,23 @@ pub struct Invocation<'a> {
     pub deadline: Option<DateTime<Utc>>,
 }
 
-impl Invocation<'_> {
+impl<'a> Invocation<'a> {
     pub fn event_id(&self) -> Option<String> {
         self.envelope.id.clone()
+    }
+
+    /// How this invocation's writes are run.
+    pub fn policy(&self, function: &'static str, dry_run: bool) -> Policy<'a> {
+        Policy {
+            function,
+            dry_run,
+            clock: self.clock,
+            deadline: self.deadline,
+            retry: match self.trigger {
+                Trigger::Scheduled { .. } => Retry::NextRun,
+                _ => Retry::LambdaRetry,
+            },
+        }
     }
 }
 
@@ -77,4 +92,48 @@ pub fn described(actions: &[&str], variables: &[(&str, &str)]) -> Value {
         .map(|(name, default)| ((*name).to_owned(), Value::from(*default)))
         .collect();
     json!({"actions": actions, "variables": variables})
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::outcome::Reason;
+
+    fn deadline_reason(trigger: Trigger) -> String {
+        let envelope =
+            Envelope::from_value(&json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}));
+        let Ok(envelope) = envelope else {
+            unreachable!("a readable envelope")
+        };
+        let clock = FixedClock(DateTime::UNIX_EPOCH);
+        let invocation = Invocation {
+            envelope: &envelope,
+            trigger: &trigger,
+            clock: &clock,
+            deadline: Some(DateTime::UNIX_EPOCH),
+        };
+        Reason::DeadlineNear(invocation.policy("f", false).retry).to_string()
+    }
+
+    /// A failed schedule is answered (the next run retries); a failed event is raised
+    /// (Lambda retries it): the reason says which.
+    #[test]
+    fn what_the_deadline_cut_short_is_retried_by_whoever_retries_the_trigger() {
+        assert_eq!(
+            deadline_reason(Trigger::Scheduled { rules: Vec::new() }),
+            "not started: the invocation's deadline was near; the next run picks it up"
+        );
+        let event = Trigger::Unhandled {
+            source: "aws.organizations".into(),
+            detail_type: "AWS API Call via CloudTrail".into(),
+            event_name: None,
+        };
+        assert_eq!(
+            deadline_reason(event),
+            "not started: the invocation's deadline was near; Lambda retries the event"
+        );
+    }
 }

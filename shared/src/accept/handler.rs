@@ -9,7 +9,7 @@ use super::AWS_ACTIONS;
 use crate::aws::{InvitationPort, SdkDetective};
 use crate::config::{ConfigError, Env};
 use crate::event::Trigger;
-use crate::execute::{execute, Policy};
+use crate::execute::execute;
 use crate::function::{Function, Handler, Invocation};
 use crate::outcome::Outcome;
 use crate::regions::{assemble, each_region, RegionReport, Verbs};
@@ -76,13 +76,7 @@ impl<P: InvitationPort> AcceptInvitations<P> {
             }
             _ => "scheduled check of invitations",
         };
-        let policy = Policy {
-            function: FUNCTION,
-            dry_run: self.config.dry_run,
-            clock: invocation.clock,
-            deadline: invocation.deadline,
-        };
-        let policy = &policy;
+        let policy = &invocation.policy(FUNCTION, self.config.dry_run);
         let reports = each_region(&self.config.regions, CONCURRENT_REGIONS, |region| async move {
             match self.detective.list_invitations(&region).await {
                 Ok(invitations) => {

@@ -14,7 +14,7 @@ pub use config::{AcceptConfig, UntrustedPolicy, VARIABLES};
 pub use handler::{AcceptInvitations, FUNCTION};
 pub use plan::invitations;
 pub use trust::check_trust;
-pub use writes::InvitationWrite;
+pub use writes::{Answer, InvitationWrite};
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
 /// tests, and against the IAM policy in the template).

@@ -3,7 +3,7 @@
 
 use super::config::{AcceptConfig, UntrustedPolicy};
 use super::trust::check_trust;
-use super::writes::{invitation_action, InvitationWrite};
+use super::writes::{invitation_action, Answer, InvitationWrite};
 use crate::aws::MemberDetail;
 use crate::domain::MemberStatus;
 use crate::execute::Plan;
@@ -14,13 +14,12 @@ use crate::outcome::{ActionResult, Reason};
 pub fn invitations(region: &str, invitations: &[MemberDetail], config: &AcceptConfig) -> Plan<InvitationWrite> {
     let mut plan = Plan::default();
     for invitation in invitations {
-        let trust = check_trust(
-            invitation.administrator_id.as_deref(),
-            invitation.graph_arn.as_deref(),
-            region,
-            config,
-        );
-        let write = |reason| (region.to_owned(), invitation.clone(), reason);
+        let write = |answer, reason| InvitationWrite {
+            answer,
+            region: region.to_owned(),
+            invitation: invitation.clone(),
+            reason,
+        };
         let left = |operation, reason| invitation_action(operation, ActionResult::Skipped, region, invitation, reason);
         // Organization accounts cannot answer for, or leave, the organization behavior graph:
         // its Detective administrator decides (DisassociateMembership's docs).
@@ -31,24 +30,16 @@ pub fn invitations(region: &str, invitations: &[MemberDetail], config: &AcceptCo
             ));
             continue;
         }
+        let trust = check_trust(
+            invitation.administrator_id.as_deref(),
+            invitation.graph_arn.as_deref(),
+            region,
+            config,
+        );
         match (&invitation.status, trust) {
-            (MemberStatus::Invited, Ok(())) => {
-                let (region, invitation, reason) = write(Reason::TrustedAdministrator);
-                plan.write(InvitationWrite::Accept {
-                    region,
-                    invitation,
-                    reason,
-                });
-            }
+            (MemberStatus::Invited, Ok(())) => plan.write(write(Answer::Accept, Reason::TrustedAdministrator)),
             (MemberStatus::Invited, Err(why)) => match config.untrusted {
-                UntrustedPolicy::Reject => {
-                    let (region, invitation, reason) = write(Reason::UntrustedRejected(why));
-                    plan.write(InvitationWrite::Reject {
-                        region,
-                        invitation,
-                        reason,
-                    });
-                }
+                UntrustedPolicy::Reject => plan.write(write(Answer::Reject, Reason::UntrustedRejected(why))),
                 UntrustedPolicy::Ignore => plan.decided(left("AcceptInvitation", Reason::UntrustedIgnored(why))),
             },
             // AWS lets only an ENABLED invited member leave.
@@ -60,12 +51,7 @@ pub fn invitations(region: &str, invitations: &[MemberDetail], config: &AcceptCo
                 },
             )),
             (MemberStatus::Enabled, Err(why)) if config.leave_untrusted_graphs => {
-                let (region, invitation, reason) = write(Reason::UntrustedMembership(why));
-                plan.write(InvitationWrite::Leave {
-                    region,
-                    invitation,
-                    reason,
-                });
+                plan.write(write(Answer::Leave, Reason::UntrustedMembership(why)))
             }
             (status, trust) => plan.decided(left(
                 "AcceptInvitation",
@@ -115,9 +101,11 @@ mod tests {
 
     fn decision(plan: &Plan<InvitationWrite>) -> String {
         match plan.steps.as_slice() {
-            [Step::Write(InvitationWrite::Accept { .. })] => "accept".into(),
-            [Step::Write(InvitationWrite::Reject { .. })] => "reject".into(),
-            [Step::Write(InvitationWrite::Leave { .. })] => "leave".into(),
+            [Step::Write(write)] => match write.answer {
+                Answer::Accept => "accept".into(),
+                Answer::Reject => "reject".into(),
+                Answer::Leave => "leave".into(),
+            },
             [Step::Decided(action)] => format!(
                 "{} left: {}",
                 action.operation,

@@ -3,26 +3,33 @@
 
 use crate::aws::{InvitationPort, MemberDetail};
 use crate::domain::MemberStatus;
-use crate::execute::Write;
+use crate::execute::{Policy, Write};
 use crate::outcome::{Action, ActionResult, Reason};
 
+/// How an invitation or membership is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    Reject,
+    Leave,
+}
+
+impl Answer {
+    pub fn operation(self) -> &'static str {
+        match self {
+            Self::Accept => "AcceptInvitation",
+            Self::Reject => "RejectInvitation",
+            Self::Leave => "DisassociateMembership",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
-pub enum InvitationWrite {
-    Accept {
-        region: String,
-        invitation: MemberDetail,
-        reason: Reason,
-    },
-    Reject {
-        region: String,
-        invitation: MemberDetail,
-        reason: Reason,
-    },
-    Leave {
-        region: String,
-        invitation: MemberDetail,
-        reason: Reason,
-    },
+pub struct InvitationWrite {
+    pub answer: Answer,
+    pub region: String,
+    pub invitation: MemberDetail,
+    pub reason: Reason,
 }
 
 /// An action on an invitation: where, which graph, whose.
@@ -41,53 +48,36 @@ pub fn invitation_action(
 }
 
 impl InvitationWrite {
-    fn parts(&self) -> (&'static str, &str, &MemberDetail, &Reason) {
-        match self {
-            Self::Accept {
-                region,
-                invitation,
-                reason,
-            } => ("AcceptInvitation", region, invitation, reason),
-            Self::Reject {
-                region,
-                invitation,
-                reason,
-            } => ("RejectInvitation", region, invitation, reason),
-            Self::Leave {
-                region,
-                invitation,
-                reason,
-            } => ("DisassociateMembership", region, invitation, reason),
-        }
+    fn action(&self, result: ActionResult) -> Action {
+        invitation_action(
+            self.answer.operation(),
+            result,
+            &self.region,
+            &self.invitation,
+            self.reason.clone(),
+        )
     }
 }
 
 impl<P: InvitationPort> Write<P> for InvitationWrite {
     fn intended(&self) -> Vec<Action> {
-        let (operation, region, invitation, reason) = self.parts();
-        vec![invitation_action(
-            operation,
-            ActionResult::Planned,
-            region,
-            invitation,
-            reason.clone(),
-        )]
+        vec![self.action(ActionResult::Planned)]
     }
 
-    async fn perform(self, ports: &P) -> Vec<Action> {
-        let (operation, region, invitation, reason) = self.parts();
-        let done = invitation_action(operation, ActionResult::Done, region, invitation, reason.clone());
-        let graph = invitation.graph_arn.clone().unwrap_or_default();
-        let called = match operation {
-            "AcceptInvitation" => ports.accept_invitation(region, &graph).await,
-            "RejectInvitation" => ports.reject_invitation(region, &graph).await,
-            _ => ports.disassociate_membership(region, &graph).await,
+    async fn perform(self, ports: &P, _: &Policy<'_>) -> Vec<Action> {
+        let done = self.action(ActionResult::Done);
+        let region = self.region.as_str();
+        let graph = self.invitation.graph_arn.clone().unwrap_or_default();
+        let called = match self.answer {
+            Answer::Accept => ports.accept_invitation(region, &graph).await,
+            Answer::Reject => ports.reject_invitation(region, &graph).await,
+            Answer::Leave => ports.disassociate_membership(region, &graph).await,
         };
         let error = match called {
             Ok(()) => return vec![done],
             Err(error) => error,
         };
-        if operation != "AcceptInvitation" {
+        if self.answer != Answer::Accept {
             return vec![done.failed(error)];
         }
         // Lost a race? Only what ListInvitations says now can tell.

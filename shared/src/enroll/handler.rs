@@ -205,12 +205,7 @@ where
     }
 
     fn policy<'i>(&self, invocation: &Invocation<'i>) -> Policy<'i> {
-        Policy {
-            function: FUNCTION,
-            dry_run: self.config.dry_run,
-            clock: invocation.clock,
-            deadline: invocation.deadline,
-        }
+        invocation.policy(FUNCTION, self.config.dry_run)
     }
 
     fn ports(&self) -> MemberPorts<'_, D> {

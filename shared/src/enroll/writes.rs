@@ -12,7 +12,7 @@ use crate::aws::arn::GraphArn;
 use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, OrganizationConfigPort, UnprocessedAccount};
 use crate::backoff::jittered;
 use crate::domain::MemberStatus;
-use crate::execute::Write;
+use crate::execute::{Policy, Write};
 use crate::outcome::{Action, ActionResult, Failure, Reason};
 
 /// CreateMembers, DeleteMembers and GetMembers take at most this many accounts.
@@ -80,7 +80,7 @@ where
         }
     }
 
-    async fn perform(self, ports: &MemberPorts<'a, D>) -> Vec<Action> {
+    async fn perform(self, ports: &MemberPorts<'a, D>, policy: &Policy<'_>) -> Vec<Action> {
         match self {
             Self::Create { graph, accounts } => create(ports, &graph, accounts).await,
             Self::Delete {
@@ -88,7 +88,9 @@ where
                 account_ids,
                 reason,
             } => delete(ports.detective, &graph, account_ids, reason).await,
-            Self::StartMonitoring { graph, members } => start_monitoring(ports.detective, &graph, &members).await,
+            Self::StartMonitoring { graph, members } => {
+                start_monitoring(ports.detective, policy, &graph, &members).await
+            }
             Self::EnableAutoEnable { graph } => {
                 let mut action = on(
                     "UpdateOrganizationConfiguration",
@@ -129,6 +131,16 @@ async fn read_members<D: MemberPort>(
     Ok(found)
 }
 
+/// A failed CreateMembers or StartMonitoringMember; the quota they may refuse with is the
+/// graph's member limit (the models give ServiceQuotaExceededException to both).
+fn member_write_failure(error: AwsError) -> Failure {
+    if error.code == "ServiceQuotaExceededException" {
+        Failure::GraphFull(error)
+    } else {
+        Failure::Aws(error)
+    }
+}
+
 /// A member that stays out of the graph after a write that should have brought it in.
 fn is_disabled(member: &MemberDetail) -> bool {
     matches!(
@@ -156,7 +168,7 @@ async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, acc
             Ok(created) => created,
             Err(error) => {
                 let ids = pending.iter().map(|account| account.account_id.clone()).collect();
-                failed.push(on("CreateMembers", ActionResult::Failed, graph, ids).failed(error));
+                failed.push(on("CreateMembers", ActionResult::Failed, graph, ids).failed(member_write_failure(error)));
                 pending.clear();
                 break;
             }
@@ -241,17 +253,32 @@ async fn delete<D: MemberPort>(detective: &D, graph: &GraphArn, ids: Vec<String>
 
 /// StartMonitoringMember for each member, then their status read back: Detective leaves a
 /// member it cannot enable as it was, and says so only there.
-async fn start_monitoring<D: MemberPort>(detective: &D, graph: &GraphArn, members: &[MemberDetail]) -> Vec<Action> {
+/// One call per member, so the deadline is asked before each.
+async fn start_monitoring<D: MemberPort>(
+    detective: &D,
+    policy: &Policy<'_>,
+    graph: &GraphArn,
+    members: &[MemberDetail],
+) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut started = Vec::new();
     for member in members {
-        let ids = vec![member.account_id.clone()];
+        let action = on(
+            "StartMonitoringMember",
+            ActionResult::Failed,
+            graph,
+            vec![member.account_id.clone()],
+        );
+        if policy.out_of_time() {
+            actions.push(policy.not_started(action.with_reason(Reason::Disabled(member.state()))));
+            continue;
+        }
         match detective
             .start_monitoring_member(&graph.region, &graph.arn, &member.account_id)
             .await
         {
             Ok(()) => started.push(member.account_id.clone()),
-            Err(error) => actions.push(on("StartMonitoringMember", ActionResult::Failed, graph, ids).failed(error)),
+            Err(error) => actions.push(action.failed(member_write_failure(error))),
         }
     }
     if started.is_empty() {
@@ -288,9 +315,13 @@ mod tests {
     use std::collections::HashSet;
     use std::sync::Mutex;
 
+    use chrono::{DateTime, TimeDelta, Utc};
+
     use super::*;
     use crate::aws::{CreatedMembers, MemberChanges, MembersLookup};
+    use crate::clock::{Clock, FixedClock};
     use crate::domain::InvitationType;
+    use crate::outcome::Retry;
 
     /// Detective as far as CreateMembers and GetMembers go, with UnprocessedAccounts whose
     /// reasons are worded as no test of ours expects.
@@ -301,6 +332,42 @@ mod tests {
         /// (someone else enrolled them meanwhile).
         refused: Vec<(&'static str, &'static str, bool)>,
         creates: Mutex<usize>,
+        /// CreateMembers and StartMonitoringMember refuse with the quota.
+        full: bool,
+        started: Mutex<Vec<String>>,
+    }
+
+    fn quota(operation: &'static str) -> AwsError {
+        AwsError::new(operation, "ServiceQuotaExceededException", "quota exceeded")
+    }
+
+    fn graph() -> GraphArn {
+        let graph = GraphArn::parse("arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef");
+        let Some(graph) = graph else {
+            unreachable!("a valid ARN")
+        };
+        graph
+    }
+
+    /// One second later at every look: the deadline falls between two calls.
+    struct Ticking(Mutex<i64>);
+
+    impl Clock for Ticking {
+        fn now(&self) -> DateTime<Utc> {
+            let mut seconds = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            *seconds += 1;
+            DateTime::UNIX_EPOCH + TimeDelta::seconds(*seconds - 1)
+        }
+    }
+
+    fn policy(clock: &dyn Clock, deadline: Option<DateTime<Utc>>) -> Policy<'_> {
+        Policy {
+            function: "enroll-accounts",
+            dry_run: false,
+            clock,
+            deadline,
+            retry: Retry::NextRun,
+        }
     }
 
     fn detail(id: &str, status: MemberStatus) -> MemberDetail {
@@ -322,6 +389,9 @@ mod tests {
 
         async fn create_members(&self, _: &str, _: &str, accounts: &[NewMember]) -> Result<CreatedMembers, AwsError> {
             *self.creates.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            if self.full {
+                return Err(quota("CreateMembers"));
+            }
             let mut present = self.present.lock().unwrap_or_else(|e| e.into_inner());
             let mut created = CreatedMembers::default();
             for account in accounts {
@@ -350,7 +420,18 @@ mod tests {
             Ok(MemberChanges::default())
         }
 
-        async fn start_monitoring_member(&self, _: &str, _: &str, _: &str) -> Result<(), AwsError> {
+        async fn start_monitoring_member(&self, _: &str, _: &str, id: &str) -> Result<(), AwsError> {
+            if self.full {
+                return Err(quota("StartMonitoringMember"));
+            }
+            self.started
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(id.to_owned());
+            self.present
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.to_owned());
             Ok(())
         }
 
@@ -390,10 +471,7 @@ mod tests {
             detective: &detective,
             retry_base: Duration::from_millis(1),
         };
-        let graph = GraphArn::parse("arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef");
-        let Some(graph) = graph else {
-            unreachable!("a valid ARN")
-        };
+        let graph = graph();
         let accounts: Vec<NewMember> = ["100000000000", "100000000001", "100000000002"]
             .iter()
             .map(|id| NewMember {
@@ -401,7 +479,10 @@ mod tests {
                 email: "x@example.com".to_owned(),
             })
             .collect();
-        let actions = MemberWrite::Create { graph, accounts }.perform(&ports).await;
+        let clock = FixedClock(DateTime::UNIX_EPOCH);
+        let actions = MemberWrite::Create { graph, accounts }
+            .perform(&ports, &policy(&clock, None))
+            .await;
         let by_result = |result| -> Vec<Vec<String>> {
             actions
                 .iter()
@@ -427,5 +508,86 @@ mod tests {
             2,
             "one retry, never a loop"
         );
+    }
+
+    fn disabled(ids: &[&str]) -> Vec<MemberDetail> {
+        ids.iter()
+            .map(|id| detail(id, MemberStatus::AcceptedButDisabled))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_deadline_is_asked_before_each_start_monitoring_member() {
+        let detective = Members::default();
+        let ports = MemberPorts {
+            detective: &detective,
+            retry_base: Duration::from_millis(1),
+        };
+        let clock = Ticking(Mutex::new(0));
+        let deadline = DateTime::UNIX_EPOCH + TimeDelta::seconds(1);
+        let write = MemberWrite::StartMonitoring {
+            graph: graph(),
+            members: disabled(&["100000000001", "100000000002", "100000000003"]),
+        };
+        let actions = write.perform(&ports, &policy(&clock, Some(deadline))).await;
+        assert_eq!(
+            *detective.started.lock().unwrap_or_else(|e| e.into_inner()),
+            vec!["100000000001"]
+        );
+        let results: Vec<(Vec<String>, ActionResult, Option<String>)> = actions
+            .iter()
+            .map(|a| (a.account_ids.clone(), a.result, a.reason_text()))
+            .collect();
+        let not_started = Some("not started: the invocation's deadline was near; the next run picks it up".to_owned());
+        assert_eq!(
+            results,
+            vec![
+                (
+                    vec!["100000000002".to_owned()],
+                    ActionResult::Failed,
+                    not_started.clone()
+                ),
+                (vec!["100000000003".to_owned()], ActionResult::Failed, not_started),
+                (
+                    vec!["100000000001".to_owned()],
+                    ActionResult::Done,
+                    Some("was ACCEPTED_BUT_DISABLED, now ENABLED".to_owned())
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_quota_is_explained_as_the_graphs_member_limit() {
+        let detective = Members {
+            full: true,
+            ..Members::default()
+        };
+        let ports = MemberPorts {
+            detective: &detective,
+            retry_base: Duration::from_millis(1),
+        };
+        let clock = FixedClock(DateTime::UNIX_EPOCH);
+        let create = MemberWrite::Create {
+            graph: graph(),
+            accounts: vec![NewMember {
+                account_id: "100000000001".to_owned(),
+                email: "x@example.com".to_owned(),
+            }],
+        };
+        let start = MemberWrite::StartMonitoring {
+            graph: graph(),
+            members: disabled(&["100000000002"]),
+        };
+        for write in [create, start] {
+            let actions = write.perform(&ports, &policy(&clock, None)).await;
+            let errors: Vec<String> = actions.iter().filter_map(Action::error_text).collect();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].contains("ServiceQuotaExceededException")
+                    && errors[0].contains("Detective's limit of 1,200 member accounts"),
+                "{errors:?}"
+            );
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::config::{InvestigateConfig, VARIABLES};
 use super::principal::{known_path, KnownPath, Principal};
 use super::screen::{screen, Candidate, Screened};
-use super::write::{timestamp, StartInvestigation};
+use super::write::{investigation_action, StartInvestigation};
 use super::{AWS_ACTIONS, LOOKUP_ROLE_ACTIONS};
 use crate::aws::arn::GraphArn;
 use crate::aws::{
@@ -18,7 +18,7 @@ use crate::aws::{
 use crate::config::{ConfigError, Env};
 use crate::domain::{AccountId, InvestigationState, MemberStatus};
 use crate::event::Trigger;
-use crate::execute::{execute, Plan, Policy};
+use crate::execute::{execute, Plan};
 use crate::function::{described, Function, Handler, Invocation};
 use crate::metrics::IgnoredMetric;
 use crate::outcome::{Action, ActionResult, Failure, Outcome, Reason, Status};
@@ -161,13 +161,15 @@ where
             Ok(found) => found,
             Err(error) => {
                 // No graph to name: the region, the entity and the scope.
-                let mut action = Action::new("StartInvestigation", ActionResult::Failed);
-                action.region = Some(region.clone());
-                action.entity_arn = Some(resolved.arn.clone());
-                action.scope_start_time = candidate.scopes.first().map(|scope| timestamp(scope.start));
-                action.scope_end_time = candidate.scopes.first().map(|scope| timestamp(scope.end));
-                action.notes = resolved.notes.clone();
-                let action = action.failed(error);
+                let action = investigation_action(
+                    ActionResult::Failed,
+                    &region,
+                    None,
+                    &resolved.arn,
+                    candidate.scopes.first(),
+                    &resolved.notes,
+                )
+                .failed(error);
                 let reason = action.error_text().unwrap_or_default();
                 return decided(Status::Failed, reason, action);
             }
@@ -191,12 +193,7 @@ where
         }
         let mut plan = Plan::default();
         plan.write(write(&graph));
-        let policy = Policy {
-            function: FUNCTION,
-            dry_run: self.config.dry_run,
-            clock: invocation.clock,
-            deadline: invocation.deadline,
-        };
+        let policy = invocation.policy(FUNCTION, self.config.dry_run);
         let actions = execute(plan, &self.detective, &policy).await;
         let Some(action) = actions.into_iter().next() else {
             return outcome(Status::Failed, "the plan made no action".to_owned());

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::scope::Scope;
 use crate::aws::arn::GraphArn;
 use crate::aws::{InvestigationPort, StartInvestigationRequest};
-use crate::execute::Write;
+use crate::execute::{Policy, Write};
 use crate::outcome::{Action, ActionResult};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,16 +22,36 @@ pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A StartInvestigation action: where (the graph, when one was found), on what, over
+/// which scope, and what resolving the principal had to assume.
+pub fn investigation_action(
+    result: ActionResult,
+    region: &str,
+    graph_arn: Option<&str>,
+    entity_arn: &str,
+    scope: Option<&Scope>,
+    notes: &[String],
+) -> Action {
+    let mut action = Action::new("StartInvestigation", result);
+    action.region = Some(region.to_owned());
+    action.graph_arn = graph_arn.map(str::to_owned);
+    action.entity_arn = Some(entity_arn.to_owned());
+    action.scope_start_time = scope.map(|scope| timestamp(scope.start));
+    action.scope_end_time = scope.map(|scope| timestamp(scope.end));
+    action.notes = notes.to_vec();
+    action
+}
+
 impl StartInvestigation {
     fn action(&self, result: ActionResult, scope: Option<&Scope>) -> Action {
-        let mut action = Action::new("StartInvestigation", result);
-        action.region = Some(self.graph.region.clone());
-        action.graph_arn = Some(self.graph.arn.clone());
-        action.entity_arn = Some(self.entity_arn.clone());
-        action.scope_start_time = scope.map(|scope| timestamp(scope.start));
-        action.scope_end_time = scope.map(|scope| timestamp(scope.end));
-        action.notes = self.notes.clone();
-        action
+        investigation_action(
+            result,
+            &self.graph.region,
+            Some(&self.graph.arn),
+            &self.entity_arn,
+            scope,
+            &self.notes,
+        )
     }
 }
 
@@ -48,7 +68,7 @@ impl<P: InvestigationPort> Write<P> for StartInvestigation {
     }
 
     /// The best scope; on ValidationException the next, each refusal noted.
-    async fn perform(self, ports: &P) -> Vec<Action> {
+    async fn perform(self, ports: &P, _: &Policy<'_>) -> Vec<Action> {
         let mut refusals = Vec::new();
         let mut last_error = None;
         for scope in &self.scopes {

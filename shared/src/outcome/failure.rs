@@ -14,6 +14,8 @@ use crate::event::EventError;
 pub enum Failure {
     /// An AWS call failed after the SDK's retries.
     Aws(AwsError),
+    /// A member write refused with the quota: the graph's member limit.
+    GraphFull(AwsError),
     /// No graph could be used in a region.
     Graph(GraphError),
     /// The event cannot be read.
@@ -51,6 +53,7 @@ impl Failure {
     pub fn aws(&self) -> Option<&AwsError> {
         match self {
             Self::Aws(error)
+            | Self::GraphFull(error)
             | Self::NotReadBack(error)
             | Self::Lookup { error, .. }
             | Self::Graph(GraphError::Aws(error)) => Some(error),
@@ -70,7 +73,7 @@ fn accounts(unprocessed: &[UnprocessedAccount]) -> String {
 impl fmt::Display for Failure {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Aws(error) if error.code == "ServiceQuotaExceededException" => write!(
+            Self::GraphFull(error) => write!(
                 formatter,
                 "{error} (the behavior graph is at Detective's limit of 1,200 member accounts: \
                  request a quota increase or remove members; not retried)"

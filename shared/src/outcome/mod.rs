@@ -6,7 +6,7 @@ mod reason;
 use serde::Serialize;
 
 pub use failure::Failure;
-pub use reason::{Departure, Reason, TrustFailure};
+pub use reason::{Departure, Reason, Retry, TrustFailure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -74,6 +74,14 @@ impl fmt::Display for Departure {
     }
 }
 
+/// Who tries again what an invocation's deadline cut short: a schedule's failure is
+/// answered, so its next run; an event's failure is raised, so Lambda's retry of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    NextRun,
+    LambdaRetry,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {
     // enroll-accounts
@@ -98,7 +106,7 @@ pub enum Reason {
     AutoEnableOff,
     AutoEnableWasOff,
     AutoEnableNotEnsured,
-    DeadlineNear,
+    DeadlineNear(Retry),
     // accept-invitations
     TrustedAdministrator,
     UntrustedIgnored(TrustFailure),
@@ -158,9 +166,13 @@ impl fmt::Display for Reason {
             Self::AutoEnableOff => write!(formatter, "AutoEnable is off"),
             Self::AutoEnableWasOff => write!(formatter, "AutoEnable was off"),
             Self::AutoEnableNotEnsured => write!(formatter, "AutoEnable is off and ENSURE_AUTO_ENABLE is false"),
-            Self::DeadlineNear => write!(
+            Self::DeadlineNear(retry) => write!(
                 formatter,
-                "not started: the invocation's deadline was near; the next run picks it up"
+                "not started: the invocation's deadline was near; {}",
+                match retry {
+                    Retry::NextRun => "the next run picks it up",
+                    Retry::LambdaRetry => "Lambda retries the event",
+                }
             ),
             Self::TrustedAdministrator => write!(formatter, "trusted administrator"),
             Self::UntrustedIgnored(why) => {
