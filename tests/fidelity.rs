@@ -2,8 +2,13 @@
 //! real SDK: one test for each place it used to be more lenient than AWS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use aws_sdk_detective::config::http::HttpResponse;
 use aws_sdk_detective::error::ProvideErrorMetadata;
-use aws_sdk_detective::types::{Account as NewAccount, InvitationType, MemberDisabledReason, MemberStatus};
+use aws_sdk_detective::error::SdkError;
+use aws_sdk_detective::operation::create_members::{CreateMembersError, CreateMembersOutput};
+use aws_sdk_detective::types::{
+    Account as NewAccount, InvitationType, MemberDetail, MemberDisabledReason, MemberStatus,
+};
 use integration_tests::{start, state, ADMIN, GRAPH, MEMBER, REGION};
 use sandbox::{access_key_for, Graph, Invitation, MemberOutcome, Sandbox, SandboxState};
 
@@ -39,6 +44,32 @@ fn account(id: &str, email: &str) -> NewAccount {
         .unwrap()
 }
 
+/// CreateMembers of one account in GRAPH, as `caller`.
+async fn create_member(
+    caller: &aws_sdk_detective::Client,
+    id: &str,
+    email: &str,
+) -> Result<CreateMembersOutput, SdkError<CreateMembersError, HttpResponse>> {
+    caller
+        .create_members()
+        .graph_arn(GRAPH)
+        .accounts(account(id, email))
+        .send()
+        .await
+}
+
+/// GetMembers of one account in GRAPH: its MemberDetail.
+async fn read_member(admin: &aws_sdk_detective::Client, id: &str) -> MemberDetail {
+    let read = admin
+        .get_members()
+        .graph_arn(GRAPH)
+        .account_ids(id)
+        .send()
+        .await
+        .unwrap();
+    read.member_details()[0].clone()
+}
+
 #[tokio::test]
 async fn graph_arns_must_match_the_models_pattern() {
     let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
@@ -64,11 +95,7 @@ async fn administrator_only_operations_refuse_other_callers() {
     let member = detective_as(&sandbox, MEMBER).await;
     let listed = member.list_members().graph_arn(GRAPH).send().await.unwrap_err();
     assert_eq!(code(&listed), "AccessDeniedException");
-    let created = member
-        .create_members()
-        .graph_arn(GRAPH)
-        .accounts(account("333333333333", "p@example.com"))
-        .send()
+    let created = create_member(&member, "333333333333", "p@example.com")
         .await
         .unwrap_err();
     assert_eq!(code(&created), "AccessDeniedException");
@@ -105,13 +132,7 @@ async fn the_organization_configuration_is_only_the_delegated_administrators() {
         .unwrap_err();
     assert_eq!(code(&error), "AccessDeniedException");
     // And its CreateMembers invites organization accounts instead of enabling them.
-    let created = admin
-        .create_members()
-        .graph_arn(GRAPH)
-        .accounts(account("333333333333", "p@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let created = create_member(&admin, "333333333333", "p@example.com").await.unwrap();
     assert_eq!(
         created.members()[0].invitation_type(),
         Some(&InvitationType::Invitation)
@@ -161,25 +182,12 @@ async fn organization_accounts_go_through_verification_and_may_end_disabled_with
     }];
     let (sandbox, _) = start(seeded).await;
     let admin = detective_as(&sandbox, ADMIN).await;
-    let created = admin
-        .create_members()
-        .graph_arn(GRAPH)
-        .accounts(account("333333333333", "p@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let created = create_member(&admin, "333333333333", "p@example.com").await.unwrap();
     let member = &created.members()[0];
     assert_eq!(member.status(), Some(&MemberStatus::VerificationInProgress));
     assert_eq!(member.invitation_type(), Some(&InvitationType::Organization));
 
-    let read = admin
-        .get_members()
-        .graph_arn(GRAPH)
-        .account_ids("333333333333")
-        .send()
-        .await
-        .unwrap();
-    let member = &read.member_details()[0];
+    let member = &read_member(&admin, "333333333333").await;
     assert_eq!(member.status(), Some(&MemberStatus::AcceptedButDisabled));
     assert_eq!(member.disabled_reason(), Some(&MemberDisabledReason::VolumeTooHigh));
     assert!(member.volume_usage_by_datasource_package().is_some());
@@ -193,15 +201,8 @@ async fn organization_accounts_go_through_verification_and_may_end_disabled_with
         .send()
         .await
         .unwrap();
-    let read = admin
-        .get_members()
-        .graph_arn(GRAPH)
-        .account_ids("333333333333")
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        read.member_details()[0].status(),
+        read_member(&admin, "333333333333").await.status(),
         Some(&MemberStatus::AcceptedButDisabled)
     );
 }
@@ -210,25 +211,10 @@ async fn organization_accounts_go_through_verification_and_may_end_disabled_with
 async fn accounts_outside_the_organization_are_invited_and_see_their_invitation() {
     let (sandbox, _) = start(state()).await;
     let admin = detective_as(&sandbox, ADMIN).await;
-    admin
-        .create_members()
-        .graph_arn(GRAPH)
-        .accounts(account(OUTSIDER, "partner@example.com"))
-        .send()
-        .await
-        .unwrap();
-    let read = admin
-        .get_members()
-        .graph_arn(GRAPH)
-        .account_ids(OUTSIDER)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(read.member_details()[0].status(), Some(&MemberStatus::Invited));
-    assert_eq!(
-        read.member_details()[0].invitation_type(),
-        Some(&InvitationType::Invitation)
-    );
+    create_member(&admin, OUTSIDER, "partner@example.com").await.unwrap();
+    let member = read_member(&admin, OUTSIDER).await;
+    assert_eq!(member.status(), Some(&MemberStatus::Invited));
+    assert_eq!(member.invitation_type(), Some(&InvitationType::Invitation));
     let invitations = detective_as(&sandbox, OUTSIDER)
         .await
         .list_invitations()
