@@ -6,11 +6,14 @@ use aws_sdk_detective::config::http::HttpResponse;
 use aws_sdk_detective::error::ProvideErrorMetadata;
 use aws_sdk_detective::error::SdkError;
 use aws_sdk_detective::operation::create_members::{CreateMembersError, CreateMembersOutput};
+use std::collections::BTreeMap;
+
 use aws_sdk_detective::types::{
-    Account as NewAccount, InvitationType, MemberDetail, MemberDisabledReason, MemberStatus,
+    Account as NewAccount, DatasourcePackage, DatasourcePackageIngestState, InvitationType, MemberDetail,
+    MemberDisabledReason, MemberStatus, MembershipDatasources,
 };
 use integration_tests::{start, state, ADMIN, GRAPH, MEMBER, REGION};
-use sandbox::{access_key_for, Graph, Invitation, MemberOutcome, Sandbox, SandboxState};
+use sandbox::{access_key_for, Graph, GraphSettings, Invitation, MemberOutcome, PackageState, Sandbox, SandboxState};
 
 const STRANGER: &str = "666666666666";
 const OUTSIDER: &str = "888888888888";
@@ -327,4 +330,713 @@ async fn organizations_accounts_can_be_pending_activation_and_only_administrator
     let member = aws_sdk_organizations::Client::new(&sdk_as(&sandbox, MEMBER).await);
     let error = member.list_accounts().send().await.unwrap_err();
     assert_eq!(code(&error), "AccessDeniedException");
+}
+
+// ---------- the organization's Detective administrator, graphs, data sources, tags ----------
+
+const MANAGEMENT: &str = "999999999999";
+const ORG_ACCOUNT: &str = "333333333333";
+
+fn secs(time: Option<&aws_sdk_detective::primitives::DateTime>) -> Option<i64> {
+    time.map(aws_sdk_detective::primitives::DateTime::secs)
+}
+
+/// A MembershipDatasources history as `{package: {state: epoch seconds}}`.
+fn history_of(entry: &MembershipDatasources) -> BTreeMap<String, BTreeMap<String, i64>> {
+    entry
+        .datasource_package_ingest_history()
+        .unwrap()
+        .iter()
+        .map(|(package, states)| {
+            let states = states
+                .iter()
+                .map(|(state, at)| (state.as_str().to_owned(), secs(at.timestamp()).unwrap()))
+                .collect();
+            (package.as_str().to_owned(), states)
+        })
+        .collect()
+}
+
+/// The graph's packages as `{package: (state, {state: epoch seconds})}`.
+async fn packages_of(
+    admin: &aws_sdk_detective::Client,
+    graph: &str,
+) -> BTreeMap<String, (String, BTreeMap<String, i64>)> {
+    let listed = admin.list_datasource_packages().graph_arn(graph).send().await.unwrap();
+    listed
+        .datasource_packages()
+        .unwrap()
+        .iter()
+        .map(|(package, detail)| {
+            let changes = detail
+                .last_ingest_state_change()
+                .unwrap()
+                .iter()
+                .map(|(state, at)| (state.as_str().to_owned(), secs(at.timestamp()).unwrap()))
+                .collect();
+            let state = detail.datasource_package_ingest_state().unwrap().as_str().to_owned();
+            (package.as_str().to_owned(), (state, changes))
+        })
+        .collect()
+}
+
+async fn tags_of(admin: &aws_sdk_detective::Client, graph: &str) -> BTreeMap<String, String> {
+    let listed = admin.list_tags_for_resource().resource_arn(graph).send().await.unwrap();
+    listed
+        .tags()
+        .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn epoch(text: &str) -> i64 {
+    integration_tests::at(text).timestamp()
+}
+
+const JAN_2024: &str = "2024-01-01T00:00:00Z";
+
+#[tokio::test]
+async fn enable_organization_admin_account_designates_an_organization_account_and_creates_its_graph() {
+    let mut seeded = state();
+    seeded.regions.get_mut(REGION).unwrap().organization_admin_account_id = None;
+    let (sandbox, _) = start(seeded).await;
+    let management = detective_as(&sandbox, MANAGEMENT).await;
+
+    let refused = detective_as(&sandbox, ADMIN)
+        .await
+        .enable_organization_admin_account()
+        .account_id(ORG_ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException", "management account only");
+    let outside = management
+        .enable_organization_admin_account()
+        .account_id(OUTSIDER)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&outside), "ValidationException", "not an organization account");
+    let listed = management.list_organization_admin_accounts().send().await.unwrap();
+    assert!(listed.administrators().is_empty());
+
+    management
+        .enable_organization_admin_account()
+        .account_id(ORG_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    let graphs = detective_as(&sandbox, ORG_ACCOUNT)
+        .await
+        .list_graphs()
+        .send()
+        .await
+        .unwrap();
+    let graph = graphs.graph_list()[0].arn().unwrap().to_owned();
+    assert!(
+        graph.starts_with("arn:aws:detective:us-east-1:333333333333:graph:"),
+        "{graph}"
+    );
+    let listed = management.list_organization_admin_accounts().send().await.unwrap();
+    let admin = &listed.administrators()[0];
+    assert_eq!(listed.administrators().len(), 1);
+    assert_eq!(admin.account_id(), Some(ORG_ACCOUNT));
+    assert_eq!(admin.graph_arn(), Some(graph.as_str()));
+    assert_eq!(
+        secs(admin.delegation_time()),
+        Some(integration_tests::now().timestamp())
+    );
+    // The new graph's packages: DETECTIVE_CORE only, started when it was created.
+    let org_admin = detective_as(&sandbox, ORG_ACCOUNT).await;
+    let packages = packages_of(&org_admin, &graph).await;
+    assert_eq!(packages.keys().collect::<Vec<_>>(), vec!["DETECTIVE_CORE"]);
+    assert_eq!(packages["DETECTIVE_CORE"].0, "STARTED");
+
+    // The same account again: nothing changes. Another account: refused.
+    management
+        .enable_organization_admin_account()
+        .account_id(ORG_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sandbox.state().region(REGION).unwrap().graphs.len(), 2);
+    let other = management
+        .enable_organization_admin_account()
+        .account_id(ADMIN)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&other), "ValidationException");
+    let listing = detective_as(&sandbox, ADMIN)
+        .await
+        .list_organization_admin_accounts()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&listing), "AccessDeniedException");
+    // An account with a graph keeps it when designated.
+    let mut seeded = state();
+    seeded.regions.get_mut(REGION).unwrap().organization_admin_account_id = None;
+    let (sandbox, _) = start(seeded).await;
+    let management = detective_as(&sandbox, MANAGEMENT).await;
+    management
+        .enable_organization_admin_account()
+        .account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let listed = management.list_organization_admin_accounts().send().await.unwrap();
+    assert_eq!(listed.administrators()[0].graph_arn(), Some(GRAPH));
+}
+
+#[tokio::test]
+async fn disable_organization_admin_account_removes_the_designation_and_deletes_the_organization_graph() {
+    let mut seeded = state();
+    let region = seeded.regions.get_mut(REGION).unwrap();
+    region.organization_admin_since = Some(integration_tests::at("2025-05-01T00:00:00Z"));
+    region.invitations.push(Invitation {
+        account_id: Some(MEMBER.into()),
+        ..Invitation::new(GRAPH, ADMIN, "ENABLED")
+    });
+    let (sandbox, _) = start(seeded).await;
+    let management = detective_as(&sandbox, MANAGEMENT).await;
+    let listed = management.list_organization_admin_accounts().send().await.unwrap();
+    assert_eq!(
+        secs(listed.administrators()[0].delegation_time()),
+        Some(epoch("2025-05-01T00:00:00Z"))
+    );
+
+    let refused = detective_as(&sandbox, ADMIN)
+        .await
+        .disable_organization_admin_account()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+    management.disable_organization_admin_account().send().await.unwrap();
+    let region = sandbox.state().region(REGION).cloned().unwrap();
+    assert_eq!(region.organization_admin_account_id, None);
+    assert!(region.graphs.is_empty(), "the organization behavior graph is deleted");
+    assert!(region.invitations.is_empty(), "and gone from its members' lists");
+    assert!(management
+        .list_organization_admin_accounts()
+        .send()
+        .await
+        .unwrap()
+        .administrators()
+        .is_empty());
+    let again = management
+        .disable_organization_admin_account()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&again), "ValidationException", "none is designated");
+}
+
+#[tokio::test]
+async fn delete_graph_is_the_administrators_and_leaves_each_members_list() {
+    let mut seeded = state();
+    let region = seeded.regions.get_mut(REGION).unwrap();
+    region.invitations.push(Invitation {
+        account_id: Some(MEMBER.into()),
+        ..Invitation::new(GRAPH, ADMIN, "ENABLED")
+    });
+    let (sandbox, _) = start(seeded).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let member = detective_as(&sandbox, MEMBER).await;
+    assert_eq!(member.list_invitations().send().await.unwrap().invitations().len(), 1);
+
+    let refused = member.delete_graph().graph_arn(GRAPH).send().await.unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+    let unknown = format!("arn:aws:detective:us-east-1:{ADMIN}:graph:{}", "e".repeat(32));
+    let missing = admin.delete_graph().graph_arn(unknown).send().await.unwrap_err();
+    assert_eq!(code(&missing), "ResourceNotFoundException");
+
+    admin.delete_graph().graph_arn(GRAPH).send().await.unwrap();
+    assert!(admin.list_graphs().send().await.unwrap().graph_list().is_empty());
+    assert!(member.list_invitations().send().await.unwrap().invitations().is_empty());
+    let gone = admin.list_members().graph_arn(GRAPH).send().await.unwrap_err();
+    assert_eq!(code(&gone), "ResourceNotFoundException");
+}
+
+fn with_packages(mut seeded: SandboxState) -> SandboxState {
+    let region = seeded.regions.get_mut(REGION).unwrap();
+    region.graph_settings.insert(
+        GRAPH.into(),
+        GraphSettings {
+            datasource_packages: BTreeMap::from([
+                (
+                    "DETECTIVE_CORE".into(),
+                    PackageState::started(integration_tests::at(JAN_2024)),
+                ),
+                (
+                    "EKS_AUDIT".into(),
+                    PackageState {
+                        state: "DISABLED".into(),
+                        since: integration_tests::at("2025-01-01T00:00:00Z"),
+                    },
+                ),
+            ]),
+            ..GraphSettings::default()
+        },
+    );
+    seeded
+}
+
+#[tokio::test]
+async fn update_datasource_packages_starts_a_disabled_package_for_the_graph_and_its_members() {
+    let (sandbox, _) = start(with_packages(state())).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let packages = packages_of(&admin, GRAPH).await;
+    assert_eq!(
+        packages["EKS_AUDIT"],
+        (
+            "DISABLED".into(),
+            BTreeMap::from([("DISABLED".into(), epoch("2025-01-01T00:00:00Z"))])
+        )
+    );
+    assert_eq!(packages["DETECTIVE_CORE"].0, "STARTED");
+    // One package a page.
+    let first = admin
+        .list_datasource_packages()
+        .graph_arn(GRAPH)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.datasource_packages().unwrap().len(), 1);
+    let second = admin
+        .list_datasource_packages()
+        .graph_arn(GRAPH)
+        .max_results(1)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.datasource_packages().unwrap().len(), 1);
+    assert_eq!(second.next_token(), None);
+
+    let refused = detective_as(&sandbox, MEMBER)
+        .await
+        .update_datasource_packages()
+        .graph_arn(GRAPH)
+        .datasource_packages(DatasourcePackage::EksAudit)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+    admin
+        .update_datasource_packages()
+        .graph_arn(GRAPH)
+        .datasource_packages(DatasourcePackage::EksAudit)
+        .datasource_packages(DatasourcePackage::DetectiveCore)
+        .send()
+        .await
+        .unwrap();
+    let now = integration_tests::now().timestamp();
+    let packages = packages_of(&admin, GRAPH).await;
+    assert_eq!(
+        packages["EKS_AUDIT"],
+        ("STARTED".into(), BTreeMap::from([("STARTED".into(), now)]))
+    );
+    assert_eq!(
+        packages["DETECTIVE_CORE"].1,
+        BTreeMap::from([("STARTED".into(), epoch(JAN_2024))]),
+        "a package already started is left as it is"
+    );
+    let members = admin
+        .batch_get_graph_member_datasources()
+        .graph_arn(GRAPH)
+        .account_ids(MEMBER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        history_of(&members.member_datasources()[0])["EKS_AUDIT"],
+        BTreeMap::from([("STARTED".into(), now)])
+    );
+    let listed = detective_as(&sandbox, MEMBER)
+        .await
+        .list_datasource_packages()
+        .graph_arn(GRAPH)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&listed), "AccessDeniedException");
+}
+
+#[tokio::test]
+async fn batch_get_graph_member_datasources_shows_a_stopped_package_and_non_members_unprocessed() {
+    let mut seeded = with_packages(state());
+    seeded.regions.get_mut(REGION).unwrap().graphs[0].members[0].datasources = BTreeMap::from([(
+        "EKS_AUDIT".into(),
+        BTreeMap::from([
+            ("STARTED".into(), integration_tests::at("2025-02-01T00:00:00Z")),
+            ("STOPPED".into(), integration_tests::at("2025-03-01T00:00:00Z")),
+        ]),
+    )]);
+    let (sandbox, _) = start(seeded).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let got = admin
+        .batch_get_graph_member_datasources()
+        .graph_arn(GRAPH)
+        .account_ids(MEMBER)
+        .account_ids(ORG_ACCOUNT)
+        .account_ids(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let member = &got.member_datasources()[0];
+    assert_eq!(member.account_id(), Some(MEMBER));
+    assert_eq!(member.graph_arn(), Some(GRAPH));
+    assert_eq!(
+        history_of(member),
+        BTreeMap::from([
+            (
+                "DETECTIVE_CORE".into(),
+                BTreeMap::from([("STARTED".into(), epoch(JAN_2024))])
+            ),
+            (
+                "EKS_AUDIT".into(),
+                BTreeMap::from([
+                    ("STARTED".into(), epoch("2025-02-01T00:00:00Z")),
+                    ("STOPPED".into(), epoch("2025-03-01T00:00:00Z")),
+                ])
+            ),
+        ])
+    );
+    assert_eq!(
+        got.member_datasources()[1].account_id(),
+        Some(ADMIN),
+        "the administrator's own"
+    );
+    assert_eq!(got.unprocessed_accounts().len(), 1);
+    assert_eq!(got.unprocessed_accounts()[0].account_id(), Some(ORG_ACCOUNT));
+    // GetMembers agrees: EKS_AUDIT is not ingesting for that member.
+    let detail = read_member(&admin, MEMBER).await;
+    let states = detail.datasource_package_ingest_states().unwrap();
+    assert_eq!(
+        states[&DatasourcePackage::EksAudit],
+        DatasourcePackageIngestState::Stopped
+    );
+    assert_eq!(
+        states[&DatasourcePackage::DetectiveCore],
+        DatasourcePackageIngestState::Started
+    );
+
+    let refused = detective_as(&sandbox, MEMBER)
+        .await
+        .batch_get_graph_member_datasources()
+        .graph_arn(GRAPH)
+        .account_ids(MEMBER)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+}
+
+#[tokio::test]
+async fn batch_get_membership_datasources_answers_for_the_callers_memberships_only() {
+    let graph = |label: &str| format!("arn:aws:detective:us-east-1:{STRANGER}:graph:{}", label.repeat(32));
+    let mut seeded = state();
+    let region = seeded.regions.get_mut(REGION).unwrap();
+    let mut enabled = Invitation::new(&graph("a"), STRANGER, "ENABLED");
+    enabled.account_id = Some(MEMBER.into());
+    enabled.datasources = BTreeMap::from([(
+        "ASFF_SECURITYHUB_FINDING".into(),
+        BTreeMap::from([("STOPPED".into(), integration_tests::at("2025-04-01T00:00:00Z"))]),
+    )]);
+    let mut invited = Invitation::new(&graph("b"), STRANGER, "INVITED");
+    invited.account_id = Some(MEMBER.into());
+    region.invitations = vec![enabled, invited];
+    let (sandbox, _) = start(seeded).await;
+    let member = detective_as(&sandbox, MEMBER).await;
+    let got = member
+        .batch_get_membership_datasources()
+        .graph_arns(GRAPH)
+        .graph_arns(graph("a"))
+        .graph_arns(graph("b"))
+        .graph_arns(graph("c"))
+        .send()
+        .await
+        .unwrap();
+    let found: Vec<_> = got
+        .membership_datasources()
+        .iter()
+        .map(|m| m.graph_arn().unwrap())
+        .collect();
+    assert_eq!(found, vec![GRAPH.to_owned(), graph("a")]);
+    assert!(got
+        .membership_datasources()
+        .iter()
+        .all(|m| m.account_id() == Some(MEMBER)));
+    assert_eq!(
+        history_of(&got.membership_datasources()[0]),
+        BTreeMap::from([(
+            "DETECTIVE_CORE".into(),
+            BTreeMap::from([("STARTED".into(), epoch(JAN_2024))])
+        )])
+    );
+    assert_eq!(
+        history_of(&got.membership_datasources()[1])["ASFF_SECURITYHUB_FINDING"],
+        BTreeMap::from([("STOPPED".into(), epoch("2025-04-01T00:00:00Z"))])
+    );
+    let unprocessed: Vec<_> = got
+        .unprocessed_graphs()
+        .iter()
+        .map(|g| g.graph_arn().unwrap())
+        .collect();
+    assert_eq!(
+        unprocessed,
+        vec![graph("b"), graph("c")],
+        "an open invitation is no membership"
+    );
+    // An account that is nobody's member: every graph unprocessed.
+    let outsider = detective_as(&sandbox, OUTSIDER).await;
+    let got = outsider
+        .batch_get_membership_datasources()
+        .graph_arns(GRAPH)
+        .send()
+        .await
+        .unwrap();
+    assert!(got.membership_datasources().is_empty());
+    assert_eq!(got.unprocessed_graphs().len(), 1);
+}
+
+#[tokio::test]
+async fn tags_survive_a_round_trip_and_untag_resource_leaves_other_keys() {
+    let mut seeded = state();
+    seeded.regions.get_mut(REGION).unwrap().graph_settings.insert(
+        GRAPH.into(),
+        GraphSettings {
+            tags: BTreeMap::from([("owner".into(), "platform".into())]),
+            ..GraphSettings::default()
+        },
+    );
+    let (sandbox, _) = start(seeded).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+    assert_eq!(
+        tags_of(&admin, GRAPH).await,
+        BTreeMap::from([("owner".into(), "platform".into())])
+    );
+    admin
+        .tag_resource()
+        .resource_arn(GRAPH)
+        .tags("team", "security")
+        .tags("cost-center:id", "a+b=c/1")
+        .send()
+        .await
+        .unwrap();
+    let statuses: Vec<(String, u16)> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| (r.operation, r.status))
+        .filter(|(operation, _)| operation == "TagResource")
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![("TagResource".to_owned(), 204)],
+        "the model's responseCode"
+    );
+    assert_eq!(
+        tags_of(&admin, GRAPH).await,
+        BTreeMap::from([
+            ("cost-center:id".into(), "a+b=c/1".into()),
+            ("owner".into(), "platform".into()),
+            ("team".into(), "security".into()),
+        ])
+    );
+    admin
+        .untag_resource()
+        .resource_arn(GRAPH)
+        .tag_keys("team")
+        .tag_keys("cost-center:id")
+        .tag_keys("never-set")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tags_of(&admin, GRAPH).await,
+        BTreeMap::from([("owner".into(), "platform".into())]),
+        "the keys set elsewhere are untouched"
+    );
+    // Only the administrator; an unknown graph is not found.
+    let member = detective_as(&sandbox, MEMBER).await;
+    let refused = member
+        .list_tags_for_resource()
+        .resource_arn(GRAPH)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+    let refused = member
+        .tag_resource()
+        .resource_arn(GRAPH)
+        .tags("team", "x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+    let refused = member
+        .untag_resource()
+        .resource_arn(GRAPH)
+        .tag_keys("owner")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "AccessDeniedException");
+    let unknown = format!("arn:aws:detective:us-east-1:{ADMIN}:graph:{}", "e".repeat(32));
+    let missing = admin
+        .list_tags_for_resource()
+        .resource_arn(unknown)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&missing), "ResourceNotFoundException");
+
+    // CreateGraph keeps its tags; a graph without tags lists none.
+    let creator = detective_as(&sandbox, ORG_ACCOUNT).await;
+    let created = creator.create_graph().tags("env", "prod").send().await.unwrap();
+    let created = created.graph_arn().unwrap();
+    assert_eq!(
+        tags_of(&creator, created).await,
+        BTreeMap::from([("env".into(), "prod".into())])
+    );
+    let again = creator.create_graph().tags("env", "dev").send().await.unwrap();
+    assert_eq!(again.graph_arn(), Some(created));
+    assert_eq!(
+        tags_of(&creator, created).await["env"],
+        "prod",
+        "an existing graph's tags stay"
+    );
+    let outsider = detective_as(&sandbox, OUTSIDER).await;
+    let bare = outsider.create_graph().send().await.unwrap();
+    let listed = outsider
+        .list_tags_for_resource()
+        .resource_arn(bare.graph_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.tags(), None, "TagMap has at least one entry: Tags is absent");
+}
+
+/// Requests AWS would refuse before looking at them: off the model (sizes, enums,
+/// patterns), or past the 50 tags of a graph.
+#[tokio::test]
+async fn tag_and_datasource_limits_are_validation_errors() {
+    let mut seeded = state();
+    seeded.regions.get_mut(REGION).unwrap().graph_settings.insert(
+        GRAPH.into(),
+        GraphSettings {
+            tags: (0..45).map(|n| (format!("k{n}"), "v".to_owned())).collect(),
+            ..GraphSettings::default()
+        },
+    );
+    let sandbox = Sandbox::start_for_invalid_requests(seeded).await.unwrap();
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let tag = |key: &str, value: &str| admin.tag_resource().resource_arn(GRAPH).tags(key, value);
+    for (key, value) in [
+        ("aws:reserved", "v"),
+        ("has space", "v"),
+        ("", "v"),
+        (&*"k".repeat(129), "v"),
+        ("ok", &*"v".repeat(257)),
+    ] {
+        let error = tag(key, value).send().await.unwrap_err();
+        assert_eq!(code(&error), "ValidationException", "{key:?}");
+    }
+    let too_many = (0..6).fold(admin.tag_resource().resource_arn(GRAPH), |call, n| {
+        call.tags(format!("new{n}"), "v")
+    });
+    let error = too_many.send().await.unwrap_err();
+    assert_eq!(code(&error), "ValidationException", "51 tags on the graph");
+    let error = (0..51)
+        .fold(admin.create_graph(), |call, n| call.tags(format!("t{n}"), "v"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException", "51 tags in CreateGraph");
+    let error = admin.create_graph().tags("aws:x", "v").send().await.unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let error = admin
+        .untag_resource()
+        .resource_arn(GRAPH)
+        .tag_keys("aws:x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let error = admin
+        .untag_resource()
+        .resource_arn(GRAPH)
+        .set_tag_keys(Some(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException", "at least one key");
+    let error = admin
+        .list_tags_for_resource()
+        .resource_arn("arn:aws:detective:us-east-1:111111111111:graph:a")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    assert_eq!(tags_of(&admin, GRAPH).await.len(), 45, "nothing changed");
+
+    // Data source packages: 1 to 25 of the three, account and graph lists within bounds.
+    let error = admin
+        .update_datasource_packages()
+        .graph_arn(GRAPH)
+        .datasource_packages(DatasourcePackage::from("NETWORK_FLOWS"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let error = admin
+        .update_datasource_packages()
+        .graph_arn(GRAPH)
+        .set_datasource_packages(Some(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let error = admin
+        .update_datasource_packages()
+        .graph_arn(GRAPH)
+        .set_datasource_packages(Some(vec![DatasourcePackage::EksAudit; 26]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let ids: Vec<String> = (0..201).map(|n| format!("{:012}", 100_000_000_000_u64 + n)).collect();
+    let error = admin
+        .batch_get_graph_member_datasources()
+        .graph_arn(GRAPH)
+        .set_account_ids(Some(ids))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException", "201 accounts");
+    let error = admin
+        .batch_get_membership_datasources()
+        .set_graph_arns(Some(vec![GRAPH.to_owned(); 51]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException", "51 graphs");
+    let error = admin
+        .list_datasource_packages()
+        .graph_arn(GRAPH)
+        .max_results(201)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let error = detective_as(&sandbox, MANAGEMENT)
+        .await
+        .enable_organization_admin_account()
+        .account_id("12345")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
 }

@@ -11,6 +11,7 @@ pub const TRUSTED_ADMIN: &str = "777777777777";
 const FINDING: &str = include_str!("../../events/guardduty-finding-iam-user-first-delivery.json");
 const NEW_MANAGED_ACCOUNT: &str = include_str!("../../events/controltower-create-managed-account.json");
 const SCHEDULED: &str = include_str!("../../events/scheduled-event.json");
+const SETUP_CREATE: &str = include_str!("../../events/cloudformation/create-graph.json");
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
@@ -18,6 +19,11 @@ fn parse(text: &str) -> Value {
 
 pub fn scheduled_event() -> Value {
     parse(SCHEDULED)
+}
+
+/// configure-detective's Create of the administrator's setup (its answer goes to the sandbox).
+pub fn setup_create_event() -> Value {
+    parse(SETUP_CREATE)
 }
 
 pub fn new_managed_account_event() -> Value {

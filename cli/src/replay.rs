@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use sandbox::{Sandbox, SandboxState};
 use serde_json::Value;
-use shared::aws::{load_sdk_config, local_sdk_config};
+use shared::aws::{load_sdk_config, local_sdk_config, local_sdk_config_as};
 use shared::clock::{Clock, FixedClock, SystemClock};
 use shared::config::ProcessEnv;
-use shared::event::{route, Envelope};
+use shared::event::{route, CustomResourceRequest, Envelope};
 
 use shared::registry::Kind;
 
@@ -35,6 +35,10 @@ pub struct ReplayArgs {
     /// The time to act at (RFC 3339), instead of the clock.
     #[arg(long)]
     now: Option<String>,
+    /// A custom resource request's answer goes here instead of its ResponseURL (against the
+    /// sandbox, by default, to the sandbox's /_sandbox/cloudformation/).
+    #[arg(long)]
+    response_url: Option<String>,
 }
 
 pub fn load_state(path: Option<&str>) -> Result<SandboxState, UsageError> {
@@ -44,10 +48,15 @@ pub fn load_state(path: Option<&str>) -> Result<SandboxState, UsageError> {
     }
 }
 
+/// The payload and its envelope (a CloudFormation custom resource request's is made from it).
 pub fn read_event(path: &str) -> Result<(Value, Envelope), UsageError> {
     let bytes = std::fs::read(path).map_err(|error| UsageError(format!("cannot read event file {path}: {error}")))?;
     let payload: Value = serde_json::from_slice(&bytes)
         .map_err(|error| UsageError(format!("event file {path} is not valid JSON: {error}")))?;
+    if let Some(request) = CustomResourceRequest::detect(&payload) {
+        let envelope = request.envelope(&payload);
+        return Ok((payload, envelope));
+    }
     let envelope = Envelope::from_value(&payload).map_err(|error| UsageError(format!("event file {path}: {error}")))?;
     Ok((payload, envelope))
 }
@@ -62,6 +71,9 @@ pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, UsageError>
 }
 
 pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Kind, UsageError> {
+    if name.is_none() && envelope.source == "aws.cloudformation" {
+        return Ok(Kind::ConfigureDetective);
+    }
     match name {
         Some(name) => by_name(name),
         None => Ok(route(envelope)
@@ -71,7 +83,11 @@ pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Kind, 
 }
 
 pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
-    let (payload, envelope) = read_event(&args.event_file)?;
+    let (mut payload, envelope) = read_event(&args.event_file)?;
+    let custom_resource = envelope.source == "aws.cloudformation";
+    if let Some(url) = &args.response_url {
+        CustomResourceRequest::redirect(&mut payload, url);
+    }
     let function = choose_function(args.function.as_deref(), &envelope)?;
     let now = parse_now(args.now.as_deref())?;
     // Against a real account, writes need an explicit --execute.
@@ -91,7 +107,15 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
         let sandbox = Sandbox::start(state)
             .await
             .map_err(|error| UsageError(format!("cannot start the sandbox: {error}")))?;
-        let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;
+        if custom_resource && args.response_url.is_none() {
+            let url = format!("{}/_sandbox/cloudformation/replay", sandbox.endpoint());
+            CustomResourceRequest::redirect(&mut payload, &url);
+        }
+        // A custom resource runs as its stack's account.
+        let sdk = match envelope.account.as_deref().filter(|_| custom_resource) {
+            Some(account) => local_sdk_config_as(&sandbox.endpoint(), &region, &sandbox::access_key_for(account)).await,
+            None => local_sdk_config(&sandbox.endpoint(), &region).await,
+        };
         configured.run(&payload, &sdk, clock.as_ref()).await
     };
     println!("{}", outcome.to_json());

@@ -17,9 +17,9 @@ mod state;
 mod traffic;
 
 pub use iam::access_key_for;
-pub use server::{RequestRecord, Sandbox};
+pub use server::{CloudFormationResponse, RequestRecord, Sandbox};
 pub use state::{
-    Account, Fault, Graph, IamRole, Investigation, Invitation, Member, MemberOutcome, Organization, Pending,
-    RegionState, SandboxState, ScopeRules, StateError, UnprocessedRule,
+    Account, Fault, Graph, GraphSettings, IamRole, IngestHistory, Investigation, Invitation, Member, MemberOutcome,
+    Organization, PackageState, Pending, RegionState, SandboxState, ScopeRules, StateError, UnprocessedRule,
 };
 pub use traffic::DIR_VARIABLE as TRAFFIC_DIR_VARIABLE;

@@ -32,6 +32,39 @@ pub fn is_graph_arn(arn: &str) -> bool {
             .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
+/// The model's DatasourcePackage values.
+pub const DATASOURCE_PACKAGES: [&str; 3] = ["DETECTIVE_CORE", "EKS_AUDIT", "ASFF_SECURITYHUB_FINDING"];
+
+/// The model's DatasourcePackageIngestState values.
+pub const INGEST_STATES: [&str; 3] = ["STARTED", "STOPPED", "DISABLED"];
+
+/// The model's TagMap holds at most 50 tags (and so, the sandbox takes it, may a graph).
+pub const TAGS_MAX: usize = 50;
+
+/// What is wrong with a tag key, by the model's TagKey: 1 to 128 characters of
+/// `^(?!aws:)[a-zA-Z+-=._:/]+$`, where `+-=` is a range (`+,-./0-9:;<=`).
+pub fn tag_key_problem(key: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphabetic() || ('+'..='=').contains(&c) || matches!(c, '.' | '_' | ':' | '/');
+    if key.is_empty() || key.chars().count() > 128 {
+        Some(format!("tag key {key:?} must be 1 to 128 characters"))
+    } else if key.starts_with("aws:") {
+        Some(format!(
+            "tag key {key:?} cannot start with aws:, which is reserved for AWS use"
+        ))
+    } else if !key.chars().all(allowed) {
+        Some(format!(
+            "tag key {key:?} does not match the pattern ^(?!aws:)[a-zA-Z+-=._:/]+$"
+        ))
+    } else {
+        None
+    }
+}
+
+/// What is wrong with a tag value, by the model's TagValue: at most 256 characters.
+pub fn tag_value_problem(key: &str, value: &str) -> Option<String> {
+    (value.chars().count() > 256).then(|| format!("the value of tag {key:?} is longer than 256 characters"))
+}
+
 /// The administrator account named in a graph ARN (empty when malformed).
 pub fn admin_of(graph_arn: &str) -> &str {
     graph_arn.split(':').nth(4).unwrap_or_default()
@@ -74,6 +107,26 @@ mod tests {
         assert!(!is_graph_arn(&good.replace(":111111111111:", ":11111111111:")));
         assert!(!is_graph_arn(&good.replace("detective", "guardduty")));
         assert!(!is_graph_arn(&good.replace("arn:aws:", "arn:azure:")));
+    }
+
+    #[test]
+    fn tag_keys_follow_the_model() {
+        for good in [
+            "team",
+            "Cost-Center",
+            "a+b=c",
+            "k:v/x_y.z",
+            "env2",
+            "a;b<c",
+            "AWS:upper",
+        ] {
+            assert_eq!(tag_key_problem(good), None, "{good}");
+        }
+        for bad in ["", "aws:reserved", "has space", "a@b", "a>b", "ü", &"k".repeat(129)] {
+            assert!(tag_key_problem(bad).is_some(), "{bad}");
+        }
+        assert!(tag_value_problem("k", &"v".repeat(256)).is_none());
+        assert!(tag_value_problem("k", &"v".repeat(257)).is_some());
     }
 
     #[test]

@@ -138,17 +138,33 @@ pub const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
 
 /// An awsQuery request body (`Action=GetRole&Version=...&RoleName=...`) as a flat map.
 pub fn parse_query(body: &[u8]) -> Map<String, Value> {
-    String::from_utf8_lossy(body)
+    query_pairs(body)
+        .into_iter()
+        .map(|(key, value)| (key, Value::from(value)))
+        .collect()
+}
+
+/// A query string's `name=value` pairs, decoded, in order; a name may repeat (a REST
+/// list member such as UntagResource's `tagKeys=a&tagKeys=b`).
+pub fn query_pairs(query: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(query)
         .split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), Value::from(percent_decode(value)))
+            (percent_decode(key, true), percent_decode(value, true))
         })
         .collect()
 }
 
-fn percent_decode(text: &str) -> String {
+/// A URI path segment as the SDK percent-encodes it (`arn%3Aaws%3A...`), decoded; `+` is
+/// itself there, not a space.
+pub fn decode_path_segment(segment: &str) -> String {
+    percent_decode(segment, false)
+}
+
+/// `%XX` escapes, and in query strings `+` for a space.
+fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
@@ -162,7 +178,7 @@ fn percent_decode(text: &str) -> String {
                 out.push(decoded);
                 index += 3;
             }
-            (b'+', _) => {
+            (b'+', _) if plus_is_space => {
                 out.push(b' ');
                 index += 1;
             }
@@ -225,6 +241,14 @@ mod tests {
         let params = parse_query(b"Action=GetRole&Version=2010-05-08&RoleName=a%2Bb%3Dc&X=1+2");
         assert_eq!(params.get("RoleName"), Some(&Value::from("a+b=c")));
         assert_eq!(params.get("X"), Some(&Value::from("1 2")));
+        assert_eq!(decode_path_segment("arn%3Aaws%3Ax+y"), "arn:aws:x+y");
+        assert_eq!(
+            query_pairs(b"tagKeys=a&tagKeys=b%2Bc"),
+            vec![
+                ("tagKeys".to_owned(), "a".to_owned()),
+                ("tagKeys".to_owned(), "b+c".to_owned())
+            ]
+        );
     }
 
     #[test]

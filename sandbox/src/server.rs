@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
@@ -20,7 +20,7 @@ use chrono::Utc;
 use crate::detective::{self, Call};
 use crate::iam::{self, account_of_key};
 use crate::organizations;
-use crate::protocol::{parse_query, xml_response, ApiError, Service};
+use crate::protocol::{parse_query, query_pairs, xml_response, ApiError, Service};
 use crate::state::SandboxState;
 use crate::traffic::{Exchange, TrafficLog};
 
@@ -37,9 +37,20 @@ pub struct RequestRecord {
     pub error: Option<String>,
 }
 
+/// A custom resource's answer, PUT to the sandbox standing in for CloudFormation's presigned
+/// ResponseURL (`/_sandbox/cloudformation/...`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CloudFormationResponse {
+    pub path: String,
+    /// The Content-Type header, if one was sent (the presigned URL is signed without one).
+    pub content_type: Option<String>,
+    pub body: Value,
+}
+
 struct Shared {
     state: Mutex<Option<SandboxState>>,
     requests: Mutex<Vec<RequestRecord>>,
+    cloudformation: Mutex<Vec<CloudFormationResponse>>,
     /// Every exchange, for the model check (`SANDBOX_TRAFFIC_DIR`).
     traffic: Option<TrafficLog>,
 }
@@ -82,11 +93,14 @@ impl Sandbox {
         let shared = Arc::new(Shared {
             state: Mutex::new(Some(state)),
             requests: Mutex::new(Vec::new()),
+            cloudformation: Mutex::new(Vec::new()),
             traffic,
         });
         let app = Router::new()
             .route("/_sandbox/state", get(read_state))
             .route("/_sandbox/requests", get(read_requests))
+            .route("/_sandbox/cloudformation", get(read_cloudformation))
+            .route("/_sandbox/cloudformation/{*rest}", put(answer_cloudformation))
             .fallback(dispatch)
             .with_state(shared.clone());
         let listener = TcpListener::bind(addr).await?;
@@ -133,6 +147,11 @@ impl Sandbox {
             .count()
     }
 
+    /// The custom resource answers received, in order.
+    pub fn cloudformation_responses(&self) -> Vec<CloudFormationResponse> {
+        lock(&self.shared.cloudformation).clone()
+    }
+
     pub fn clear_requests(&self) {
         lock(&self.shared.requests).clear();
     }
@@ -155,6 +174,32 @@ async fn read_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 async fn read_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RequestRecord>> {
     Json(lock(&shared.requests).clone())
+}
+
+async fn read_cloudformation(State(shared): State<Arc<Shared>>) -> Json<Vec<CloudFormationResponse>> {
+    Json(lock(&shared.cloudformation).clone())
+}
+
+/// Keeps the answer; a path with an `expired` segment is refused as S3 refuses an expired
+/// presigned URL (403), so tests can prove an undelivered answer fails the invocation.
+async fn answer_cloudformation(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    if uri.path().split('/').any(|segment| segment == "expired") {
+        return StatusCode::FORBIDDEN;
+    }
+    lock(&shared.cloudformation).push(CloudFormationResponse {
+        path: uri.path().to_owned(),
+        content_type: headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    StatusCode::OK
 }
 
 /// From the SigV4 credential scope (`Credential=AKID/date/REGION/SERVICE/aws4_request`):
@@ -208,10 +253,10 @@ fn route(
     let mut parameters = json_body(body)?;
     if let Value::Object(members) = &mut parameters {
         members.extend(uri_members);
-        for (key, value) in parse_query(uri.query().unwrap_or_default().as_bytes()) {
+        for (key, value) in query_pairs(uri.query().unwrap_or_default().as_bytes()) {
             let entry = members.entry(key).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(values) = entry {
-                values.push(value);
+                values.push(Value::from(value));
             }
         }
     }
@@ -255,6 +300,7 @@ async fn dispatch(
         }
     };
     let status = match &result {
+        Ok(_) if service == Service::Detective => detective::success_status(&name),
         Ok(_) => 200,
         Err(error) => error.status(service),
     };
@@ -269,7 +315,7 @@ async fn dispatch(
             .err()
             .map(|error| format!("{}: {}", error.code, error.message)),
     });
-    let (response, logged) = render(service, &name, result);
+    let (response, logged) = render(service, &name, status, result);
     if let Some(traffic) = &shared.traffic {
         traffic.record(&Exchange {
             service: service.name(),
@@ -348,8 +394,9 @@ fn stuck_page(page: Value) -> Value {
     }
 }
 
-/// The response as each protocol sends it, and what the traffic log keeps of it.
-fn render(service: Service, operation: &str, result: Result<Value, ApiError>) -> (Response, Value) {
+/// The response as each protocol sends it, and what the traffic log keeps of it. `status`
+/// is the call's; a 204 has no body (the traffic log keeps the empty output, `{}`).
+fn render(service: Service, operation: &str, status: u16, result: Result<Value, ApiError>) -> (Response, Value) {
     match (service, result) {
         (Service::Iam | Service::Sts, result) => {
             let (status, xml) = match result {
@@ -360,9 +407,11 @@ fn render(service: Service, operation: &str, result: Result<Value, ApiError>) ->
             let response = (code, [("content-type", "text/xml")], xml.clone()).into_response();
             (response, Value::from(xml))
         }
+        (_, Ok(body)) if status == 204 => (StatusCode::NO_CONTENT.into_response(), strip_nulls(body)),
         (_, Ok(body)) => {
             let body = strip_nulls(body);
-            let mut response = (StatusCode::OK, Json(body.clone())).into_response();
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (code, Json(body.clone())).into_response();
             if service == Service::Organizations {
                 response
                     .headers_mut()

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::names::{is_account_id, is_graph_arn};
+use crate::names::{
+    is_account_id, is_graph_arn, tag_key_problem, tag_value_problem, DATASOURCE_PACKAGES, INGEST_STATES, TAGS_MAX,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SandboxState {
@@ -98,20 +100,94 @@ fn active() -> String {
     "ACTIVE".to_owned()
 }
 
+/// A region's Detective. In the state file each graph's settings (`tags`,
+/// `datasource_packages`) are written in the graph's own object; here they are kept beside
+/// the graphs, by ARN, so that `Graph { arn, auto_enable, members }` stays a complete value.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "RegionFile", into = "RegionFile")]
 pub struct RegionState {
     /// The organization's Detective administrator here (EnableOrganizationAdminAccount): its
     /// graph is the organization behavior graph, and only it may read or change the
     /// organization configuration. None: Detective has no delegated administrator here.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_admin_account_id: Option<String>,
-    #[serde(default)]
+    /// When it was designated (ListOrganizationAdminAccounts' DelegationTime).
+    pub organization_admin_since: Option<DateTime<Utc>>,
     pub graphs: Vec<Graph>,
+    /// Tags and data source packages of the graphs, by graph ARN; a graph not here has no
+    /// tags and the default packages.
+    pub graph_settings: BTreeMap<String, GraphSettings>,
     /// Invitations and memberships of the member accounts (ListInvitations).
-    #[serde(default)]
     pub invitations: Vec<Invitation>,
-    #[serde(default)]
     pub investigations: Vec<Investigation>,
+}
+
+impl RegionState {
+    /// The settings of the graph `arn` (the defaults when it has none recorded).
+    pub fn settings(&self, arn: &str) -> GraphSettings {
+        self.graph_settings.get(arn).cloned().unwrap_or_default()
+    }
+}
+
+/// `RegionState` as the state file writes it.
+#[derive(Serialize, Deserialize)]
+struct RegionFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    organization_admin_account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    organization_admin_since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    graphs: Vec<GraphFile>,
+    #[serde(default)]
+    invitations: Vec<Invitation>,
+    #[serde(default)]
+    investigations: Vec<Investigation>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct GraphFile {
+    #[serde(flatten)]
+    graph: Graph,
+    #[serde(flatten)]
+    settings: GraphSettings,
+}
+
+impl From<RegionFile> for RegionState {
+    fn from(file: RegionFile) -> Self {
+        let graph_settings = file
+            .graphs
+            .iter()
+            .filter(|entry| entry.settings != GraphSettings::default())
+            .map(|entry| (entry.graph.arn.clone(), entry.settings.clone()))
+            .collect();
+        Self {
+            organization_admin_account_id: file.organization_admin_account_id,
+            organization_admin_since: file.organization_admin_since,
+            graphs: file.graphs.into_iter().map(|entry| entry.graph).collect(),
+            graph_settings,
+            invitations: file.invitations,
+            investigations: file.investigations,
+        }
+    }
+}
+
+impl From<RegionState> for RegionFile {
+    fn from(mut region: RegionState) -> Self {
+        let graphs = region
+            .graphs
+            .into_iter()
+            .map(|graph| GraphFile {
+                settings: region.graph_settings.remove(&graph.arn).unwrap_or_default(),
+                graph,
+            })
+            .collect();
+        Self {
+            organization_admin_account_id: region.organization_admin_account_id,
+            organization_admin_since: region.organization_admin_since,
+            graphs,
+            invitations: region.invitations,
+            investigations: region.investigations,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +198,58 @@ pub struct Graph {
     #[serde(default)]
     pub members: Vec<Member>,
 }
+
+/// A graph's tags and data source packages.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GraphSettings {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// DETECTIVE_CORE, EKS_AUDIT, ASFF_SECURITYHUB_FINDING: their state. Empty in a state
+    /// file: a graph from before the optional packages were on by default (2022), so
+    /// DETECTIVE_CORE STARTED since 2024-01-01 and the optional packages not listed. Graphs the
+    /// sandbox creates start with every package (see `ensure_graph`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub datasource_packages: BTreeMap<String, PackageState>,
+}
+
+impl GraphSettings {
+    /// The packages, the default when none are recorded.
+    pub fn packages(&self) -> BTreeMap<String, PackageState> {
+        if self.datasource_packages.is_empty() {
+            BTreeMap::from([("DETECTIVE_CORE".to_owned(), PackageState::started(graph_epoch()))])
+        } else {
+            self.datasource_packages.clone()
+        }
+    }
+}
+
+/// A data source package of a graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageState {
+    /// STARTED, STOPPED or DISABLED.
+    pub state: String,
+    /// Since when (LastIngestStateChange); 2024-01-01 when absent.
+    #[serde(default = "graph_epoch")]
+    pub since: DateTime<Utc>,
+}
+
+impl PackageState {
+    pub fn started(since: DateTime<Utc>) -> Self {
+        Self {
+            state: "STARTED".to_owned(),
+            since,
+        }
+    }
+}
+
+/// When the graphs of a state file began (their ListGraphs CreatedTime): 2024-01-01.
+pub fn graph_epoch() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_704_067_200, 0).unwrap_or_default()
+}
+
+/// Data source ingest history: package, state, since when (MembershipDatasources'
+/// DatasourcePackageIngestHistory).
+pub type IngestHistory = BTreeMap<String, BTreeMap<String, DateTime<Utc>>>;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Member {
@@ -143,6 +271,11 @@ pub struct Member {
     /// Where verification will end, and after how many more reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
+    /// Its data source history, per package (BatchGetGraphMemberDatasources), over what the
+    /// graph's packages give an ENABLED member: each STARTED or STOPPED package in that
+    /// state since the package's `since`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub datasources: IngestHistory,
 }
 
 impl Member {
@@ -179,6 +312,10 @@ pub struct Invitation {
     pub invitation_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
+    /// The member's data source history (BatchGetMembershipDatasources), per package, over
+    /// what the graph's packages give an ENABLED membership.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub datasources: IngestHistory,
 }
 
 impl Invitation {
@@ -190,6 +327,7 @@ impl Invitation {
             account_id: None,
             invitation_type: invitation(),
             disabled_reason: None,
+            datasources: IngestHistory::new(),
         }
     }
 }
@@ -312,6 +450,50 @@ pub enum StateError {
     Parse { path: String, message: String },
 }
 
+/// Tags and packages a graph could have: the model's TagKey, TagValue and TagMap, and its
+/// package and state names.
+fn check_settings(arn: &str, settings: &GraphSettings) -> Result<(), String> {
+    if settings.tags.len() > TAGS_MAX {
+        return Err(format!("graph {arn} has more than {TAGS_MAX} tags"));
+    }
+    for (key, value) in &settings.tags {
+        if let Some(problem) = tag_key_problem(key).or_else(|| tag_value_problem(key, value)) {
+            return Err(format!("graph {arn}: {problem}"));
+        }
+    }
+    for (package, state) in &settings.datasource_packages {
+        check_package(&format!("graph {arn}"), package)?;
+        check_ingest_state(&format!("graph {arn}, package {package}"), &state.state)?;
+    }
+    Ok(())
+}
+
+fn check_history(owner: &str, history: &IngestHistory) -> Result<(), String> {
+    for (package, states) in history {
+        check_package(owner, package)?;
+        for state in states.keys() {
+            check_ingest_state(&format!("{owner}, package {package}"), state)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_package(owner: &str, package: &str) -> Result<(), String> {
+    if DATASOURCE_PACKAGES.contains(&package) {
+        Ok(())
+    } else {
+        Err(format!("{owner}: {package:?} is not one of {DATASOURCE_PACKAGES:?}"))
+    }
+}
+
+fn check_ingest_state(owner: &str, state: &str) -> Result<(), String> {
+    if INGEST_STATES.contains(&state) {
+        Ok(())
+    } else {
+        Err(format!("{owner}: {state:?} is not one of {INGEST_STATES:?}"))
+    }
+}
+
 impl SandboxState {
     pub fn from_json(path: &str, text: &str) -> Result<Self, StateError> {
         let state: Self = serde_json::from_str(text).map_err(|error| StateError::Parse {
@@ -385,6 +567,19 @@ impl SandboxState {
                         .iter()
                         .map(|m| ("graphs[].members[].account_id", m.account_id.as_str())),
                 );
+                check_settings(&graph.arn, &region.settings(&graph.arn))?;
+                for member in &graph.members {
+                    check_history(
+                        &format!("member {} of {}", member.account_id, graph.arn),
+                        &member.datasources,
+                    )?;
+                }
+            }
+            for invitation in &region.invitations {
+                check_history(
+                    &format!("invitation to {}", invitation.graph_arn),
+                    &invitation.datasources,
+                )?;
             }
         }
         match accounts.into_iter().find(|(_, id)| !is_account_id(id)) {
@@ -444,6 +639,71 @@ mod tests {
     fn the_demo_state_loads() {
         let parsed = SandboxState::from_json("demo", DEMO_STATE);
         assert!(parsed.is_ok(), "{:?}", parsed.err());
+    }
+
+    const WITH_SETTINGS: &str = r#"{"caller_account_id": "111111111111", "regions": {"us-east-1": {
+        "organization_admin_account_id": "111111111111", "organization_admin_since": "2025-03-01T00:00:00Z",
+        "graphs": [{"arn": "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef",
+                    "tags": {"team": "security"},
+                    "datasource_packages": {"DETECTIVE_CORE": {"state": "STARTED"},
+                                            "EKS_AUDIT": {"state": "DISABLED", "since": "2025-01-01T00:00:00Z"}},
+                    "members": [{"account_id": "222222222222", "status": "ENABLED",
+                                 "datasources": {"EKS_AUDIT": {"STOPPED": "2025-02-01T00:00:00Z"}}}]},
+                   {"arn": "arn:aws:detective:us-east-1:111111111111:graph:ffffffffffffffffffffffffffffffff"}],
+        "invitations": [{"graph_arn": "arn:aws:detective:us-east-1:333333333333:graph:0123456789abcdef0123456789abcdef",
+                         "administrator_id": "333333333333", "status": "ENABLED",
+                         "datasources": {"DETECTIVE_CORE": {"STARTED": "2025-01-01T00:00:00Z"}}}]}}}"#;
+
+    #[test]
+    fn graph_settings_and_histories_load_and_write_back_in_the_graphs_object() {
+        let parsed = SandboxState::from_json("t", WITH_SETTINGS);
+        assert!(parsed.is_ok(), "{:?}", parsed.as_ref().err());
+        let state = parsed.unwrap_or_else(|_| SandboxState::empty("111111111111"));
+        let region = state.region("us-east-1").cloned().unwrap_or_default();
+        let settings =
+            region.settings("arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef");
+        assert_eq!(settings.tags.get("team").map(String::as_str), Some("security"));
+        assert_eq!(
+            settings.packages().get("DETECTIVE_CORE"),
+            Some(&PackageState::started(graph_epoch())),
+            "since defaults to 2024-01-01"
+        );
+        assert_eq!(
+            region.graph_settings.len(),
+            1,
+            "a graph without settings has none recorded"
+        );
+        let other = region.settings("arn:aws:detective:us-east-1:111111111111:graph:ffffffffffffffffffffffffffffffff");
+        assert_eq!(other.packages().keys().collect::<Vec<_>>(), vec!["DETECTIVE_CORE"]);
+        let written = serde_json::to_value(&state).unwrap_or_default();
+        let graph = &written["regions"]["us-east-1"]["graphs"][0];
+        assert_eq!(graph["tags"]["team"], "security");
+        assert_eq!(graph["datasource_packages"]["EKS_AUDIT"]["state"], "DISABLED");
+        assert_eq!(
+            graph["members"][0]["datasources"]["EKS_AUDIT"]["STOPPED"],
+            "2025-02-01T00:00:00Z"
+        );
+        assert!(written["regions"]["us-east-1"]["graphs"][1].get("tags").is_none());
+        let reread = SandboxState::from_json("t", &written.to_string()).ok();
+        assert_eq!(reread, Some(state), "the state survives a round trip");
+    }
+
+    #[test]
+    fn packages_states_and_tags_off_the_model_are_refused() {
+        for (from, to) in [
+            (
+                "\"EKS_AUDIT\": {\"state\": \"DISABLED\"",
+                "\"EKS\": {\"state\": \"DISABLED\"",
+            ),
+            ("{\"state\": \"DISABLED\"", "{\"state\": \"PAUSED\""),
+            ("{\"STOPPED\"", "{\"PAUSED\""),
+            ("{\"DETECTIVE_CORE\": {\"STARTED\"", "{\"CORE\": {\"STARTED\""),
+            ("\"team\"", "\"aws:team\""),
+        ] {
+            let text = WITH_SETTINGS.replacen(from, to, 1);
+            assert_ne!(text, WITH_SETTINGS, "{from}");
+            assert!(SandboxState::from_json("t", &text).is_err(), "{to}");
+        }
     }
 
     #[test]

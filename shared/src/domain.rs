@@ -55,7 +55,7 @@ impl Serialize for AccountId {
 macro_rules! aws_values {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
             $($variant,)+
             Other(String),
@@ -156,6 +156,29 @@ aws_values!(
         Requested = "REQUESTED",
         Canceled = "CANCELED",
         Expired = "EXPIRED",
+    }
+);
+
+aws_values!(
+    /// A Detective data source package.
+    DatasourcePackage {
+        DetectiveCore = "DETECTIVE_CORE",
+        EksAudit = "EKS_AUDIT",
+        AsffSecurityhubFinding = "ASFF_SECURITYHUB_FINDING",
+    }
+);
+
+impl DatasourcePackage {
+    /// The packages Detective documents, in its order.
+    pub const KNOWN: [Self; 3] = [Self::DetectiveCore, Self::EksAudit, Self::AsffSecurityhubFinding];
+}
+
+aws_values!(
+    /// Whether a data source package is being ingested.
+    IngestState {
+        Started = "STARTED",
+        Stopped = "STOPPED",
+        Disabled = "DISABLED",
     }
 );
 

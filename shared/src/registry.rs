@@ -79,6 +79,7 @@ functions! {
     InvestigateFindings => crate::investigate::InvestigateFindings,
     EnrollAccounts => crate::enroll::EnrollAccounts,
     AcceptInvitations => crate::accept::AcceptInvitations,
+    ConfigureDetective => crate::configure::ConfigureDetective,
 }
 
 impl Kind {

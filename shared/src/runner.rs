@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::Clock;
-use crate::event::{route, Envelope, Trigger};
+use crate::event::{route, CustomResourceRequest, Envelope, Trigger};
 use crate::function::{Handler, Invocation};
 use crate::outcome::{Outcome, Status};
 use crate::telemetry;
@@ -41,13 +41,19 @@ async fn decide<F: Handler>(
         trigger: "Unparsable",
         scheduled: false,
     };
-    let envelope = match Envelope::from_value(payload) {
-        Ok(envelope) => envelope,
-        Err(error) => return unparsable(Outcome::failed(F::NAME, None, error)),
-    };
-    let trigger = match route(&envelope) {
-        Ok(trigger) => trigger,
-        Err(error) => return unparsable(Outcome::failed(F::NAME, envelope.id.clone(), error)),
+    // CloudFormation invokes custom resources with its own request, not an EventBridge event.
+    let (envelope, trigger) = match CustomResourceRequest::detect(payload) {
+        Some(request) => (request.envelope(payload), Trigger::CustomResource(Box::new(request))),
+        None => {
+            let envelope = match Envelope::from_value(payload) {
+                Ok(envelope) => envelope,
+                Err(error) => return unparsable(Outcome::failed(F::NAME, None, error)),
+            };
+            match route(&envelope) {
+                Ok(trigger) => (envelope, trigger),
+                Err(error) => return unparsable(Outcome::failed(F::NAME, envelope.id.clone(), error)),
+            }
+        }
     };
     let outcome = if F::takes(&trigger) {
         let invocation = Invocation {

@@ -11,7 +11,7 @@ use crate::state::{Invitation, SandboxState};
 
 const INVITATION_PAGE: usize = 200;
 
-fn is_callers(state: &SandboxState, invitation: &Invitation, caller: &str) -> bool {
+pub(super) fn is_callers(state: &SandboxState, invitation: &Invitation, caller: &str) -> bool {
     invitation.account_id.as_deref().unwrap_or(&state.caller_account_id) == caller
 }
 

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::datasources::{history, latest_states};
 use super::{account_ids, administered, check_batch, region_mut, required_str, timestamp, Call};
 use crate::names::admin_of;
 use crate::paging::page;
 use crate::protocol::{ApiError, Service};
-use crate::state::{Graph, Invitation, Member, MemberOutcome, Pending, SandboxState};
+use crate::state::{Graph, IngestHistory, Invitation, Member, MemberOutcome, Pending, SandboxState};
 
 const MEMBERS_PER_GRAPH: usize = 1_200;
 const MEMBER_PAGE: usize = 200;
@@ -60,7 +61,17 @@ pub(super) fn member_json(
     let admin = admin_of(graph_arn);
     let time = timestamp(now);
     let volume = member.volume_usage_bytes.unwrap_or(1_048_576);
-    let ingesting = if member.status == ENABLED { "STARTED" } else { "STOPPED" };
+    // Each package's latest state in the member's data source history; a member with none
+    // (one not ENABLED) shows DETECTIVE_CORE STOPPED.
+    let packages = state
+        .region(region)
+        .map(|region| region.settings(graph_arn))
+        .unwrap_or_default()
+        .packages();
+    let mut ingesting = latest_states(&history(&packages, member.status == ENABLED, &member.datasources));
+    if ingesting.is_empty() {
+        ingesting.insert("DETECTIVE_CORE".to_owned(), "STOPPED".to_owned());
+    }
     json!({
         "AccountId": member.account_id,
         "EmailAddress": (!member.email.is_empty()).then_some(&member.email),
@@ -71,7 +82,7 @@ pub(super) fn member_json(
         "VolumeUsageInBytes": volume, "VolumeUsageUpdatedTime": time,
         "PercentOfGraphUtilization": 0.5, "PercentOfGraphUtilizationUpdatedTime": time,
         "VolumeUsageByDatasourcePackage": {"DETECTIVE_CORE": {"VolumeUsageInBytes": volume, "VolumeUsageUpdateTime": time}},
-        "DatasourcePackageIngestStates": {"DETECTIVE_CORE": ingesting},
+        "DatasourcePackageIngestStates": ingesting,
     })
 }
 
@@ -249,6 +260,7 @@ pub fn create_members(state: &mut SandboxState, call: &Call) -> Result<Value, Ap
                 disabled_reason,
                 reads_left: state.verification_reads,
             }),
+            datasources: IngestHistory::new(),
         };
         created.push(member_json(state, call.region, &graph.arn, &member, call.now));
         added.push(member);

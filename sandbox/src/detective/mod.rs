@@ -2,16 +2,19 @@
 //! the model gives. Where the model and the API reference are silent, the choice made is
 //! named in a comment and in the README's sandbox section.
 
+mod datasources;
 mod graphs;
 mod investigations;
 mod invitations;
 mod members;
+mod organization;
+mod tags;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::names::{admin_of, is_account_id, is_graph_arn};
-use crate::protocol::ApiError;
+use crate::protocol::{decode_path_segment, ApiError};
 use crate::state::{Graph, RegionState, SandboxState};
 
 /// `(method, path, operation)` of each Detective operation the sandbox serves, as the
@@ -47,7 +50,27 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/investigations/updateInvestigationState",
         "UpdateInvestigationState",
     ),
+    ("POST", "/orgs/enableAdminAccount", "EnableOrganizationAdminAccount"),
+    ("POST", "/orgs/disableAdminAccount", "DisableOrganizationAdminAccount"),
+    ("POST", "/orgs/adminAccountslist", "ListOrganizationAdminAccounts"),
+    ("POST", "/graph/removal", "DeleteGraph"),
+    ("POST", "/graph/datasources/list", "ListDatasourcePackages"),
+    ("POST", "/graph/datasources/update", "UpdateDatasourcePackages"),
+    ("POST", "/graph/datasources/get", "BatchGetGraphMemberDatasources"),
+    ("POST", "/membership/datasources/get", "BatchGetMembershipDatasources"),
+    ("POST", "/tags/{ResourceArn}", "TagResource"),
+    ("DELETE", "/tags/{ResourceArn}", "UntagResource"),
+    ("GET", "/tags/{ResourceArn}", "ListTagsForResource"),
 ];
+
+/// The HTTP status of a successful call: the model's `responseCode` (204 for TagResource
+/// and UntagResource), else 200.
+pub fn success_status(operation: &str) -> u16 {
+    match operation {
+        "TagResource" | "UntagResource" => 204,
+        _ => 200,
+    }
+}
 
 /// The operation and its URI members, for a method and path.
 pub fn operation_for(method: &str, path: &str) -> Option<(&'static str, Map<String, Value>)> {
@@ -64,7 +87,7 @@ pub fn operation_for(method: &str, path: &str) -> Option<(&'static str, Map<Stri
         for (expected, found) in template.iter().zip(&actual) {
             match expected.strip_prefix('{').and_then(|name| name.strip_suffix('}')) {
                 Some(name) => {
-                    captured.insert(name.to_owned(), Value::from(*found));
+                    captured.insert(name.to_owned(), Value::from(decode_path_segment(found)));
                 }
                 None if expected == found => {}
                 None => return None,
@@ -102,6 +125,17 @@ pub fn call(state: &mut SandboxState, operation: &str, call: &Call) -> Result<Va
         "ListInvestigations" => investigations::list_investigations(state, call),
         "ListIndicators" => investigations::list_indicators(state, call),
         "UpdateInvestigationState" => investigations::update_investigation_state(state, call),
+        "DeleteGraph" => graphs::delete_graph(state, call),
+        "EnableOrganizationAdminAccount" => organization::enable_organization_admin_account(state, call),
+        "DisableOrganizationAdminAccount" => organization::disable_organization_admin_account(state, call),
+        "ListOrganizationAdminAccounts" => organization::list_organization_admin_accounts(state, call),
+        "ListDatasourcePackages" => datasources::list_datasource_packages(state, call),
+        "UpdateDatasourcePackages" => datasources::update_datasource_packages(state, call),
+        "BatchGetGraphMemberDatasources" => datasources::batch_get_graph_member_datasources(state, call),
+        "BatchGetMembershipDatasources" => datasources::batch_get_membership_datasources(state, call),
+        "TagResource" => tags::tag_resource(state, call),
+        "UntagResource" => tags::untag_resource(state, call),
+        "ListTagsForResource" => tags::list_tags_for_resource(state, call),
         other => Err(ApiError::new(
             "UnknownOperationException",
             format!("{other} is not served by the sandbox"),
@@ -127,10 +161,16 @@ fn region_mut<'a>(state: &'a mut SandboxState, region: &str) -> &'a mut RegionSt
 /// account is AccessDeniedException: the API reference names no code for this
 /// (undocumented), and our code must not depend on which.
 fn administered<'a>(state: &'a mut SandboxState, call: &Call) -> Result<&'a mut Graph, ApiError> {
-    let arn = required_str(call.body, "GraphArn")?.to_owned();
+    administered_by(state, call, "GraphArn")
+}
+
+/// `administered`, for the graph ARN in the member `field` (`ResourceArn` for the tag
+/// operations).
+fn administered_by<'a>(state: &'a mut SandboxState, call: &Call, field: &str) -> Result<&'a mut Graph, ApiError> {
+    let arn = required_str(call.body, field)?.to_owned();
     if !is_graph_arn(&arn) {
         return Err(ApiError::invalid_graph(format!(
-            "GraphArn {arn:?} is not a valid behavior graph ARN"
+            "{field} {arn:?} is not a valid behavior graph ARN"
         )));
     }
     let region = call.region;
@@ -168,15 +208,53 @@ fn account_ids(body: &Value) -> Result<Vec<String>, ApiError> {
 }
 
 fn check_batch(ids: &[String]) -> Result<(), ApiError> {
-    if ids.is_empty() || ids.len() > 50 {
-        return Err(ApiError::validation(format!(
-            "between 1 and 50 accounts are allowed per call; got {}",
-            ids.len()
-        )));
-    }
+    check_accounts(ids, 50)
+}
+
+/// 1 to `most` twelve-digit account ids.
+fn check_accounts(ids: &[String], most: usize) -> Result<(), ApiError> {
+    check_count("AccountIds", ids.len(), 1, most)?;
     match ids.iter().find(|id| !is_account_id(id)) {
         Some(bad) => Err(ApiError::validation(format!("{bad:?} is not a 12-digit account id"))),
         None => Ok(()),
+    }
+}
+
+/// A list's size within the model's `min` and `max`.
+fn check_count(field: &str, count: usize, least: usize, most: usize) -> Result<(), ApiError> {
+    if count < least || count > most {
+        return Err(ApiError::validation(format!(
+            "{field} must have between {least} and {most} items; got {count}"
+        )));
+    }
+    Ok(())
+}
+
+/// The strings of the list member `field` (absent: empty; an item that is not a string:
+/// ValidationException).
+fn string_list(body: &Value, field: &str) -> Result<Vec<String>, ApiError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::validation(format!("{field} must hold strings; found {item}")))
+            })
+            .collect(),
+        Some(other) => Err(ApiError::validation(format!("{field} must be a list; found {other}"))),
+    }
+}
+
+/// The account an account id names in a request: twelve digits.
+fn check_account_id(field: &str, id: &str) -> Result<(), ApiError> {
+    if is_account_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::validation(format!(
+            "{field} {id:?} is not a 12-digit account id"
+        )))
     }
 }
 
@@ -192,5 +270,16 @@ mod tests {
         );
         assert_eq!(operation_for("GET", "/graph/members"), None);
         assert_eq!(operation_for("POST", "/graph/members/extra"), None);
+    }
+
+    #[test]
+    fn uri_labels_are_percent_decoded() {
+        let arn = "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef";
+        let (operation, members) =
+            operation_for("DELETE", &format!("/tags/{}", arn.replace(':', "%3A"))).unwrap_or_default();
+        assert_eq!(operation, "UntagResource");
+        assert_eq!(members.get("ResourceArn"), Some(&Value::from(arn)));
+        assert_eq!(success_status(operation), 204);
+        assert_eq!(success_status("ListTagsForResource"), 200);
     }
 }

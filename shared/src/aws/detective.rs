@@ -43,7 +43,7 @@ impl SdkDetective {
         }
     }
 
-    fn client(&self, region: &str) -> Client {
+    pub(super) fn client(&self, region: &str) -> Client {
         if let Some(client) = &self.every_region {
             return client.clone();
         }

@@ -2,6 +2,7 @@
 
 pub mod arn;
 mod detective;
+mod detective_setup;
 mod error;
 mod graph_cache;
 mod graph_lookup;
@@ -17,8 +18,10 @@ pub use graph_lookup::{single_graph, GraphError};
 pub use iam::SdkPrincipalLookup;
 pub use organizations::SdkOrganizations;
 pub use ports::{
-    CreatedMembers, GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort,
-    MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationConfigPort,
-    OrganizationPort, PrincipalKind, PrincipalLookupPort, StartInvestigationRequest, UnprocessedAccount,
+    AccountDatasources, ActiveInvestigation, AdministratorPort, CreatedMembers, DatasourcePort, DatasourcesLookup,
+    GraphPort, GraphSetupPort, InvestigationFilter, InvestigationPort, InvestigationReportPort, InvestigationSummary,
+    InvitationPort, MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin,
+    OrganizationConfigPort, OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort,
+    StartInvestigationRequest, Tags, UnprocessedAccount,
 };
-pub use sdk::{load_sdk_config, local_sdk_config, DEFAULT_MAX_ATTEMPTS};
+pub use sdk::{load_sdk_config, local_sdk_config, local_sdk_config_as, DEFAULT_MAX_ATTEMPTS};

@@ -2,12 +2,16 @@
 //!
 //! Regions are a parameter: one adapter serves every region the function covers.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
 use super::AwsError;
-use crate::domain::{AccountState, DisabledReason, InvestigationState, InvitationType, MemberState, MemberStatus};
+use crate::domain::{
+    AccountState, DatasourcePackage, DisabledReason, IngestState, InvestigationState, InvitationType, MemberState,
+    MemberStatus,
+};
 
 /// A member account of a behavior graph (or, from ListInvitations, our own membership).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,4 +245,132 @@ pub trait PrincipalLookupPort: Sync {
         kind: PrincipalKind,
         name: &str,
     ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
+}
+
+/// The organization's Detective administrator in a region (ListOrganizationAdminAccounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationAdmin {
+    pub account_id: String,
+    pub graph_arn: Option<String>,
+}
+
+/// What only the organization's management account may do: designate Detective's
+/// administrator, per region.
+pub trait AdministratorPort: Sync {
+    /// ListOrganizationAdminAccounts, every page.
+    fn list_organization_admin_accounts(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Vec<OrganizationAdmin>, AwsError>> + Send;
+
+    /// EnableOrganizationAdminAccount.
+    fn enable_organization_admin_account(
+        &self,
+        region: &str,
+        account_id: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// DisableOrganizationAdminAccount: also deletes the organization behavior graph.
+    fn disable_organization_admin_account(&self, region: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// Graph tags, by key (sorted, so plans and tables are stable).
+pub type Tags = BTreeMap<String, String>;
+
+/// A data source package's ingest state in a graph.
+pub type PackageStates = BTreeMap<DatasourcePackage, IngestState>;
+
+/// The administrator's own graph: create, delete, its packages and its tags.
+pub trait GraphSetupPort: Sync {
+    /// CreateGraph with tags: the graph's ARN.
+    fn create_graph(&self, region: &str, tags: &Tags) -> impl Future<Output = Result<String, AwsError>> + Send;
+
+    /// DeleteGraph.
+    fn delete_graph(&self, region: &str, graph_arn: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// ListDatasourcePackages, every page.
+    fn list_datasource_packages(
+        &self,
+        region: &str,
+        graph_arn: &str,
+    ) -> impl Future<Output = Result<PackageStates, AwsError>> + Send;
+
+    /// UpdateDatasourcePackages: starts these packages.
+    fn update_datasource_packages(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        packages: &[DatasourcePackage],
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// ListTagsForResource.
+    fn list_tags(&self, region: &str, graph_arn: &str) -> impl Future<Output = Result<Tags, AwsError>> + Send;
+
+    /// TagResource.
+    fn tag_graph(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        tags: &Tags,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// UntagResource.
+    fn untag_graph(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// One account's data source history in one graph: per package, the latest state it
+/// entered (the history's most recent timestamp).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDatasources {
+    pub account_id: String,
+    pub graph_arn: String,
+    pub packages: PackageStates,
+}
+
+/// BatchGetGraphMemberDatasources / BatchGetMembershipDatasources: what was found, and what
+/// was not with why (an account, or a graph).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DatasourcesLookup {
+    pub found: Vec<AccountDatasources>,
+    pub unprocessed: Vec<UnprocessedAccount>,
+}
+
+/// Who ingests what: the administrator's view of its members, a member's of its graphs.
+pub trait DatasourcePort: Sync {
+    /// BatchGetGraphMemberDatasources for at most 200 accounts.
+    fn member_datasources(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> impl Future<Output = Result<DatasourcesLookup, AwsError>> + Send;
+
+    /// BatchGetMembershipDatasources for at most 50 graphs (`unprocessed` names graphs).
+    fn membership_datasources(
+        &self,
+        region: &str,
+        graph_arns: &[String],
+    ) -> impl Future<Output = Result<DatasourcesLookup, AwsError>> + Send;
+}
+
+/// An ACTIVE investigation, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveInvestigation {
+    pub investigation_id: String,
+    /// INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL.
+    pub severity: String,
+}
+
+pub trait InvestigationReportPort: Sync {
+    /// ListInvestigations filtered on State ACTIVE, every page.
+    fn active_investigations(
+        &self,
+        region: &str,
+        graph_arn: &str,
+    ) -> impl Future<Output = Result<Vec<ActiveInvestigation>, AwsError>> + Send;
 }

@@ -46,7 +46,12 @@ pub async fn load_sdk_config() -> SdkConfig {
 /// The same configuration pointed at a local endpoint (the sandbox) with throwaway
 /// credentials; retry settings still come from the environment.
 pub async fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
-    let credentials = aws_sdk_detective::config::Credentials::new("sandbox", "sandbox", None, None, "sandbox");
+    local_sdk_config_as(endpoint, region, "sandbox").await
+}
+
+/// The same, with this access key id (the sandbox tells the caller's account by it).
+pub async fn local_sdk_config_as(endpoint: &str, region: &str, access_key_id: &str) -> SdkConfig {
+    let credentials = aws_sdk_detective::config::Credentials::new(access_key_id, "sandbox", None, None, "sandbox");
     defaults()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_owned()))

@@ -1,6 +1,7 @@
 //! Event models and routing: from any EventBridge payload to a typed trigger.
 
 mod cloudtrail;
+mod custom_resource;
 mod envelope;
 pub mod fields;
 mod guardduty;
@@ -8,6 +9,7 @@ mod membership;
 mod route;
 
 pub use cloudtrail::CloudTrailRecord;
+pub use custom_resource::{CustomResourceRequest, RequestKind};
 pub use envelope::Envelope;
 pub use guardduty::{AccessKeyDetails, Finding};
 pub use route::{route, AccountEventKind, DepartureKind, Trigger};

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{fields, membership, CloudTrailRecord, Envelope, EventError, Finding};
+use super::{fields, membership, CloudTrailRecord, CustomResourceRequest, Envelope, EventError, Finding};
 
 const API_CALL: &str = "AWS API Call via CloudTrail";
 const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
@@ -64,6 +64,8 @@ pub enum Trigger {
     Scheduled {
         rules: Vec<String>,
     },
+    /// A CloudFormation custom resource request (invoked by CloudFormation, not EventBridge).
+    CustomResource(Box<CustomResourceRequest>),
     Unhandled {
         source: String,
         detail_type: String,
@@ -91,6 +93,7 @@ impl Trigger {
             },
             Self::DetectiveMembersCreated { .. } => "Detective.CreateMembers",
             Self::Scheduled { .. } => "ScheduledEvent",
+            Self::CustomResource(_) => "CloudFormation.CustomResource",
             Self::Unhandled { .. } => "Unhandled",
         }
     }

@@ -46,6 +46,27 @@ pub enum Failure {
         error: AwsError,
     },
     NoRegion,
+    /// Another account is Detective's administrator: never overwritten.
+    OtherAdministrator {
+        designated: String,
+        wanted: AccountId,
+    },
+    /// DescribeOrganizationConfiguration refused: the account is not (yet) the organization's
+    /// Detective administrator there.
+    NotOrganizationAdministrator {
+        account: AccountId,
+        region: String,
+        error: AwsError,
+    },
+    /// The graph part runs in another account than the administrator.
+    NotTheAdministratorAccount {
+        running_in: AccountId,
+        administrator: AccountId,
+    },
+    /// A CloudFormation custom resource request we cannot act on.
+    CustomResource(String),
+    /// The invocation's deadline came before the work was done.
+    DeadlineReached,
 }
 
 impl Failure {
@@ -56,6 +77,7 @@ impl Failure {
             | Self::GraphFull(error)
             | Self::NotReadBack(error)
             | Self::Lookup { error, .. }
+            | Self::NotOrganizationAdministrator { error, .. }
             | Self::Graph(GraphError::Aws(error)) => Some(error),
             _ => None,
         }
@@ -117,6 +139,28 @@ impl fmt::Display for Failure {
                 formatter,
                 "could not read the {}'s ARN through ROLE_LOOKUP_ROLE_NAME in account {account}: {error}",
                 kind.resource()
+            ),
+            Self::OtherAdministrator { designated, wanted } => write!(
+                formatter,
+                "account {designated} is already Detective's administrator, not {wanted}: never overwritten; \
+                 DisableOrganizationAdminAccount it first if {wanted} should be"
+            ),
+            Self::NotOrganizationAdministrator { account, region, error } => write!(
+                formatter,
+                "{error} (is {account} the organization's Detective administrator in {region}? \
+                 The management stack's setup designates it: deploy that first)"
+            ),
+            Self::NotTheAdministratorAccount {
+                running_in,
+                administrator,
+            } => write!(
+                formatter,
+                "the graph part must run in the administrator account {administrator}, not in {running_in}"
+            ),
+            Self::CustomResource(why) => write!(formatter, "{why}"),
+            Self::DeadlineReached => write!(
+                formatter,
+                "the invocation's deadline came before the work was done; answered so the stack does not wait"
             ),
             Self::NoRegion => write!(
                 formatter,

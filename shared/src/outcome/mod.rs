@@ -5,6 +5,8 @@ mod reason;
 
 use serde::Serialize;
 
+use crate::domain::DatasourcePackage;
+
 pub use failure::Failure;
 pub use reason::{Departure, Reason, Retry, TrustFailure};
 
@@ -54,6 +56,12 @@ pub struct Action {
     pub auto_enable: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub investigation_id: Option<String>,
+    /// Data source packages started (UpdateDatasourcePackages).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<DatasourcePackage>,
+    /// Tags set (`key=value`, TagResource and CreateGraph) or keys removed (UntagResource).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +122,8 @@ impl Action {
             result,
             auto_enable: None,
             investigation_id: None,
+            packages: Vec::new(),
+            tags: Vec::new(),
             reason: None,
             error: None,
             notes: Vec::new(),
@@ -131,6 +141,9 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionResult>,
     pub actions: Vec<Action>,
+    /// A custom resource's answer to CloudFormation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudformation: Option<crate::configure::CloudFormationAnswer>,
     /// What failed before any action (for metrics; the reason says it).
     #[serde(skip)]
     pub failure: Option<Failure>,
@@ -157,6 +170,7 @@ impl Outcome {
             reason: reason.into(),
             regions: Vec::new(),
             actions: Vec::new(),
+            cloudformation: None,
             failure: None,
         }
     }
@@ -172,6 +186,11 @@ impl Outcome {
     pub fn with_actions(mut self, actions: Vec<Action>) -> Self {
         self.actions = actions;
         self
+    }
+
+    /// CloudFormation has its answer: the invocation must not fail (Lambda would run it again).
+    pub fn answered_cloudformation(&self) -> bool {
+        self.cloudformation.as_ref().is_some_and(|answer| answer.delivered)
     }
 
     pub fn is_failed(&self) -> bool {

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::aws::AwsError;
-use crate::domain::{AccountState, InvitationType, MemberState, MemberStatus};
+use crate::domain::{AccountState, DatasourcePackage, IngestState, InvitationType, MemberState, MemberStatus};
 
 /// Why an invitation's administrator or graph is not trusted (the first check that failed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,22 @@ pub enum Reason {
         now: Option<MemberStatus>,
         error: AwsError,
     },
+    // configure-detective
+    NoAdministrator,
+    AdministratorDesignated,
+    NoGraph,
+    PackagesIngesting,
+    /// The wanted packages not STARTED, with their state (None: not listed at all).
+    PackagesOff(Vec<(DatasourcePackage, Option<IngestState>)>),
+    TagsAsDesired,
+    TagsDiffer,
+    ManagedTagsDropped,
+    AutoEnableAsDesired(bool),
+    AutoEnableDiffers(bool),
+    KeptOnDelete,
+    DisabledOnDelete,
+    /// On Delete: the administrator designated (if any) or the graph is not ours.
+    NotOurs(Option<String>),
     // investigate-findings
     AlreadyInvestigating {
         investigation_id: String,
@@ -199,6 +215,41 @@ impl fmt::Display for Reason {
                 let now = now.as_ref().map_or_else(|| "gone".to_owned(), |status| format!("now {status}"));
                 write!(formatter, "no longer INVITED when accepted ({now}): {error}")
             }
+            Self::NoAdministrator => write!(formatter, "no Detective administrator is designated"),
+            Self::AdministratorDesignated => write!(formatter, "already the designated Detective administrator"),
+            Self::NoGraph => write!(formatter, "the administrator account has no behavior graph"),
+            Self::PackagesIngesting => write!(formatter, "every wanted data source package is STARTED"),
+            Self::PackagesOff(off) => {
+                let off: Vec<String> = off
+                    .iter()
+                    .map(|(package, state)| match state {
+                        Some(state) => format!("{package} is {state}"),
+                        None => format!("{package} is not listed"),
+                    })
+                    .collect();
+                write!(formatter, "{}", off.join(", "))
+            }
+            Self::TagsAsDesired => write!(formatter, "the graph's tags are as GRAPH_TAGS says"),
+            Self::TagsDiffer => write!(formatter, "tags missing or different from GRAPH_TAGS"),
+            Self::ManagedTagsDropped => write!(
+                formatter,
+                "keys we set before, no longer in GRAPH_TAGS (tags set by others are kept)"
+            ),
+            Self::AutoEnableAsDesired(value) => write!(formatter, "AutoEnable is already {value}"),
+            Self::AutoEnableDiffers(value) => write!(formatter, "AutoEnable should be {value}"),
+            Self::KeptOnDelete => write!(
+                formatter,
+                "DisableOnDelete is false: Detective is left as it is"
+            ),
+            Self::DisabledOnDelete => write!(
+                formatter,
+                "DisableOnDelete is true: the behavior graph and its data are deleted"
+            ),
+            Self::NotOurs(Some(other)) => write!(
+                formatter,
+                "the designated administrator is {other}, not ours: left alone"
+            ),
+            Self::NotOurs(None) => write!(formatter, "nothing of ours to remove"),
             Self::AlreadyInvestigating {
                 investigation_id,
                 entity_arn,

@@ -1,0 +1,244 @@
+//! configure-detective as a CloudFormation custom resource: every request is answered
+//! (PUT to its ResponseURL), failures included, before the invocation's deadline.
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use serde_json::{Map, Value};
+
+use super::answer::deliver;
+use super::desired::{DesiredState, NAMES};
+use super::plan::{wrong_account, Part};
+use super::reconcile::reconcile;
+use super::{ConfigureConfig, AWS_ACTIONS, VARIABLES};
+use crate::aws::{AdministratorPort, GraphPort, GraphSetupPort, OrganizationConfigPort, SdkDetective};
+use crate::config::{ConfigError, Env};
+use crate::domain::AccountId;
+use crate::event::{CustomResourceRequest, RequestKind, Trigger};
+use crate::function::{Function, Handler, Invocation};
+use crate::outcome::{Failure, Outcome};
+use crate::regions::{assemble, Verbs};
+
+pub const FUNCTION: &str = "configure-detective";
+
+const VERBS: Verbs = &[
+    ("EnableOrganizationAdminAccount", "designated"),
+    ("DisableOrganizationAdminAccount", "administrator removed"),
+    ("CreateGraph", "graph created"),
+    ("DeleteGraph", "graph deleted"),
+    ("UpdateDatasourcePackages", "packages started"),
+    ("TagResource", "tagged"),
+    ("UntagResource", "untagged"),
+    ("UpdateOrganizationConfiguration", "AutoEnable set"),
+];
+
+/// The PUT of the answer may take this long; the work stops before the deadline by at
+/// least this much more (`lambda::work_deadline` keeps 10 s, or a fifth of short timeouts).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A Create that failed answers this suffix: its Delete (CloudFormation's rollback) then
+/// changes nothing, whatever DisableOnDelete says.
+const CREATE_FAILED: &str = ":create-failed";
+
+pub struct ConfigureDetective<D = SdkDetective> {
+    pub detective: D,
+    pub config: ConfigureConfig,
+}
+
+/// A custom resource's properties read as the variables they stand for (`Regions` for
+/// REGIONS); AWS_REGION is the stack's region.
+struct Properties<'a> {
+    properties: &'a Map<String, Value>,
+    region: Option<&'a str>,
+}
+
+impl Env for Properties<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        if var == "AWS_REGION" {
+            return self.region.map(str::to_owned);
+        }
+        let (_, property) = NAMES.iter().find(|(name, _)| *name == var)?;
+        match self.properties.get(*property)? {
+            Value::String(text) => Some(text.clone()),
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+fn property_error(error: &ConfigError) -> String {
+    let property = NAMES
+        .iter()
+        .find(|(name, _)| *name == error.var)
+        .map_or(error.var, |(_, property)| *property);
+    format!(
+        "ResourceProperties.{property}: expected {}; found {:?}",
+        error.expected, error.found
+    )
+}
+
+/// What a request asks: the part and the desired state, or why it cannot be acted on.
+fn read_request(request: &CustomResourceRequest) -> Result<(RequestKind, Part, DesiredState), String> {
+    if let Some(problem) = &request.problem {
+        return Err(problem.clone());
+    }
+    let kind = request.kind.ok_or("RequestType: expected Create, Update or Delete")?;
+    let part = request
+        .properties
+        .get("Part")
+        .and_then(Value::as_str)
+        .and_then(Part::parse)
+        .ok_or_else(|| {
+            format!(
+                "ResourceProperties.Part: expected organization or graph; found {}",
+                request
+                    .properties
+                    .get("Part")
+                    .map_or("nothing".to_owned(), Value::to_string)
+            )
+        })?;
+    let region = request.envelope(&Value::Null).region;
+    let source = Properties {
+        properties: &request.properties,
+        region: region.as_deref(),
+    };
+    let desired = DesiredState::from_env(&source).map_err(|error| property_error(&error))?;
+    Ok((kind, part, desired))
+}
+
+impl<D> Handler for ConfigureDetective<D>
+where
+    D: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+{
+    const NAME: &'static str = FUNCTION;
+    const NOT_TAKEN: &'static str = "is not a CloudFormation custom resource request";
+
+    fn takes(trigger: &Trigger) -> bool {
+        matches!(trigger, Trigger::CustomResource(_))
+    }
+
+    async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {
+        let Trigger::CustomResource(request) = invocation.trigger else {
+            return Outcome::failed(
+                FUNCTION,
+                invocation.event_id(),
+                Failure::CustomResource(Self::NOT_TAKEN.into()),
+            );
+        };
+        let part = request
+            .properties
+            .get("Part")
+            .and_then(Value::as_str)
+            .unwrap_or("setup");
+        let stable_id = format!(
+            "detective-autopilot:{part}:{}",
+            request.stack_account().unwrap_or("unknown-account")
+        );
+        let physical_id = match request.kind {
+            Some(RequestKind::Create) | None => stable_id,
+            // Never a new id on Update: CloudFormation would take it for a replacement and
+            // Delete the old one.
+            Some(_) => request.physical_resource_id.clone().unwrap_or(stable_id),
+        };
+        let work = self.act(invocation, request, &physical_id);
+        let mut outcome = match invocation.deadline {
+            Some(deadline) => {
+                let left = (deadline - invocation.clock.now()).to_std().unwrap_or_default();
+                tokio::time::timeout(left, work)
+                    .await
+                    .unwrap_or_else(|_| Outcome::failed(FUNCTION, invocation.event_id(), Failure::DeadlineReached))
+            }
+            None => work.await,
+        };
+        let success = !outcome.is_failed();
+        let physical_id = if !success && request.kind == Some(RequestKind::Create) {
+            format!("{physical_id}{CREATE_FAILED}")
+        } else {
+            physical_id
+        };
+        let answer = deliver(request, success, &answer_reason(&outcome), &physical_id, ANSWER_TIMEOUT).await;
+        if let Some(error) = &answer.delivery_error {
+            // Not answered: the invocation fails so Lambda tries again (the setup is idempotent).
+            outcome.reason = format!("{}; CloudFormation was not answered: {error}", outcome.reason);
+            outcome.status = crate::outcome::Status::Failed;
+        }
+        outcome.cloudformation = Some(answer);
+        outcome
+    }
+}
+
+/// The outcome's reason, and each failed action's error: the stack's events are where
+/// people read why a deployment failed.
+fn answer_reason(outcome: &Outcome) -> String {
+    let mut reason = outcome.reason.clone();
+    for action in outcome.actions.iter().filter(|action| action.error.is_some()) {
+        reason.push_str(&format!(
+            "; {} in {}: {}",
+            action.operation,
+            action.region.as_deref().unwrap_or("-"),
+            action.error_text().unwrap_or_default()
+        ));
+    }
+    reason
+}
+
+impl<D> ConfigureDetective<D>
+where
+    D: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+{
+    async fn act(&self, invocation: &Invocation<'_>, request: &CustomResourceRequest, physical_id: &str) -> Outcome {
+        let id = invocation.event_id();
+        let (kind, part, desired) = match read_request(request) {
+            Ok(read) => read,
+            Err(why) => return Outcome::failed(FUNCTION, id, Failure::CustomResource(why)),
+        };
+        let running_in = request.stack_account().and_then(AccountId::parse);
+        if let Some(failure) = wrong_account(&desired, part, running_in.as_ref()) {
+            return Outcome::failed(FUNCTION, id, failure);
+        }
+        if kind == RequestKind::Delete && physical_id.ends_with(CREATE_FAILED) {
+            return Outcome::new(
+                FUNCTION,
+                id,
+                crate::outcome::Status::Ignored,
+                "Delete of a resource whose Create failed: nothing of ours to remove",
+            );
+        }
+        let policy = invocation.policy(FUNCTION, self.config.dry_run);
+        let reports = reconcile(&self.detective, &desired, part, kind == RequestKind::Delete, &policy).await;
+        let subject = format!(
+            "{} {} of Detective's {} setup",
+            request.logical_resource_id,
+            kind.as_str(),
+            part.name()
+        );
+        assemble(FUNCTION, id, &subject, reports, VERBS)
+    }
+}
+
+impl Function for ConfigureDetective {
+    const AWS_ACTIONS: &'static [&'static str] = AWS_ACTIONS;
+    const VARIABLES: &'static [(&'static str, &'static str)] = VARIABLES;
+    type Config = ConfigureConfig;
+
+    fn config(env: &dyn Env) -> Result<ConfigureConfig, ConfigError> {
+        ConfigureConfig::from_env(env)
+    }
+
+    fn force_dry_run(config: &mut ConfigureConfig) {
+        config.dry_run = true;
+    }
+
+    fn build(config: ConfigureConfig, sdk: &SdkConfig) -> Self {
+        Self {
+            detective: SdkDetective::new(sdk),
+            config,
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The setup's writes, each one call.
+
+use crate::aws::{AdministratorPort, GraphSetupPort, OrganizationConfigPort, Tags};
+use crate::domain::{AccountId, DatasourcePackage};
+use crate::execute::{Policy, Write};
+use crate::outcome::{Action, ActionResult, Reason};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupWrite {
+    /// EnableOrganizationAdminAccount (management account).
+    Designate { region: String, account: AccountId },
+    /// DisableOrganizationAdminAccount (management account; deletes the organization graph).
+    Undesignate { region: String, account: AccountId },
+    /// CreateGraph with the tags (administrator account).
+    CreateGraph { region: String, tags: Tags },
+    /// DeleteGraph.
+    DeleteGraph { region: String, graph: String },
+    /// UpdateDatasourcePackages for the packages not STARTED.
+    StartPackages {
+        region: String,
+        graph: String,
+        packages: Vec<DatasourcePackage>,
+        reason: Reason,
+    },
+    /// TagResource for the tags missing or different.
+    Tag { region: String, graph: String, tags: Tags },
+    /// UntagResource for keys we managed that are no longer wanted.
+    Untag {
+        region: String,
+        graph: String,
+        keys: Vec<String>,
+    },
+    /// UpdateOrganizationConfiguration.
+    AutoEnable {
+        region: String,
+        graph: String,
+        auto_enable: bool,
+    },
+}
+
+fn pairs(tags: &Tags) -> Vec<String> {
+    tags.iter().map(|(key, value)| format!("{key}={value}")).collect()
+}
+
+impl SetupWrite {
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::Designate { .. } => "EnableOrganizationAdminAccount",
+            Self::Undesignate { .. } => "DisableOrganizationAdminAccount",
+            Self::CreateGraph { .. } => "CreateGraph",
+            Self::DeleteGraph { .. } => "DeleteGraph",
+            Self::StartPackages { .. } => "UpdateDatasourcePackages",
+            Self::Tag { .. } => "TagResource",
+            Self::Untag { .. } => "UntagResource",
+            Self::AutoEnable { .. } => "UpdateOrganizationConfiguration",
+        }
+    }
+
+    fn action(&self, result: ActionResult) -> Action {
+        let mut action = Action::new(self.operation(), result);
+        match self {
+            Self::Designate { region, account } => {
+                action.region = Some(region.clone());
+                action.administrator_id = Some(account.to_string());
+                action.with_reason(Reason::NoAdministrator)
+            }
+            Self::Undesignate { region, account } => {
+                action.region = Some(region.clone());
+                action.administrator_id = Some(account.to_string());
+                action.with_reason(Reason::DisabledOnDelete)
+            }
+            Self::CreateGraph { region, tags } => {
+                action.region = Some(region.clone());
+                action.tags = pairs(tags);
+                action.with_reason(Reason::NoGraph)
+            }
+            Self::DeleteGraph { region, graph } => {
+                action.region = Some(region.clone());
+                action.graph_arn = Some(graph.clone());
+                action.with_reason(Reason::DisabledOnDelete)
+            }
+            Self::StartPackages {
+                region,
+                graph,
+                packages,
+                reason,
+            } => {
+                action.region = Some(region.clone());
+                action.graph_arn = Some(graph.clone());
+                action.packages = packages.clone();
+                action.with_reason(reason.clone())
+            }
+            Self::Tag { region, graph, tags } => {
+                action.region = Some(region.clone());
+                action.graph_arn = Some(graph.clone());
+                action.tags = pairs(tags);
+                action.with_reason(Reason::TagsDiffer)
+            }
+            Self::Untag { region, graph, keys } => {
+                action.region = Some(region.clone());
+                action.graph_arn = Some(graph.clone());
+                action.tags = keys.clone();
+                action.with_reason(Reason::ManagedTagsDropped)
+            }
+            Self::AutoEnable {
+                region,
+                graph,
+                auto_enable,
+            } => {
+                action.region = Some(region.clone());
+                action.graph_arn = Some(graph.clone());
+                action.auto_enable = Some(*auto_enable);
+                action.with_reason(Reason::AutoEnableDiffers(*auto_enable))
+            }
+        }
+    }
+}
+
+impl<P> Write<P> for SetupWrite
+where
+    P: AdministratorPort + GraphSetupPort + OrganizationConfigPort,
+{
+    fn intended(&self) -> Vec<Action> {
+        vec![self.action(ActionResult::Planned)]
+    }
+
+    async fn perform(self, ports: &P, _: &Policy<'_>) -> Vec<Action> {
+        let result = match &self {
+            Self::Designate { region, account } => {
+                ports.enable_organization_admin_account(region, account.as_str()).await
+            }
+            Self::Undesignate { region, .. } => ports.disable_organization_admin_account(region).await,
+            Self::CreateGraph { region, tags } => {
+                return vec![match ports.create_graph(region, tags).await {
+                    Ok(arn) => {
+                        let mut done = self.action(ActionResult::Done);
+                        done.graph_arn = Some(arn);
+                        done
+                    }
+                    Err(error) => self.action(ActionResult::Failed).failed(error),
+                }];
+            }
+            Self::DeleteGraph { region, graph } => ports.delete_graph(region, graph).await,
+            Self::StartPackages {
+                region,
+                graph,
+                packages,
+                ..
+            } => ports.update_datasource_packages(region, graph, packages).await,
+            Self::Tag { region, graph, tags } => ports.tag_graph(region, graph, tags).await,
+            Self::Untag { region, graph, keys } => ports.untag_graph(region, graph, keys).await,
+            Self::AutoEnable {
+                region,
+                graph,
+                auto_enable,
+            } => {
+                ports
+                    .update_organization_configuration(region, graph, *auto_enable)
+                    .await
+            }
+        };
+        vec![match result {
+            Ok(()) => self.action(ActionResult::Done),
+            Err(error) => self.action(ActionResult::Failed).failed(error),
+        }]
+    }
+}
