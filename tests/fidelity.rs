@@ -445,11 +445,15 @@ async fn enable_organization_admin_account_designates_an_organization_account_an
         secs(admin.delegation_time()),
         Some(integration_tests::now().timestamp())
     );
-    // The new graph's packages: DETECTIVE_CORE only, started when it was created.
+    // The new graph's packages: every one started when it was created, as the User Guide
+    // documents for graphs created after 2023-05-16.
     let org_admin = detective_as(&sandbox, ORG_ACCOUNT).await;
     let packages = packages_of(&org_admin, &graph).await;
-    assert_eq!(packages.keys().collect::<Vec<_>>(), vec!["DETECTIVE_CORE"]);
-    assert_eq!(packages["DETECTIVE_CORE"].0, "STARTED");
+    assert_eq!(
+        packages.keys().collect::<Vec<_>>(),
+        vec!["ASFF_SECURITYHUB_FINDING", "DETECTIVE_CORE", "EKS_AUDIT"]
+    );
+    assert!(packages.values().all(|(state, _)| state == "STARTED"), "{packages:?}");
 
     // The same account again: nothing changes. Another account: refused.
     management

@@ -88,13 +88,18 @@ fn answer(sandbox: &Sandbox) -> Value {
     sandbox.cloudformation_responses().pop().expect("an answer").body
 }
 
-fn writes(sandbox: &Sandbox) -> Vec<String> {
+/// The write calls made, with their parameters.
+fn writes(sandbox: &Sandbox) -> Vec<(String, Value)> {
     sandbox
         .requests()
         .iter()
         .filter(|record| WRITES.contains(&record.operation.as_str()))
-        .map(|record| format!("{} {}", record.operation, record.parameters))
+        .map(|record| (record.operation.clone(), record.parameters.clone()))
         .collect()
+}
+
+fn call(operation: &str, parameters: Value) -> (String, Value) {
+    (operation.to_owned(), parameters)
 }
 
 #[tokio::test]
@@ -111,11 +116,18 @@ async fn create_sets_the_graph_up_answers_success_and_a_second_run_writes_nothin
     assert_eq!(
         writes(&sandbox),
         [
-            format!(r#"UpdateDatasourcePackages {{"DatasourcePackages":["EKS_AUDIT"],"GraphArn":"{GRAPH}"}}"#),
-            format!(
-                r#"TagResource {{"ResourceArn":"{GRAPH}","Tags":{{"{MANAGED_TAGS_KEY}":"team","team":"security"}}}}"#
+            call(
+                "UpdateDatasourcePackages",
+                json!({"DatasourcePackages": ["EKS_AUDIT"], "GraphArn": GRAPH})
             ),
-            format!(r#"UpdateOrganizationConfiguration {{"AutoEnable":true,"GraphArn":"{GRAPH}"}}"#),
+            call(
+                "TagResource",
+                json!({"ResourceArn": GRAPH, "Tags": {MANAGED_TAGS_KEY: "team", "team": "security"}})
+            ),
+            call(
+                "UpdateOrganizationConfiguration",
+                json!({"AutoEnable": true, "GraphArn": GRAPH})
+            ),
         ]
     );
     let responses = sandbox.cloudformation_responses();
@@ -144,7 +156,7 @@ async fn create_sets_the_graph_up_answers_success_and_a_second_run_writes_nothin
     )
     .await;
     assert_eq!(again.outcome.status, Status::Ignored, "{}", again.outcome.to_json());
-    assert_eq!(writes(&sandbox), Vec::<String>::new(), "a second run makes no write");
+    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new(), "a second run makes no write");
     let body = answer(&sandbox);
     assert_eq!(body["Status"], "SUCCESS");
     assert_eq!(
@@ -173,10 +185,7 @@ async fn a_missing_graph_is_created_then_set_up_from_what_it_reads() {
     )
     .await;
     assert_eq!(handled.outcome.status, Status::Acted, "{}", handled.outcome.to_json());
-    let operations: Vec<String> = writes(&sandbox)
-        .iter()
-        .map(|line| line.split(' ').next().unwrap().to_owned())
-        .collect();
+    let operations: Vec<String> = writes(&sandbox).into_iter().map(|(operation, _)| operation).collect();
     // A new graph has every package on already (as documented) and its tags from
     // CreateGraph: only AutoEnable is left.
     assert_eq!(operations, ["CreateGraph", "UpdateOrganizationConfiguration"]);
@@ -209,7 +218,7 @@ async fn the_management_part_designates_where_none_is_and_never_overwrites_anoth
     assert_eq!(handled.outcome.status, Status::Failed);
     assert_eq!(
         writes(&sandbox),
-        [r#"EnableOrganizationAdminAccount {"AccountId":"111111111111"}"#],
+        [call("EnableOrganizationAdminAccount", json!({"AccountId": ADMIN}))],
         "us-west-2 designated; us-east-1's administrator left alone"
     );
     let body = answer(&sandbox);
@@ -243,7 +252,7 @@ async fn the_management_part_designates_where_none_is_and_never_overwrites_anoth
     delete["PhysicalResourceId"] = body["PhysicalResourceId"].clone();
     let deleted = invoke_as(&sandbox, MANAGEMENT, &delete, None).await;
     assert_eq!(deleted.outcome.status, Status::Ignored, "{}", deleted.outcome.to_json());
-    assert_eq!(writes(&sandbox), Vec::<String>::new());
+    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new());
     assert_eq!(answer(&sandbox)["Status"], "SUCCESS");
 }
 
@@ -258,7 +267,7 @@ async fn delete_changes_nothing_unless_disable_on_delete_and_then_deletes_only_o
     )
     .await;
     assert_eq!(keep.outcome.status, Status::Ignored);
-    assert_eq!(writes(&sandbox), Vec::<String>::new());
+    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new());
     assert_eq!(answer(&sandbox)["Status"], "SUCCESS");
 
     let destroy = request(
@@ -269,7 +278,7 @@ async fn delete_changes_nothing_unless_disable_on_delete_and_then_deletes_only_o
     );
     let handled = invoke_as(&sandbox, ADMIN, &destroy, None).await;
     assert_eq!(handled.outcome.status, Status::Acted);
-    assert_eq!(writes(&sandbox), [format!(r#"DeleteGraph {{"GraphArn":"{GRAPH}"}}"#)]);
+    assert_eq!(writes(&sandbox), [call("DeleteGraph", json!({"GraphArn": GRAPH}))]);
     assert!(sandbox.state().regions[REGION].graphs.is_empty());
     assert_eq!(answer(&sandbox)["Status"], "SUCCESS");
 }
@@ -315,7 +324,7 @@ async fn unusable_requests_are_answered_failed_with_the_reason() {
         reason,
         "the graph part must run in the administrator account 111111111111, not in 999999999999"
     );
-    assert_eq!(writes(&sandbox), Vec::<String>::new());
+    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new());
 }
 
 #[tokio::test]

@@ -56,7 +56,12 @@ fn every_scenario_measures_at_smoke_scale() {
         .collect();
     assert_eq!(
         functions,
-        ["investigate-findings", "enroll-accounts", "accept-invitations"]
+        [
+            "investigate-findings",
+            "enroll-accounts",
+            "accept-invitations",
+            "configure-detective"
+        ]
     );
     for cold in results["cold_starts"].as_array().unwrap() {
         assert_eq!(cold["init_ms"]["runs"], 1);
@@ -82,7 +87,7 @@ fn every_scenario_measures_at_smoke_scale() {
     assert_eq!(floor["cold_start"]["init_ms"]["runs"], 1);
     let floor_binary = floor["artifact"]["binary_bytes"].as_u64().unwrap();
     let over_floor = results["over_floor"].as_array().unwrap();
-    assert_eq!(over_floor.len(), 3);
+    assert_eq!(over_floor.len(), 4);
     for ratio in over_floor {
         assert!(
             ratio["binary"].as_f64().unwrap() > 1.0,

@@ -4,6 +4,8 @@
 mod demo;
 mod functions;
 mod replay;
+mod setup;
+mod status;
 
 use std::process::ExitCode;
 
@@ -31,6 +33,11 @@ enum Command {
     },
     /// Replay every file in events/ against one sandbox and print a table.
     Demo(demo::DemoArgs),
+    /// Set Detective up as desired (administrator, graph, data sources, tags, AutoEnable):
+    /// the plan as a table, then the outcome.
+    Setup(setup::SetupArgs),
+    /// Detective's coverage of the organization per region: exit 0 when fully covered, 3 when not.
+    Status(status::StatusArgs),
     /// Print each function's AWS actions and configuration variables as JSON (checked against template.yaml).
     Describe,
 }
@@ -76,6 +83,8 @@ async fn main() -> ExitCode {
             serve(port, state).await
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Setup(args) => setup::run(args).await,
+        Command::Status(args) => status::run(args).await,
         Command::Describe => {
             println!("{}", shared::registry::Kind::describe_all());
             Ok(ExitCode::SUCCESS)

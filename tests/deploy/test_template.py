@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from conftest import load_events
 
-FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations")
+FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations", "configure-detective")
 
 
 def resources(template, kind):
@@ -24,12 +24,37 @@ def functions(template):
     }
 
 
-def granted_actions(function):
-    actions = set()
+def policy_documents(function):
+    """(condition, policy document) for each of the function's Policies: condition is None
+    for a policy every stack gets, or the condition of the `Fn::If` branch it sits in
+    ("!Cond" for the else branch); AWS::NoValue branches give nothing."""
+    def branches(policy, condition):
+        if isinstance(policy, dict) and "Fn::If" in policy:
+            name, when_true, when_false = policy["Fn::If"]
+            yield from branches(when_true, name)
+            yield from branches(when_false, "!" + name)
+        elif isinstance(policy, dict) and policy != {"Ref": "AWS::NoValue"}:
+            yield condition, policy
+
     for policy in function["Properties"]["Policies"]:
-        for statement in policy.get("Statement", []):
-            listed = statement["Action"]
-            actions.update([listed] if isinstance(listed, str) else listed)
+        yield from branches(policy, None)
+
+
+def actions_of(statements):
+    actions = set()
+    for statement in statements:
+        listed = statement["Action"]
+        actions.update([listed] if isinstance(listed, str) else listed)
+    return actions
+
+
+def granted_actions(function, condition=...):
+    """What the role grants: in every branch (the union of both sides of each `Fn::If`), or
+    only in the policies of the given condition."""
+    actions = set()
+    for branch, document in policy_documents(function):
+        if condition is ... or branch == condition:
+            actions |= actions_of(document.get("Statement", []))
     # The dead-letter queue permission comes from the SAM policy template, not from the code.
     return {action for action in actions if not action.startswith("sqs:")}
 
@@ -69,6 +94,109 @@ def test_functions_follow_the_house_settings(template, binary):
     assert globals_["LoggingConfig"]["LogFormat"] == "JSON"
     on_failure = function["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert on_failure["Type"] == "SQS"
+
+
+# ---------- configure-detective ----------
+
+# The custom resources' property names: the code's NAMES (shared/src/configure/desired.rs),
+# which read them from a request's ResourceProperties. Update both together.
+SETUP_PROPERTIES = {"Regions", "AdministratorAccountId", "DatasourcePackages", "GraphTags", "AutoEnable", "DisableOnDelete"}
+# What the management stack's part (designating the delegated administrator) calls...
+ORGANIZATION_ACTIONS = {
+    "detective:ListOrganizationAdminAccount",
+    "detective:EnableOrganizationAdminAccount",
+    "detective:DisableOrganizationAdminAccount",
+    "organizations:DescribeOrganization",
+    "organizations:EnableAWSServiceAccess",
+    "organizations:RegisterDelegatedAdministrator",
+    "iam:CreateServiceLinkedRole",
+}
+# ...and the administrator stack's (the graph).
+GRAPH_ACTIONS = {
+    "detective:ListGraphs",
+    "detective:CreateGraph",
+    "detective:DeleteGraph",
+    "detective:ListDatasourcePackages",
+    "detective:UpdateDatasourcePackages",
+    "detective:ListTagsForResource",
+    "detective:TagResource",
+    "detective:UntagResource",
+    "detective:DescribeOrganizationConfiguration",
+    "detective:UpdateOrganizationConfiguration",
+}
+PARTS = {"organization": "DeploysOrganizationSetup", "graph": "DeploysGraphSetup"}
+
+
+def setup_resources(template):
+    return resources(template, "Custom::DetectiveSetup")
+
+
+def test_the_parts_split_exactly_what_configure_detective_calls(described):
+    assert ORGANIZATION_ACTIONS | GRAPH_ACTIONS == set(described["configure-detective"]["actions"])
+    assert not ORGANIZATION_ACTIONS & GRAPH_ACTIONS
+
+
+def test_each_stack_role_is_granted_only_its_parts_actions(template):
+    function = functions(template)["configure-detective"]
+    assert function["Condition"] == "DeploysConfigureDetective"
+    assert {branch for branch, _ in policy_documents(function)} == {None, *PARTS.values()}
+    assert granted_actions(function, None) == set(), "granted in every stack"
+    assert granted_actions(function, "DeploysOrganizationSetup") == ORGANIZATION_ACTIONS
+    graph = granted_actions(function, "DeploysGraphSetup")
+    assert graph == GRAPH_ACTIONS
+    assert not {action for action in graph if action.startswith(("organizations:", "iam:"))}
+
+
+def test_the_parts_are_deployed_by_their_stack_roles_only(template):
+    conditions = template["Conditions"]
+    configure = {"Fn::Equals": [{"Ref": "ConfigureDetective"}, "true"]}
+    # One designation per organization: the management stack in the Organizations region.
+    assert conditions["DeploysOrganizationSetup"] == {"Fn::And": [{"Condition": "ForwardsOrganizationsEvents"}, configure]}
+    assert conditions["ForwardsOrganizationsEvents"]["Fn::And"][0] == {"Condition": "IsManagement"}
+    assert conditions["DeploysGraphSetup"] == {"Fn::And": [{"Condition": "DeploysEnrollAccounts"}, configure]}
+    assert conditions["DeploysConfigureDetective"] == {
+        "Fn::Or": [{"Condition": "DeploysOrganizationSetup"}, {"Condition": "DeploysGraphSetup"}]
+    }
+    assert template["Parameters"]["ConfigureDetective"]["Default"] == "true"
+    # Deleting the stack destroys nothing unless asked.
+    assert template["Parameters"]["DisableOnDelete"]["Default"] == "false"
+
+
+def test_organizations_and_iam_writes_are_only_for_detective(template):
+    function = functions(template)["configure-detective"]
+    expected = {
+        "organizations:EnableAWSServiceAccess": {"StringEquals": {"organizations:ServicePrincipal": "detective.amazonaws.com"}},
+        "organizations:RegisterDelegatedAdministrator": {"StringEquals": {"organizations:ServicePrincipal": "detective.amazonaws.com"}},
+        "iam:CreateServiceLinkedRole": {"StringEquals": {"iam:AWSServiceName": "detective.amazonaws.com"}},
+    }
+    seen = set()
+    for _, document in policy_documents(function):
+        for statement in document.get("Statement", []):
+            for action in actions_of([statement]) & expected.keys():
+                assert statement.get("Condition") == expected[action], action
+                seen.add(action)
+    assert seen == expected.keys()
+
+
+def test_the_custom_resources_carry_the_codes_property_names(template):
+    setups = setup_resources(template)
+    assert {r["Properties"]["Part"] for r in setups.values()} == set(PARTS)
+    function = functions(template)["configure-detective"]
+    for name, setup in setups.items():
+        properties = setup["Properties"]
+        assert setup["Condition"] == PARTS[properties["Part"]], name
+        assert properties["ServiceToken"] == {"Fn::GetAtt": ["ConfigureDetectiveFunction", "Arn"]}, name
+        named = set(properties) - {"ServiceToken", "ServiceTimeout", "Part"}
+        assert named <= SETUP_PROPERTIES, (name, named - SETUP_PROPERTIES)
+        assert {"Regions", "AdministratorAccountId", "DisableOnDelete"} <= named, name
+        # CloudFormation must wait at least as long as the function may run (it answers
+        # before its own deadline); the default would be an hour.
+        assert properties["ServiceTimeout"] >= function["Properties"]["Timeout"], name
+        assert properties["ServiceTimeout"] < 3600, name
+    graph = next(r["Properties"] for r in setups.values() if r["Properties"]["Part"] == "graph")
+    # The graph part must run in the administrator account itself.
+    assert graph["AdministratorAccountId"] == {"Ref": "AWS::AccountId"}
+    assert set(graph) >= {"DatasourcePackages", "GraphTags", "AutoEnable"}
 
 
 def test_investigations_run_one_at_a_time(template):

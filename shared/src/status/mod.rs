@@ -257,7 +257,7 @@ where
         .ok();
     let members = detective.list_members(region, &graph.arn).await?;
     for member in &members {
-        *status.members_by_status.entry(member.status.to_string()).or_default() += 1;
+        *status.members_by_status.entry(member.state().to_string()).or_default() += 1;
     }
     let enabled: Vec<&str> = members
         .iter()

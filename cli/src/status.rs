@@ -1,0 +1,195 @@
+//! `autopilot status`: Detective's coverage of the organization, per region and overall.
+//! Exit code 0 when fully covered, 3 when not (for pipelines), 1 when it could not be read.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use sandbox::{Sandbox, SandboxState};
+use shared::aws::{load_sdk_config, local_sdk_config_as, SdkDetective, SdkOrganizations};
+use shared::config::{self, Env, ProcessEnv};
+use shared::status::{read_memberships, read_status, render_member_table, render_table, StatusReport};
+
+use crate::replay::load_state;
+use crate::UsageError;
+
+/// Not fully covered: a gate in a pipeline.
+pub const NOT_COVERED: u8 = 3;
+
+#[derive(Args)]
+pub struct StatusArgs {
+    /// Sandbox state file; the built-in demo organization by default.
+    #[arg(long, conflicts_with = "aws")]
+    sandbox: Option<String>,
+    /// The real AWS account of the default credential chain (the administrator's; read-only).
+    #[arg(long)]
+    aws: bool,
+    /// With --aws: the profile of the management account, to read who is designated
+    /// (ListOrganizationAdminAccounts answers only there).
+    #[arg(long, requires = "aws")]
+    management_profile: Option<String>,
+    /// Regions (comma-separated); REGIONS, else the sandbox's regions or the SDK's region.
+    #[arg(long)]
+    regions: Option<String>,
+    /// JSON on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// In a member account: its memberships and their data source state.
+    #[arg(long)]
+    member: bool,
+}
+
+struct Regions<'a> {
+    flag: Option<&'a str>,
+    fallback: String,
+}
+
+impl Env for Regions<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        match var {
+            "REGIONS" => self
+                .flag
+                .map(str::to_owned)
+                .or_else(|| ProcessEnv.get(var))
+                .or_else(|| Some(self.fallback.clone())),
+            _ => None,
+        }
+    }
+}
+
+fn regions(args: &StatusArgs, fallback: String) -> Result<Vec<String>, UsageError> {
+    config::regions(&Regions {
+        flag: args.regions.as_deref(),
+        fallback,
+    })
+    .map_err(|error| UsageError(error.to_string()))
+}
+
+pub async fn run(args: StatusArgs) -> Result<ExitCode, UsageError> {
+    if args.aws {
+        let sdk = load_sdk_config().await;
+        let region = sdk.region().map(|region| region.to_string()).unwrap_or_default();
+        let regions = regions(&args, region)?;
+        let detective = SdkDetective::new(&sdk);
+        if args.member {
+            return Ok(member(&detective, &regions, args.json).await);
+        }
+        let management = match &args.management_profile {
+            Some(profile) => {
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .profile_name(profile)
+                    .load()
+                    .await;
+                Some(SdkDetective::new(&sdk))
+            }
+            None => None,
+        };
+        let report = read_status(&detective, &SdkOrganizations::new(&sdk), management.as_ref(), &regions).await;
+        return Ok(print(report, args.json));
+    }
+    let state = load_state(args.sandbox.as_deref())?;
+    let regions = regions(&args, sandbox_regions(&state))?;
+    let (management, administrator) = sandbox_accounts(&state);
+    let sandbox = Sandbox::start(state)
+        .await
+        .map_err(|error| UsageError(format!("cannot start the sandbox: {error}")))?;
+    Ok(print_sandbox_status(&sandbox, &regions, &management, &administrator, &args).await)
+}
+
+/// The sandbox's regions, comma-separated.
+pub fn sandbox_regions(state: &SandboxState) -> String {
+    state.regions.keys().cloned().collect::<Vec<_>>().join(",")
+}
+
+/// The management account and the Detective administrator (else the caller) of a sandbox.
+pub fn sandbox_accounts(state: &SandboxState) -> (String, String) {
+    let management = state
+        .organization
+        .as_ref()
+        .map_or_else(|| state.caller_account_id.clone(), |org| org.management_account_id.clone());
+    let administrator = state
+        .regions
+        .values()
+        .find_map(|region| region.organization_admin_account_id.clone())
+        .unwrap_or_else(|| state.caller_account_id.clone());
+    (management, administrator)
+}
+
+async fn print_sandbox_status(
+    sandbox: &Sandbox,
+    regions: &[String],
+    management: &str,
+    administrator: &str,
+    args: &StatusArgs,
+) -> ExitCode {
+    let as_account = |account: &str| {
+        let key = sandbox::access_key_for(account);
+        let endpoint = sandbox.endpoint();
+        async move { local_sdk_config_as(&endpoint, "us-east-1", &key).await }
+    };
+    if args.member {
+        let sdk = local_sdk_config_as(&sandbox.endpoint(), "us-east-1", "sandbox").await;
+        return member(&SdkDetective::new(&sdk), regions, args.json).await;
+    }
+    let admin_sdk = as_account(administrator).await;
+    let management_sdk = as_account(management).await;
+    let report = read_status(
+        &SdkDetective::new(&admin_sdk),
+        &SdkOrganizations::new(&admin_sdk),
+        Some(&SdkDetective::new(&management_sdk)),
+        regions,
+    )
+    .await;
+    print(report, args.json)
+}
+
+/// `autopilot demo`'s ending: the status of the demo sandbox after the events.
+pub async fn demo_status(sandbox: &Sandbox, state: &SandboxState) -> ExitCode {
+    let regions: Vec<String> = state.regions.keys().cloned().collect();
+    let (management, administrator) = sandbox_accounts(state);
+    let args = StatusArgs {
+        sandbox: None,
+        aws: false,
+        management_profile: None,
+        regions: None,
+        json: false,
+        member: false,
+    };
+    print_sandbox_status(sandbox, &regions, &management, &administrator, &args).await
+}
+
+fn print(report: Result<StatusReport, shared::aws::AwsError>, json: bool) -> ExitCode {
+    let report = match report {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("autopilot status: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print!("{}", render_table(&report));
+    }
+    if report.covered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(NOT_COVERED)
+    }
+}
+
+async fn member(detective: &SdkDetective, regions: &[String], json: bool) -> ExitCode {
+    match read_memberships(detective, regions).await {
+        Ok(memberships) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&memberships).unwrap_or_default());
+            } else {
+                print!("{}", render_member_table(&memberships));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("autopilot status --member: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
