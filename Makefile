@@ -64,7 +64,7 @@ e2e: $(VENV)/.installed
 ## model-check: every request our code sent to the sandbox and every response it returned
 ## (the whole suite and the demo) against botocore's service models
 model-check: $(VENV)/.installed
-	cd tests/model && ../../$(PY) -m pytest -p no:cacheprovider -q test_check_traffic.py
+	cd tests/model && ../../$(PY) -m pytest -p no:cacheprovider -q test_check_traffic.py test_api_coverage.py
 	SANDBOX_TRAFFIC_DIR=$(TRAFFIC) $(CARGO) run --quiet -p autopilot -- demo > /dev/null
 	$(PY) tests/model/check_traffic.py $(TRAFFIC)
 

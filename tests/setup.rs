@@ -156,7 +156,11 @@ async fn create_sets_the_graph_up_answers_success_and_a_second_run_writes_nothin
     )
     .await;
     assert_eq!(again.outcome.status, Status::Ignored, "{}", again.outcome.to_json());
-    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new(), "a second run makes no write");
+    assert_eq!(
+        writes(&sandbox),
+        Vec::<(String, Value)>::new(),
+        "a second run makes no write"
+    );
     let body = answer(&sandbox);
     assert_eq!(body["Status"], "SUCCESS");
     assert_eq!(

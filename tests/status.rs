@@ -10,9 +10,18 @@ use shared::status::{read_memberships, read_status, render_table};
 const GAPS: &str = include_str!("fixtures/status-gaps.json");
 
 async fn status(sandbox: &Sandbox, regions: &[&str]) -> shared::status::StatusReport {
-    let admin = local_sdk_config_as(&sandbox.endpoint(), "us-east-1", &sandbox::access_key_for("111111111111")).await;
-    let management =
-        local_sdk_config_as(&sandbox.endpoint(), "us-east-1", &sandbox::access_key_for("999999999999")).await;
+    let admin = local_sdk_config_as(
+        &sandbox.endpoint(),
+        "us-east-1",
+        &sandbox::access_key_for("111111111111"),
+    )
+    .await;
+    let management = local_sdk_config_as(
+        &sandbox.endpoint(),
+        "us-east-1",
+        &sandbox::access_key_for("999999999999"),
+    )
+    .await;
     let regions: Vec<String> = regions.iter().map(|region| (*region).to_owned()).collect();
     read_status(
         &SdkDetective::new(&admin),
@@ -26,7 +35,9 @@ async fn status(sandbox: &Sandbox, regions: &[&str]) -> shared::status::StatusRe
 
 #[tokio::test]
 async fn every_kind_of_gap_is_reported_and_the_organization_is_not_covered() {
-    let sandbox = Sandbox::start(SandboxState::from_json("gaps", GAPS).unwrap()).await.unwrap();
+    let sandbox = Sandbox::start(SandboxState::from_json("gaps", GAPS).unwrap())
+        .await
+        .unwrap();
     let report = status(&sandbox, &["us-east-1", "us-west-2"]).await;
     assert!(!report.covered);
     assert_eq!(
@@ -64,11 +75,15 @@ coverage
 
 #[tokio::test]
 async fn status_reads_with_the_fewest_calls() {
-    let sandbox = Sandbox::start(SandboxState::from_json("gaps", GAPS).unwrap()).await.unwrap();
+    let sandbox = Sandbox::start(SandboxState::from_json("gaps", GAPS).unwrap())
+        .await
+        .unwrap();
     status(&sandbox, &["us-east-1", "us-west-2"]).await;
     let mut calls: BTreeMap<String, usize> = BTreeMap::new();
     for record in sandbox.requests() {
-        *calls.entry(format!("{} {}", record.operation, record.region)).or_default() += 1;
+        *calls
+            .entry(format!("{} {}", record.operation, record.region))
+            .or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = [
         // Organizations is global: once.
@@ -110,8 +125,14 @@ async fn a_fully_covered_organization_is_covered() {
         member.status = "ENABLED".into();
         member.disabled_reason = None;
     }
-    graph.members.push(sandbox::Member::new("555555555555", "new@example.com", "ENABLED"));
-    let member_333 = graph.members.iter_mut().find(|member| member.account_id == "333333333333").unwrap();
+    graph
+        .members
+        .push(sandbox::Member::new("555555555555", "new@example.com", "ENABLED"));
+    let member_333 = graph
+        .members
+        .iter_mut()
+        .find(|member| member.account_id == "333333333333")
+        .unwrap();
     let mut fixed: serde_json::Value = serde_json::to_value(&*member_333).unwrap();
     fixed.as_object_mut().unwrap().remove("datasources");
     *member_333 = serde_json::from_value(fixed).unwrap();
@@ -132,7 +153,12 @@ async fn a_member_account_sees_its_memberships_and_their_data_sources() {
         .unwrap();
     let statuses: Vec<(String, String)> = memberships
         .iter()
-        .map(|membership| (membership.administrator_id.clone().unwrap_or_default(), membership.status.clone()))
+        .map(|membership| {
+            (
+                membership.administrator_id.clone().unwrap_or_default(),
+                membership.status.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         statuses,
@@ -145,7 +171,10 @@ async fn a_member_account_sees_its_memberships_and_their_data_sources() {
         memberships[0].packages.iter().collect::<Vec<_>>(),
         [(&"DETECTIVE_CORE".to_owned(), &"STARTED".to_owned())]
     );
-    assert!(memberships[1].packages.is_empty(), "an invitation has no data sources yet");
+    assert!(
+        memberships[1].packages.is_empty(),
+        "an invitation has no data sources yet"
+    );
     let calls: Vec<(String, serde_json::Value)> = sandbox
         .requests()
         .iter()

@@ -71,7 +71,7 @@ fn every_scenario_measures_at_smoke_scale() {
     assert_eq!(results["python_baseline"].is_object(), python.is_some());
     assert_eq!(
         results["python_over_rust"].as_array().unwrap().len(),
-        if python.is_some() { 3 } else { 0 }
+        if python.is_some() { 4 } else { 0 }
     );
 
     for artifact in results["artifacts"].as_array().unwrap() {

@@ -82,7 +82,10 @@ fn sandbox_defaults(state: &SandboxState) -> Vec<(&'static str, String)> {
         .find_map(|region| region.organization_admin_account_id.clone())
         .unwrap_or_else(|| state.caller_account_id.clone());
     vec![
-        ("REGIONS", regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
+        (
+            "REGIONS",
+            regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+        ),
         ("ADMINISTRATOR_ACCOUNT_ID", administrator),
         ("AWS_REGION", "us-east-1".to_owned()),
     ]
@@ -134,7 +137,10 @@ pub async fn run(args: SetupArgs) -> Result<ExitCode, UsageError> {
     let sandbox = Sandbox::start(state)
         .await
         .map_err(|error| UsageError(format!("cannot start the sandbox: {error}")))?;
-    println!("detective-autopilot setup against the local sandbox ({})\n", sandbox.endpoint());
+    println!(
+        "detective-autopilot setup against the local sandbox ({})\n",
+        sandbox.endpoint()
+    );
     let mut failed = false;
     for part in parts {
         let account = match part {
@@ -162,10 +168,7 @@ fn row(part: Part, action: &Action) -> String {
     target.extend(action.packages.iter().map(ToString::to_string));
     target.extend(action.tags.iter().cloned());
     target.extend(action.auto_enable.map(|on| format!("AutoEnable={on}")));
-    let why = action
-        .error_text()
-        .or_else(|| action.reason_text())
-        .unwrap_or_default();
+    let why = action.error_text().or_else(|| action.reason_text()).unwrap_or_default();
     format!(
         "{:<13} {:<11} {:<32} {:<9} {:<40} {}",
         part.name(),
@@ -177,7 +180,8 @@ fn row(part: Part, action: &Action) -> String {
     )
 }
 
-const HEADER: &str = "PART          REGION      OPERATION                        RESULT    WITH                                     WHY";
+const HEADER: &str =
+    "PART          REGION      OPERATION                        RESULT    WITH                                     WHY";
 
 /// Prints the plan of every region, then runs it and prints the outcome; true when something failed.
 async fn set_up(detective: &SdkDetective, desired: &DesiredState, part: Part, dry_run: bool) -> bool {

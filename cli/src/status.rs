@@ -102,10 +102,10 @@ pub fn sandbox_regions(state: &SandboxState) -> String {
 
 /// The management account and the Detective administrator (else the caller) of a sandbox.
 pub fn sandbox_accounts(state: &SandboxState) -> (String, String) {
-    let management = state
-        .organization
-        .as_ref()
-        .map_or_else(|| state.caller_account_id.clone(), |org| org.management_account_id.clone());
+    let management = state.organization.as_ref().map_or_else(
+        || state.caller_account_id.clone(),
+        |org| org.management_account_id.clone(),
+    );
     let administrator = state
         .regions
         .values()

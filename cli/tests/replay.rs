@@ -156,5 +156,8 @@ fn the_demo_replays_every_sample_and_shows_the_investigations() {
     );
     // The demo ends with `autopilot status` of the sandbox: the two investigations started.
     assert!(table.contains("  investigations   INFORMATIONAL 2\n"), "{table}");
-    assert!(table.contains("  overall: 6 of 6 active accounts monitored in 1 of 1 regions\n"), "{table}");
+    assert!(
+        table.contains("  overall: 6 of 6 active accounts monitored in 1 of 1 regions\n"),
+        "{table}"
+    );
 }

@@ -31,22 +31,42 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn status_exits_3_when_not_covered_so_a_pipeline_can_gate_on_it() {
     let output = autopilot(&["status", "--sandbox", "tests/fixtures/status-gaps.json"]);
-    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout(&output).ends_with("  overall: 0 of 6 active accounts monitored in 1 of 2 regions\n"));
 
-    let json = autopilot(&["status", "--sandbox", "tests/fixtures/status-gaps.json", "--json", "--regions", "us-east-1"]);
+    let json = autopilot(&[
+        "status",
+        "--sandbox",
+        "tests/fixtures/status-gaps.json",
+        "--json",
+        "--regions",
+        "us-east-1",
+    ]);
     assert_eq!(json.status.code(), Some(3));
     let report: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["covered"], false);
     assert_eq!(report["summary"], "4 of 6 active accounts monitored in 1 of 1 regions");
     assert_eq!(report["regions"][0]["not_enabled"][1]["id"], "555555555555");
-    assert_eq!(report["regions"][0]["not_ingesting"][0]["packages"]["EKS_AUDIT"], "STOPPED");
+    assert_eq!(
+        report["regions"][0]["not_ingesting"][0]["packages"]["EKS_AUDIT"],
+        "STOPPED"
+    );
 }
 
 #[test]
 fn setup_prints_the_plan_then_the_outcome_and_a_bad_setting_is_a_usage_error() {
     let output = autopilot(&["setup", "--packages", "EKS_AUDIT", "--tags", "team=security"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = stdout(&output);
     let plan = text.find("plan (graph part):").unwrap();
     let outcome = text[plan..].find("outcome:").unwrap() + plan;

@@ -203,6 +203,26 @@ def test_a_trusted_invitation_is_accepted_and_an_untrusted_one_is_not(stack):
     assert statuses == {TRUSTED: "ENABLED", STRANGER: "INVITED"}
 
 
+def test_the_setup_custom_resource_sets_the_graph_up_and_answers_cloudformation(stack):
+    """CloudFormation's request to the real binary; the sandbox stands in for the presigned URL."""
+    event = json.loads((ROOT / "events" / "cloudformation" / "create-graph.json").read_text())
+    event["StackId"] = event["StackId"].replace("111111111111", ADMIN)
+    event["ResponseURL"] = f"{stack.sandbox}/_sandbox/cloudformation/e2e"
+    event["ResourceProperties"].update({"AdministratorAccountId": ADMIN, "DatasourcePackages": "EKS_AUDIT",
+                                        "GraphTags": "team=security"})
+    result = invoke(stack, "configure-detective", event)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["cloudformation"]["delivered"] is True, outcome
+    answers = json.load(urllib.request.urlopen(f"{stack.sandbox}/_sandbox/cloudformation"))
+    assert [(a["path"], a["body"]["Status"], a["body"]["PhysicalResourceId"]) for a in answers] == [
+        ("/_sandbox/cloudformation/e2e", "SUCCESS", f"detective-autopilot:graph:{ADMIN}")]
+    graph = sandbox_state(stack)["regions"]["us-east-1"]["graphs"][0]
+    assert graph["tags"]["team"] == "security", graph
+    assert graph["datasource_packages"]["EKS_AUDIT"]["state"] == "STARTED", graph
+    assert graph["auto_enable"] is True
+
+
 def test_a_malformed_event_returns_an_error_naming_the_problem(stack):
     event = json.loads((ROOT / "events" / "guardduty-finding-malformed-severity.json").read_text())
     result = invoke(stack, "investigate-findings", event)

@@ -103,10 +103,9 @@ fn read_request(request: &CustomResourceRequest) -> Result<(RequestKind, Part, D
                     .map_or("nothing".to_owned(), Value::to_string)
             )
         })?;
-    let region = request.envelope(&Value::Null).region;
     let source = Properties {
         properties: &request.properties,
-        region: region.as_deref(),
+        region: request.stack_region(),
     };
     let desired = DesiredState::from_env(&source).map_err(|error| property_error(&error))?;
     Ok((kind, part, desired))

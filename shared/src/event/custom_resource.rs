@@ -116,7 +116,8 @@ impl CustomResourceRequest {
         self.stack_id.split(':').nth(4).filter(|account| !account.is_empty())
     }
 
-    fn stack_region(&self) -> Option<&str> {
+    /// The region in the stack's ARN.
+    pub fn stack_region(&self) -> Option<&str> {
         self.stack_id.split(':').nth(3).filter(|region| !region.is_empty())
     }
 
