@@ -74,8 +74,23 @@ async fn invoke_as(
     payload: &Value,
     deadline: Option<chrono::DateTime<Utc>>,
 ) -> shared::runner::Handled {
+    invoke_with(sandbox, account, payload, deadline, &[]).await
+}
+
+/// With the function's own variables (`DISABLE_ON_DELETE`, `STACK_ID`).
+async fn invoke_with(
+    sandbox: &Sandbox,
+    account: &str,
+    payload: &Value,
+    deadline: Option<chrono::DateTime<Utc>>,
+    variables: &[(&str, &str)],
+) -> shared::runner::Handled {
     let sdk = shared::aws::local_sdk_config_as(&sandbox.endpoint(), REGION, &sandbox::access_key_for(account)).await;
-    let config = ConfigureDetective::config(&std::collections::HashMap::<String, String>::new()).unwrap();
+    let env: std::collections::HashMap<String, String> = variables
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    let config = ConfigureDetective::config(&env).unwrap();
     let function = ConfigureDetective::build(config, &sdk);
     match deadline {
         Some(_) => run(&function, payload, &SystemClock, deadline).await,
@@ -254,7 +269,9 @@ async fn the_management_part_designates_where_none_is_and_never_overwrites_anoth
         &sandbox,
     );
     delete["PhysicalResourceId"] = body["PhysicalResourceId"].clone();
-    let deleted = invoke_as(&sandbox, MANAGEMENT, &delete, None).await;
+    // Even where the function allows DisableOnDelete, the rollback of a failed Create
+    // touches nothing (here: never disables the other administrator).
+    let deleted = invoke_with(&sandbox, MANAGEMENT, &delete, None, &[("DISABLE_ON_DELETE", "true")]).await;
     assert_eq!(deleted.outcome.status, Status::Ignored, "{}", deleted.outcome.to_json());
     assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new());
     assert_eq!(answer(&sandbox)["Status"], "SUCCESS");
@@ -280,11 +297,47 @@ async fn delete_changes_nothing_unless_disable_on_delete_and_then_deletes_only_o
         graph_properties(&[("DisableOnDelete", "true")]),
         &sandbox,
     );
-    let handled = invoke_as(&sandbox, ADMIN, &destroy, None).await;
+    // The request alone is not enough: the function's own DISABLE_ON_DELETE must allow it.
+    let refused = invoke_as(&sandbox, ADMIN, &destroy, None).await;
+    assert_eq!(refused.outcome.status, Status::Ignored, "{}", refused.outcome.to_json());
+    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new());
+    let handled = invoke_with(&sandbox, ADMIN, &destroy, None, &[("DISABLE_ON_DELETE", "true")]).await;
     assert_eq!(handled.outcome.status, Status::Acted);
     assert_eq!(writes(&sandbox), [call("DeleteGraph", json!({"GraphArn": GRAPH}))]);
     assert!(sandbox.state().regions[REGION].graphs.is_empty());
     assert_eq!(answer(&sandbox)["Status"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn a_request_for_another_stack_is_neither_acted_on_nor_answered() {
+    let (sandbox, _) = start(state()).await;
+    let ours =
+        "arn:aws:cloudformation:us-east-1:111111111111:stack/detective-autopilot/0a0a0a0a-0000-11ef-0000-0a1b2c3d4e5f";
+    let forged = request(
+        "Delete",
+        ADMIN,
+        graph_properties(&[("DisableOnDelete", "true")]),
+        &sandbox,
+    );
+    let handled = invoke_with(
+        &sandbox,
+        ADMIN,
+        &forged,
+        None,
+        &[("STACK_ID", ours), ("DISABLE_ON_DELETE", "true")],
+    )
+    .await;
+    assert_eq!(handled.outcome.status, Status::Ignored);
+    assert!(
+        handled.outcome.reason.contains("not this function's own"),
+        "{}",
+        handled.outcome.reason
+    );
+    assert_eq!(writes(&sandbox), Vec::<(String, Value)>::new());
+    assert!(
+        sandbox.cloudformation_responses().is_empty(),
+        "its ResponseURL is not ours to answer"
+    );
 }
 
 #[tokio::test]

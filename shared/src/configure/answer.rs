@@ -89,7 +89,22 @@ pub async fn deliver(
     }
 }
 
+/// HTTPS, or plain HTTP to this machine (the sandbox standing in for S3): an answer never
+/// leaves in the clear.
+fn usable(url: &str) -> Result<(), String> {
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|error| format!("ResponseURL {url:?} is not a URL: {error}"))?;
+    let loopback = matches!(uri.host(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if loopback => Ok(()),
+        _ => Err(format!("ResponseURL {url:?} is not an https URL: not answered there")),
+    }
+}
+
 async fn put(url: &str, body: Vec<u8>) -> Result<(), String> {
+    usable(url)?;
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|error| format!("no TLS root certificates: {error}"))?
@@ -109,5 +124,27 @@ async fn put(url: &str, body: Vec<u8>) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the ResponseURL answered HTTP {}", response.status()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_go_over_https_or_to_this_machine_only() {
+        assert!(usable("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?y=z").is_ok());
+        assert!(usable("http://127.0.0.1:4566/_sandbox/cloudformation/x").is_ok());
+        assert!(usable("http://169.254.169.254/latest/meta-data").is_err());
+        assert!(usable("http://example.com/x").is_err());
+        assert!(usable("file:///etc/passwd").is_err());
+        assert!(usable("not a url").is_err());
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_to_fit_the_response_object() {
+        let reason = "é".repeat(4_000);
+        let cut = shortened(&reason);
+        assert!(cut.len() < 3_100 && cut.ends_with("(the rest is in the function's log)"));
     }
 }

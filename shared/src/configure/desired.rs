@@ -28,6 +28,10 @@ pub struct DesiredState {
     /// `DISABLE_ON_DELETE`: on the custom resource's Delete, DisableOrganizationAdminAccount /
     /// DeleteGraph (destroying the graph's data); default false, nothing changes.
     pub disable_on_delete: bool,
+    /// Whether the deployed function allows DisableOnDelete at all (its own
+    /// `DISABLE_ON_DELETE`, from the same stack parameter): a request alone, forged or not,
+    /// can never destroy a graph.
+    pub delete_allowed: bool,
 }
 
 /// The variables, as the CLI and a custom resource's properties name them.
@@ -56,6 +60,7 @@ impl DesiredState {
             tags: tags(env)?,
             auto_enable: config::boolean(env, "AUTO_ENABLE", true)?,
             disable_on_delete: config::boolean(env, "DISABLE_ON_DELETE", false)?,
+            delete_allowed: false,
         })
     }
 

@@ -130,6 +130,21 @@ where
                 Failure::CustomResource(Self::NOT_TAKEN.into()),
             );
         };
+        // Only CloudFormation's requests for our own stack: any other is neither acted on
+        // nor answered (its ResponseURL is not to be trusted).
+        if let Some(ours) = &self.config.stack_id {
+            if request.stack_id != *ours {
+                return Outcome::new(
+                    FUNCTION,
+                    invocation.event_id(),
+                    crate::outcome::Status::Ignored,
+                    format!(
+                        "a request for stack {:?}, not this function's own (STACK_ID {ours}): not acted on, not answered",
+                        request.stack_id
+                    ),
+                );
+            }
+        }
         let part = request
             .properties
             .get("Part")
@@ -193,10 +208,11 @@ where
 {
     async fn act(&self, invocation: &Invocation<'_>, request: &CustomResourceRequest, physical_id: &str) -> Outcome {
         let id = invocation.event_id();
-        let (kind, part, desired) = match read_request(request) {
+        let (kind, part, mut desired) = match read_request(request) {
             Ok(read) => read,
             Err(why) => return Outcome::failed(FUNCTION, id, Failure::CustomResource(why)),
         };
+        desired.delete_allowed = self.config.disable_on_delete;
         let running_in = request.stack_account().and_then(AccountId::parse);
         if let Some(failure) = wrong_account(&desired, part, running_in.as_ref()) {
             return Outcome::failed(FUNCTION, id, failure);

@@ -46,18 +46,25 @@ pub const AWS_ACTIONS: &[&str] = &[
 
 /// The function's own variables; the desired state comes with each request (the custom
 /// resource's properties), so that CloudFormation sends an Update when it changes.
-pub const VARIABLES: &[(&str, &str)] = &[("DRY_RUN", "false")];
+pub const VARIABLES: &[(&str, &str)] = &[("DRY_RUN", "false"), ("DISABLE_ON_DELETE", "false"), ("STACK_ID", "")];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigureConfig {
     /// `DRY_RUN`: read, decide, make no write (and answer SUCCESS).
     pub dry_run: bool,
+    /// `DISABLE_ON_DELETE`: whether a Delete asking DisableOnDelete may destroy anything.
+    pub disable_on_delete: bool,
+    /// `STACK_ID`: the function's own stack; requests for any other are not acted on or
+    /// answered. Unset (the CLI, tests): any.
+    pub stack_id: Option<String>,
 }
 
 impl ConfigureConfig {
     pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
         Ok(Self {
             dry_run: config::boolean(env, "DRY_RUN", false)?,
+            disable_on_delete: config::boolean(env, "DISABLE_ON_DELETE", false)?,
+            stack_id: config::optional(env, "STACK_ID"),
         })
     }
 }

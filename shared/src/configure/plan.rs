@@ -221,8 +221,14 @@ pub fn plan_teardown(
         Part::Organization => "DisableOrganizationAdminAccount",
         Part::Graph => "DeleteGraph",
     };
-    if !desired.disable_on_delete {
-        plan.decided(decided(operation, ActionResult::Skipped, region, Reason::KeptOnDelete));
+    if !desired.disable_on_delete || !desired.delete_allowed {
+        let asked = desired.disable_on_delete;
+        plan.decided(decided(
+            operation,
+            ActionResult::Skipped,
+            region,
+            Reason::KeptOnDelete { asked },
+        ));
         return plan;
     }
     match part {
@@ -488,7 +494,9 @@ mod tests {
     #[test]
     fn delete_changes_nothing_unless_asked_and_then_only_what_is_ours() {
         let keep = desired(&[]);
-        let destroy = desired(&[("DISABLE_ON_DELETE", "true")]);
+        let mut destroy = desired(&[("DISABLE_ON_DELETE", "true")]);
+        let refused = destroy.clone();
+        destroy.delete_allowed = true;
         let ours = [admin(OURS)];
         let theirs = [admin("222222222222")];
         let org = |desired: &DesiredState, admins: &[OrganizationAdmin]| {
@@ -500,6 +508,21 @@ mod tests {
             ["DisableOrganizationAdminAccount planned [111111111111]"]
         );
         assert_eq!(org(&destroy, &theirs), ["DisableOrganizationAdminAccount skipped []"]);
+        let reason = |desired: &DesiredState| {
+            plan_teardown(desired, Part::Organization, "us-east-1", &ours, None)
+                .steps
+                .iter()
+                .map(|step| match step {
+                    Step::Decided(action) => action.reason_text().unwrap_or_default(),
+                    Step::Write(_) => "a write".to_owned(),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            reason(&refused),
+            ["the request asks DisableOnDelete, but the function's DISABLE_ON_DELETE (the stack's parameter) is false: Detective is left as it is"],
+            "a request alone never destroys anything"
+        );
         let graph = |desired: &DesiredState, arn: Option<&str>| {
             lines(&plan_teardown(desired, Part::Graph, "us-east-1", &[], arn))
         };

@@ -137,7 +137,11 @@ pub enum Reason {
     ManagedTagsDropped,
     AutoEnableAsDesired(bool),
     AutoEnableDiffers(bool),
-    KeptOnDelete,
+    /// Delete left Detective as it is: DisableOnDelete was not asked, or (`asked`) the
+    /// function's own DISABLE_ON_DELETE does not allow it.
+    KeptOnDelete {
+        asked: bool,
+    },
     DisabledOnDelete,
     /// On Delete: the administrator designated (if any) or the graph is not ours.
     NotOurs(Option<String>),
@@ -237,9 +241,13 @@ impl fmt::Display for Reason {
             ),
             Self::AutoEnableAsDesired(value) => write!(formatter, "AutoEnable is already {value}"),
             Self::AutoEnableDiffers(value) => write!(formatter, "AutoEnable should be {value}"),
-            Self::KeptOnDelete => write!(
+            Self::KeptOnDelete { asked: false } => {
+                write!(formatter, "DisableOnDelete is false: Detective is left as it is")
+            }
+            Self::KeptOnDelete { asked: true } => write!(
                 formatter,
-                "DisableOnDelete is false: Detective is left as it is"
+                "the request asks DisableOnDelete, but the function's DISABLE_ON_DELETE (the stack's \
+                 parameter) is false: Detective is left as it is"
             ),
             Self::DisabledOnDelete => write!(
                 formatter,
