@@ -39,7 +39,15 @@ fn describe(bytes: &[u8]) -> String {
         Err(error) => format!("error: {error}"),
         Ok(Trigger::GuardDutyFinding(finding)) => {
             let decision = match screen(&finding, envelope.region.as_deref(), &config, now()) {
-                Screened::Investigate(candidate) => format!("investigate {}", candidate.principal.arn_with_path("/")),
+                Screened::Investigate(candidate) => format!(
+                    "investigate {}",
+                    candidate
+                        .principals
+                        .iter()
+                        .map(|principal| principal.arn_with_path("/"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
                 Screened::Ignore(reason) => format!("ignore: {reason}"),
                 Screened::Invalid(error) => format!("invalid: {error}"),
             };

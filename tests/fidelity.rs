@@ -1044,3 +1044,607 @@ async fn tag_and_datasource_limits_are_validation_errors() {
         .unwrap_err();
     assert_eq!(code(&error), "ValidationException");
 }
+
+// ---------- investigation results ----------
+
+use aws_sdk_detective::types::{Indicator, IndicatorType, Severity, Status};
+use sandbox::{InvestigationProgress, InvestigationResults};
+use serde_json::json;
+
+const ENTITY: &str = "arn:aws:iam::222222222222:role/deployer";
+
+async fn start_investigation(admin: &aws_sdk_detective::Client) -> String {
+    admin
+        .start_investigation()
+        .graph_arn(GRAPH)
+        .entity_arn(ENTITY)
+        .scope_start_time(aws_sdk_detective::primitives::DateTime::from_secs(epoch(
+            "2026-11-20T00:00:00Z",
+        )))
+        .scope_end_time(aws_sdk_detective::primitives::DateTime::from_secs(epoch(
+            "2026-11-22T00:00:00Z",
+        )))
+        .send()
+        .await
+        .unwrap()
+        .investigation_id()
+        .unwrap()
+        .to_owned()
+}
+
+/// GetInvestigation: its status and severity.
+async fn read_investigation(admin: &aws_sdk_detective::Client, id: &str) -> (Status, Severity) {
+    let read = admin
+        .get_investigation()
+        .graph_arn(GRAPH)
+        .investigation_id(id)
+        .send()
+        .await
+        .unwrap();
+    (read.status().unwrap().clone(), read.severity().unwrap().clone())
+}
+
+/// Every page of ListIndicators (of `kind`, when given), `size` a page: the indicators and
+/// the number of pages.
+async fn all_indicators(
+    admin: &aws_sdk_detective::Client,
+    id: &str,
+    kind: Option<IndicatorType>,
+    size: Option<i32>,
+) -> (Vec<Indicator>, usize) {
+    let (mut indicators, mut pages, mut token) = (Vec::new(), 0, None);
+    loop {
+        let page = admin
+            .list_indicators()
+            .graph_arn(GRAPH)
+            .investigation_id(id)
+            .set_indicator_type(kind.clone())
+            .set_max_results(size)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        indicators.extend(page.indicators().iter().cloned());
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return (indicators, pages);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_investigation_answers_running_for_the_configured_reads_then_succeeds_with_its_severity() {
+    let mut seeded = state();
+    seeded.investigation_results = InvestigationResults {
+        running_reads: 2,
+        severity: "CRITICAL".into(),
+        ..InvestigationResults::default()
+    };
+    let (sandbox, _) = start(seeded).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let id = start_investigation(&admin).await;
+    for read in 1..=2 {
+        assert_eq!(
+            read_investigation(&admin, &id).await,
+            (Status::Running, Severity::Informational),
+            "read {read}"
+        );
+        let (indicators, _) = all_indicators(&admin, &id, None, None).await;
+        assert!(indicators.is_empty(), "no results while RUNNING");
+    }
+    assert_eq!(
+        read_investigation(&admin, &id).await,
+        (Status::Successful, Severity::Critical)
+    );
+    assert_eq!(
+        read_investigation(&admin, &id).await,
+        (Status::Successful, Severity::Critical),
+        "and stays so"
+    );
+    let listed = admin.list_investigations().graph_arn(GRAPH).send().await.unwrap();
+    let detail = &listed.investigation_details()[0];
+    assert_eq!(
+        (detail.status(), detail.severity()),
+        (Some(&Status::Successful), Some(&Severity::Critical))
+    );
+    assert_eq!(sandbox.count("GetInvestigation"), 4);
+}
+
+#[tokio::test]
+async fn list_indicators_gives_every_type_filters_by_type_and_pages() {
+    let (sandbox, _) = start(state()).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let id = start_investigation(&admin).await;
+    assert_eq!(
+        read_investigation(&admin, &id).await,
+        (Status::Successful, Severity::High),
+        "running_reads 0: complete at the first read, HIGH by default"
+    );
+    let (everything, pages) = all_indicators(&admin, &id, None, None).await;
+    assert_eq!(pages, 1, "the default page is the maximum, 100");
+    for kind in IndicatorType::values() {
+        assert!(
+            everything
+                .iter()
+                .any(|i| i.indicator_type().map(IndicatorType::as_str) == Some(*kind)),
+            "{kind} is among the indicators"
+        );
+    }
+
+    let (ttps, pages) = all_indicators(&admin, &id, Some(IndicatorType::TtpObserved), Some(5)).await;
+    assert_eq!((ttps.len(), pages), (12, 3), "12 TTPs in pages of 5");
+    assert!(ttps
+        .iter()
+        .all(|i| i.indicator_type() == Some(&IndicatorType::TtpObserved)));
+    let details: Vec<_> = ttps
+        .iter()
+        .map(|i| i.indicator_detail().unwrap().ttps_observed_detail().unwrap())
+        .collect();
+    let discovery = details
+        .iter()
+        .find(|d| d.technique() == Some("T1087 - Account Discovery"))
+        .unwrap();
+    assert_eq!(
+        (discovery.tactic(), discovery.api_name(), discovery.api_success_count()),
+        (Some("Discovery"), Some("ListUsers"), 42)
+    );
+    let counts: Vec<i64> = details.iter().map(|d| d.api_success_count()).collect();
+    let mut sorted_counts = counts.clone();
+    sorted_counts.sort_unstable_by(|a, b| b.cmp(a));
+    assert_ne!(counts, sorted_counts, "the top TTPs are the reader's to find");
+
+    let (related, _) = all_indicators(&admin, &id, Some(IndicatorType::RelatedFinding), None).await;
+    let finding = related[0].indicator_detail().unwrap().related_finding_detail().unwrap();
+    assert!(finding
+        .arn()
+        .unwrap()
+        .starts_with("arn:aws:guardduty:us-east-1:222222222222:detector/"));
+    assert_eq!(
+        finding.r#type(),
+        Some("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS")
+    );
+    let (travel, _) = all_indicators(&admin, &id, Some(IndicatorType::ImpossibleTravel), None).await;
+    let travel = travel[0]
+        .indicator_detail()
+        .unwrap()
+        .impossible_travel_detail()
+        .unwrap();
+    assert!(travel.starting_ip_address().is_some() && travel.ending_location().is_some());
+    assert!(travel.hourly_time_delta().is_some());
+    let (flagged, _) = all_indicators(&admin, &id, Some(IndicatorType::FlaggedIpAddress), None).await;
+    let flagged = flagged[0]
+        .indicator_detail()
+        .unwrap()
+        .flagged_ip_address_detail()
+        .unwrap();
+    assert_eq!(flagged.reason().map(|r| r.as_str()), Some("AWS_THREAT_INTELLIGENCE"));
+}
+
+#[tokio::test]
+async fn list_indicators_refuses_a_page_size_off_the_model_and_a_token_of_another_listing() {
+    let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
+    let admin = detective_as(&sandbox, ADMIN).await;
+    let id = start_investigation(&admin).await;
+    read_investigation(&admin, &id).await;
+    let error = admin
+        .list_indicators()
+        .graph_arn(GRAPH)
+        .investigation_id(&id)
+        .max_results(101)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let ttps = admin
+        .list_indicators()
+        .graph_arn(GRAPH)
+        .investigation_id(&id)
+        .indicator_type(IndicatorType::TtpObserved)
+        .max_results(5)
+        .send()
+        .await
+        .unwrap();
+    let error = admin
+        .list_indicators()
+        .graph_arn(GRAPH)
+        .investigation_id(&id)
+        .next_token(ttps.next_token().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&error),
+        "ValidationException",
+        "a token continues its own listing only"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_outcome_and_an_investigations_own_results_come_from_the_state() {
+    let mut seeded = state();
+    seeded.investigation_results.status = "FAILED".into();
+    let region = seeded.regions.get_mut(REGION).unwrap();
+    let own = |id: &str, status: &str, severity: &str| sandbox::Investigation {
+        id: id.into(),
+        graph_arn: GRAPH.into(),
+        entity_arn: ENTITY.into(),
+        status: status.into(),
+        state: "ACTIVE".into(),
+        severity: severity.into(),
+        created_time: integration_tests::now(),
+        scope_start_time: integration_tests::at("2026-11-20T00:00:00Z"),
+        scope_end_time: integration_tests::at("2026-11-21T00:00:00Z"),
+    };
+    region.investigations = vec![
+        own("000000000000000000701", "SUCCESSFUL", "LOW"),
+        own("000000000000000000702", "RUNNING", "INFORMATIONAL"),
+    ];
+    region.investigation_progress.insert(
+        "000000000000000000701".into(),
+        InvestigationProgress {
+            indicators: Some(vec![json!({"IndicatorType": "NEW_ASO",
+                "IndicatorDetail": {"NewAsoDetail": {"Aso": "EXAMPLE-AS", "IsNewForEntireAccount": true}}})]),
+            running_reads_left: None,
+        },
+    );
+    region.investigation_progress.insert(
+        "000000000000000000702".into(),
+        InvestigationProgress {
+            indicators: None,
+            running_reads_left: Some(1),
+        },
+    );
+    let (sandbox, _) = start(seeded).await;
+    let admin = detective_as(&sandbox, ADMIN).await;
+
+    let id = start_investigation(&admin).await;
+    assert_eq!(
+        read_investigation(&admin, &id).await,
+        (Status::Failed, Severity::Informational)
+    );
+    assert!(all_indicators(&admin, &id, None, None).await.0.is_empty());
+
+    let seeded_id = "000000000000000000701";
+    assert_eq!(
+        read_investigation(&admin, seeded_id).await,
+        (Status::Successful, Severity::Low)
+    );
+    let (indicators, _) = all_indicators(&admin, seeded_id, None, None).await;
+    assert_eq!(indicators.len(), 1);
+    let aso = indicators[0].indicator_detail().unwrap().new_aso_detail().unwrap();
+    assert_eq!((aso.aso(), aso.is_new_for_entire_account()), (Some("EXAMPLE-AS"), true));
+
+    let running = "000000000000000000702";
+    assert_eq!(read_investigation(&admin, running).await.0, Status::Running);
+    assert_eq!(read_investigation(&admin, running).await.0, Status::Failed);
+    assert_ne!(id, seeded_id, "a new id skips those of the state");
+}
+
+// ---------- the recording sinks: SQS, EventBridge, Security Hub ----------
+
+const QUEUE: &str = "https://sqs.us-east-1.amazonaws.com/111111111111/detective-autopilot-reports";
+const REPORT: &str = r#"{"investigation":"000000000000000000001","severity":"HIGH"}"#;
+
+async fn sandbox_get(addr: std::net::SocketAddr, path: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn send_message_is_recorded_with_the_md5_of_its_body_and_attributes() {
+    let (sandbox, _) = start(state()).await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let kind = aws_sdk_sqs::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value("report")
+        .build()
+        .unwrap();
+    let sent = sqs
+        .send_message()
+        .queue_url(QUEUE)
+        .message_body(REPORT)
+        .delay_seconds(900)
+        .message_attributes("kind", kind)
+        .send()
+        .await
+        .unwrap();
+    // RFC 1321 MD5s, computed independently (Python's hashlib; the attribute digest by the
+    // algorithm the SQS Developer Guide documents).
+    assert_eq!(sent.md5_of_message_body(), Some("5f2b12401aa1547b2034a20a84312583"));
+    assert_eq!(
+        sent.md5_of_message_attributes(),
+        Some("fc5ce2d32461af6f1fcd429a864ebfc1")
+    );
+    let messages = sandbox.sqs_messages();
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert_eq!(Some(message.message_id.as_str()), sent.message_id());
+    assert_eq!(
+        (message.queue_url.as_str(), message.body.as_str(), message.delay_seconds),
+        (QUEUE, REPORT, Some(900))
+    );
+    assert_eq!(message.md5_of_body, "5f2b12401aa1547b2034a20a84312583");
+    assert_eq!(message.attributes["kind"]["StringValue"], "report");
+    assert_eq!(message.sent_time, integration_tests::now());
+    assert_eq!(
+        message.available_time(),
+        integration_tests::now() + chrono::Duration::seconds(900)
+    );
+    assert_eq!(message.body_json().unwrap()["severity"], "HIGH");
+    assert_eq!(message.sender, ADMIN);
+    let served = sandbox_get(sandbox.addr(), "/_sandbox/sqs").await;
+    assert_eq!(served[0]["body"], REPORT);
+    assert_eq!(served[0]["delay_seconds"], 900);
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        vec!["sqs:SendMessage".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn send_message_refuses_a_delay_over_900_seconds_and_a_malformed_queue_url() {
+    let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let error = sqs
+        .send_message()
+        .queue_url(QUEUE)
+        .message_body(REPORT)
+        .delay_seconds(901)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "InvalidParameterValue");
+    assert!(
+        error.message().unwrap_or_default().contains("DelaySeconds"),
+        "{error:?}"
+    );
+    let error = sqs
+        .send_message()
+        .queue_url("https://sqs.us-east-1.amazonaws.com/reports")
+        .message_body(REPORT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.into_service_error().is_invalid_address());
+    let error = sqs
+        .send_message()
+        .queue_url(QUEUE)
+        .message_body("bell \u{7}")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.into_service_error().is_invalid_message_contents());
+    assert!(sandbox.sqs_messages().is_empty(), "nothing refused is recorded");
+}
+
+#[tokio::test]
+async fn an_injected_queue_does_not_exist_reaches_the_sdk_as_its_modeled_error() {
+    let mut seeded = state();
+    seeded.faults.push(sandbox::Fault {
+        operation: "SendMessage".into(),
+        error: "QueueDoesNotExist".into(),
+        times: Some(1),
+        region: None,
+    });
+    let (sandbox, _) = start(seeded).await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let error = sqs
+        .send_message()
+        .queue_url(QUEUE)
+        .message_body(REPORT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error.into_service_error().is_queue_does_not_exist(),
+        "the awsQuery-compatible code header maps it"
+    );
+    assert_eq!(sandbox.requests()[0].status, 400);
+    assert!(sandbox.sqs_messages().is_empty());
+}
+
+fn entry(detail: &str) -> aws_sdk_eventbridge::types::PutEventsRequestEntry {
+    aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .source("detective-autopilot")
+        .detail_type("Detective Investigation Report")
+        .detail(detail)
+        .resources(GRAPH)
+        .time(aws_sdk_eventbridge::primitives::DateTime::from_secs(epoch(
+            "2026-11-22T11:00:00Z",
+        )))
+        .build()
+}
+
+#[tokio::test]
+async fn put_events_records_each_event_and_fails_an_entry_whose_detail_is_not_a_json_object() {
+    let (sandbox, _) = start(state()).await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let put = events
+        .put_events()
+        .entries(entry(REPORT))
+        .entries(entry("not json"))
+        .entries(entry("[1, 2]"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.failed_entry_count(), 2);
+    let results = put.entries();
+    assert_eq!(results.len(), 3, "one result per entry, in order");
+    assert!(results[0].event_id().is_some() && results[0].error_code().is_none());
+    for failed in &results[1..] {
+        assert_eq!(failed.error_code(), Some("MalformedDetail"));
+        assert!(failed.event_id().is_none());
+    }
+    let recorded = sandbox.events();
+    assert_eq!(recorded.len(), 1);
+    let event = &recorded[0];
+    assert_eq!(Some(event.event_id.as_str()), results[0].event_id());
+    assert_eq!(
+        (
+            event.source.as_str(),
+            event.detail_type.as_str(),
+            event.event_bus_name.as_str()
+        ),
+        ("detective-autopilot", "Detective Investigation Report", "default")
+    );
+    assert_eq!(event.detail["severity"], "HIGH");
+    assert_eq!(event.resources, vec![GRAPH.to_owned()]);
+    assert_eq!(event.time, integration_tests::at("2026-11-22T11:00:00Z"));
+    assert_eq!(event.account, ADMIN);
+    let served = sandbox_get(sandbox.addr(), "/_sandbox/events").await;
+    assert_eq!(served[0]["detail"]["investigation"], "000000000000000000001");
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        vec!["events:PutEvents".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn put_events_refuses_more_than_ten_entries_and_an_aws_source() {
+    let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
+    let events = aws_sdk_eventbridge::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let error = events
+        .put_events()
+        .set_entries(Some(vec![entry(REPORT); 11]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ValidationException");
+    let aws = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .source("aws.detective")
+        .detail_type("x")
+        .detail("{}")
+        .build();
+    let put = events.put_events().entries(aws).send().await.unwrap();
+    assert_eq!(put.entries()[0].error_code(), Some("NotAuthorizedForSourceException"));
+    assert!(sandbox.events().is_empty());
+}
+
+const PRODUCT: &str = "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default";
+
+fn asff(id: &str, title: &str, updated: &str) -> aws_sdk_securityhub::types::AwsSecurityFinding {
+    use aws_sdk_securityhub::types::{AwsSecurityFinding, Resource, Severity as FindingSeverity, SeverityLabel};
+    AwsSecurityFinding::builder()
+        .schema_version("2018-10-08")
+        .id(id)
+        .product_arn(PRODUCT)
+        .generator_id("detective-autopilot/report-investigations")
+        .aws_account_id(ADMIN)
+        .types("TTPs/Discovery")
+        .created_at("2026-11-22T12:00:00Z")
+        .updated_at(updated)
+        .severity(FindingSeverity::builder().label(SeverityLabel::High).build())
+        .title(title)
+        .description("Detective investigation of arn:aws:iam::222222222222:role/deployer")
+        .resources(Resource::builder().r#type("AwsIamRole").id(ENTITY).build())
+        .build()
+}
+
+#[tokio::test]
+async fn batch_import_findings_keeps_one_finding_per_id_and_updates_it() {
+    let (sandbox, _) = start(state()).await;
+    let hub = aws_sdk_securityhub::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let first = hub
+        .batch_import_findings()
+        .findings(asff(
+            "investigation/000000000000000000001",
+            "first",
+            "2026-11-22T12:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((first.success_count(), first.failed_count()), (Some(1), Some(0)));
+    let again = hub
+        .batch_import_findings()
+        .findings(asff(
+            "investigation/000000000000000000001",
+            "second",
+            "2026-11-22T13:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.success_count(), again.failed_count()),
+        (Some(1), Some(0)),
+        "a redelivery is an update"
+    );
+    let findings = sandbox.security_hub_findings();
+    assert_eq!(findings.len(), 1, "one finding per (ProductArn, Id)");
+    let finding = &findings[0];
+    assert_eq!((finding.product_arn.as_str(), finding.imports), (PRODUCT, 2));
+    assert_eq!(finding.finding["Title"], "second");
+    assert_eq!(finding.finding["UpdatedAt"], "2026-11-22T13:00:00Z");
+    assert_eq!(finding.finding["Workflow"]["Status"], "NEW");
+
+    // An update whose UpdatedAt is not later is ignored (documented), though it succeeds.
+    let stale = hub
+        .batch_import_findings()
+        .findings(asff(
+            "investigation/000000000000000000001",
+            "stale",
+            "2026-11-22T13:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.success_count(), Some(1));
+    let kept = &sandbox.security_hub_findings()[0];
+    assert_eq!((kept.finding["Title"].as_str(), kept.imports), (Some("second"), 2));
+
+    // Another account's finding: the caller must be its AwsAccountId.
+    let mut foreign = asff("investigation/2", "t", "2026-11-22T12:00:00Z");
+    foreign.aws_account_id = Some(MEMBER.into());
+    let refused = hub.batch_import_findings().findings(foreign).send().await.unwrap();
+    assert_eq!((refused.success_count(), refused.failed_count()), (Some(0), Some(1)));
+    assert_eq!(refused.failed_findings()[0].id(), Some("investigation/2"));
+    assert_eq!(refused.failed_findings()[0].error_code(), Some("AccessDeniedException"));
+    let served = sandbox_get(sandbox.addr(), "/_sandbox/securityhub").await;
+    assert_eq!(served.as_array().unwrap().len(), 1);
+    assert_eq!(served[0]["finding"]["Title"], "second");
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        vec!["securityhub:BatchImportFindings".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn batch_import_findings_fails_a_finding_missing_a_required_member() {
+    let sandbox = Sandbox::start_for_invalid_requests(state()).await.unwrap();
+    let hub = aws_sdk_securityhub::Client::new(&sdk_as(&sandbox, ADMIN).await);
+    let mut incomplete = asff("investigation/3", "t", "2026-11-22T12:00:00Z");
+    incomplete.description = None;
+    let imported = hub
+        .batch_import_findings()
+        .findings(incomplete)
+        .findings(asff("investigation/4", "t", "2026-11-22T12:00:00Z"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((imported.success_count(), imported.failed_count()), (Some(1), Some(1)));
+    let failed = &imported.failed_findings()[0];
+    assert_eq!(
+        (failed.id(), failed.error_code()),
+        (Some("investigation/3"), Some("InvalidInput"))
+    );
+    assert!(
+        failed
+            .error_message()
+            .unwrap()
+            .contains("required property 'Description'"),
+        "{failed:?}"
+    );
+    let kept: Vec<String> = sandbox.security_hub_findings().into_iter().map(|f| f.id).collect();
+    assert_eq!(kept, vec!["investigation/4".to_owned()]);
+    let error = hub.batch_import_findings().send().await.unwrap_err();
+    assert_eq!(code(&error), "InvalidInputException", "no findings at all");
+}

@@ -316,7 +316,11 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
     let mut seeded = state();
     seeded.iam_roles = vec![lookup_role(MEMBER), role(MEMBER, "deployer", "/ci/")];
     let (sandbox, sdk) = start(seeded).await;
-    run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &config(&[])).await;
+    let reports = config(&[(
+        "REPORT_QUEUE_URL",
+        "https://sqs.us-east-1.amazonaws.com/111111111111/reports",
+    )]);
+    run(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &reports).await;
     let lookup = config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)]);
     let outcome = run(&sdk, &finding_event(MEMBER, "AssumedRole", "deployer"), &lookup).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
@@ -706,4 +710,109 @@ async fn near_the_deadline_no_investigation_is_started() {
     assert_eq!(outcome.status, Status::Failed);
     assert!(outcome.reason.contains("deadline"), "{}", outcome.reason);
     assert_eq!(sandbox.count("StartInvestigation"), 0);
+}
+
+fn sample(name: &str) -> Value {
+    let path = integration_tests::events_dir().join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn entities(sandbox: &Sandbox) -> Vec<String> {
+    start_calls(sandbox)
+        .iter()
+        .map(|call| call["EntityArn"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Accounts 222222222222 and 333333333333 as ENABLED members of the graph.
+fn two_members() -> sandbox::SandboxState {
+    let mut seeded = state();
+    let graph = &mut seeded.regions.get_mut(REGION).unwrap().graphs[0];
+    graph.members.push(sandbox::Member::new(
+        "333333333333",
+        "333333333333@example.com",
+        "ENABLED",
+    ));
+    seeded
+}
+
+#[tokio::test]
+async fn an_attack_sequence_with_one_principal_investigates_it() {
+    let (sandbox, sdk) = start(two_members()).await;
+    let outcome = run(
+        &sdk,
+        &sample("guardduty-finding-attack-sequence-one-principal.json"),
+        &config(&[]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(entities(&sandbox), ["arn:aws:iam::222222222222:user/ci-deployer"]);
+}
+
+#[tokio::test]
+async fn an_attack_sequence_with_several_principals_starts_one_investigation_each_deduplicated() {
+    let (sandbox, sdk) = start(two_members()).await;
+    let event = sample("guardduty-finding-attack-sequence-several-principals.json");
+    let outcome = run(&sdk, &event, &config(&[])).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    // The role session, the user (named twice: as an actor and by its access key, investigated
+    // once), and not the root user.
+    assert_eq!(
+        entities(&sandbox),
+        [
+            "arn:aws:iam::333333333333:role/deployer",
+            "arn:aws:iam::222222222222:user/ci-deployer"
+        ]
+    );
+    assert!(
+        outcome
+            .reason
+            .contains("left out: event.detail.service.detection.sequence.actors[2].user is \"Root\""),
+        "{}",
+        outcome.reason
+    );
+    // Delivered again: each principal is de-duplicated.
+    let again = run(&sdk, &event, &config(&[])).await;
+    assert_eq!(again.status, Status::Ignored, "{}", again.to_json());
+    assert_eq!(sandbox.count("StartInvestigation"), 2);
+    assert!(again
+        .actions
+        .iter()
+        .all(|action| action.result == ActionResult::Skipped));
+}
+
+#[tokio::test]
+async fn a_guardduty_finding_forwarded_by_security_hub_is_investigated_only_when_asked() {
+    let (sandbox, sdk) = start(state()).await;
+    let event = sample("securityhub-guardduty-finding-imported.json");
+    let off = run(&sdk, &event, &config(&[])).await;
+    assert_eq!(off.status, Status::Ignored);
+    assert_eq!(
+        off.reason,
+        "a GuardDuty finding forwarded by Security Hub and INVESTIGATE_SECURITY_HUB_FINDINGS is off"
+    );
+    assert!(sandbox.requests().is_empty(), "ignored without a call");
+
+    let on = run(&sdk, &event, &config(&[("INVESTIGATE_SECURITY_HUB_FINDINGS", "true")])).await;
+    assert_eq!(on.status, Status::Acted, "{}", on.to_json());
+    assert_eq!(entities(&sandbox), ["arn:aws:iam::222222222222:user/ci-deployer"]);
+    let call = &start_calls(&sandbox)[0];
+    // The scope from ASFF's FirstObservedAt / LastObservedAt, as from GuardDuty's own sightings.
+    assert_eq!(call["ScopeStartTime"], "2026-11-20T08:00:00Z");
+    assert_eq!(call["ScopeEndTime"], "2026-11-20T12:00:00Z");
+}
+
+#[tokio::test]
+async fn a_security_hub_finding_of_another_product_is_not_a_guardduty_finding() {
+    let (sandbox, sdk) = start(state()).await;
+    let mut event = sample("securityhub-guardduty-finding-imported.json");
+    event["detail"]["findings"][0]["ProductArn"] = json!("arn:aws:securityhub:us-east-1::product/aws/inspector");
+    let outcome = run(&sdk, &event, &config(&[("INVESTIGATE_SECURITY_HUB_FINDINGS", "true")])).await;
+    assert_eq!(outcome.status, Status::Ignored);
+    assert!(
+        outcome.reason.ends_with("is not a GuardDuty finding"),
+        "{}",
+        outcome.reason
+    );
+    assert!(sandbox.requests().is_empty());
 }

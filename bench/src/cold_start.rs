@@ -22,6 +22,8 @@ pub struct Case {
     pub variables: Vec<(String, String)>,
     /// As in template.yaml.
     pub timeout: Duration,
+    /// The sandbox each run starts from.
+    pub state: fn() -> SandboxState,
 }
 
 /// One realistic first invocation of each function of the registry, against the demo
@@ -31,6 +33,7 @@ pub fn cases() -> Vec<Case> {
     Kind::ALL
         .iter()
         .map(|kind| {
+            let mut state: fn() -> SandboxState = SandboxState::demo;
             let (event, variables, timeout) = match kind {
                 Kind::InvestigateFindings => (fixtures::cold_start_finding(Utc::now()), Vec::new(), 60),
                 Kind::EnrollAccounts => (fixtures::new_managed_account_event(), Vec::new(), 300),
@@ -43,12 +46,17 @@ pub fn cases() -> Vec<Case> {
                     60,
                 ),
                 Kind::ConfigureDetective => (fixtures::setup_create_event(), Vec::new(), 300),
+                Kind::ReportInvestigations => {
+                    state = fixtures::demo_with_investigation;
+                    (fixtures::report_batch(), Vec::new(), 120)
+                }
             };
             Case {
                 function: kind.name(),
                 event,
                 variables,
                 timeout: Duration::from_secs(timeout),
+                state,
             }
         })
         .collect()
@@ -63,6 +71,7 @@ pub fn floor_case() -> Case {
         event: fixtures::scheduled_event(),
         variables: Vec::new(),
         timeout: Duration::from_secs(60),
+        state: SandboxState::demo,
     }
 }
 
@@ -113,7 +122,7 @@ pub async fn measure(
     };
     let mut measured = Vec::with_capacity(runs);
     for _ in 0..runs {
-        sandbox.update(|state| *state = SandboxState::demo());
+        sandbox.update(|state| *state = (case.state)());
         let run = cold_start(&launch, event.clone()).await?;
         if !run.acted() {
             return Err(BenchError::wrong(

@@ -21,6 +21,40 @@ pub fn scheduled_event() -> Value {
     parse(SCHEDULED)
 }
 
+/// The demo organization with one investigation to report on (it completes at the first
+/// GetInvestigation).
+pub fn demo_with_investigation() -> sandbox::SandboxState {
+    let mut state = sandbox::SandboxState::demo();
+    let at = Utc::now();
+    if let Some(region) = state.regions.get_mut("us-east-1") {
+        region.investigations.push(sandbox::Investigation {
+            id: "000000000000000000001".to_owned(),
+            graph_arn: DEMO_GRAPH.to_owned(),
+            entity_arn: "arn:aws:iam::222222222222:user/ci-deployer".to_owned(),
+            status: "RUNNING".to_owned(),
+            state: "ACTIVE".to_owned(),
+            severity: "INFORMATIONAL".to_owned(),
+            created_time: at,
+            scope_start_time: at - Duration::hours(3),
+            scope_end_time: at,
+        });
+    }
+    state
+}
+
+const DEMO_GRAPH: &str = "arn:aws:detective:us-east-1:111111111111:graph:a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+/// report-investigations' batch: the report request for that investigation.
+pub fn report_batch() -> Value {
+    let body = json!({"version": 1, "graph_arn": DEMO_GRAPH, "investigation_id": "000000000000000000001",
+        "entity_arn": "arn:aws:iam::222222222222:user/ci-deployer", "region": "us-east-1",
+        "finding": {"id": "aab6e6ee780ed494f3b7ca56acdc74d1", "type": "UnauthorizedAccess:IAMUser/TorIPCaller", "severity": 8.0}});
+    json!({"Records": [{"messageId": "059f36b4-87a3-44ab-83d2-661975830a7d", "receiptHandle": "handle",
+        "body": body.to_string(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:detective-autopilot-reports", "awsRegion": "us-east-1"}]})
+}
+
 /// configure-detective's Create of the administrator's setup (its answer goes to the sandbox).
 pub fn setup_create_event() -> Value {
     parse(SETUP_CREATE)

@@ -60,7 +60,8 @@ fn every_scenario_measures_at_smoke_scale() {
             "investigate-findings",
             "enroll-accounts",
             "accept-invitations",
-            "configure-detective"
+            "configure-detective",
+            "report-investigations"
         ]
     );
     for cold in results["cold_starts"].as_array().unwrap() {
@@ -71,7 +72,7 @@ fn every_scenario_measures_at_smoke_scale() {
     assert_eq!(results["python_baseline"].is_object(), python.is_some());
     assert_eq!(
         results["python_over_rust"].as_array().unwrap().len(),
-        if python.is_some() { 4 } else { 0 }
+        if python.is_some() { 5 } else { 0 }
     );
 
     for artifact in results["artifacts"].as_array().unwrap() {
@@ -87,7 +88,7 @@ fn every_scenario_measures_at_smoke_scale() {
     assert_eq!(floor["cold_start"]["init_ms"]["runs"], 1);
     let floor_binary = floor["artifact"]["binary_bytes"].as_u64().unwrap();
     let over_floor = results["over_floor"].as_array().unwrap();
-    assert_eq!(over_floor.len(), 4);
+    assert_eq!(over_floor.len(), 5);
     for ratio in over_floor {
         assert!(
             ratio["binary"].as_f64().unwrap() > 1.0,

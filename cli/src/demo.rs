@@ -12,6 +12,7 @@ use shared::outcome::{Action, Outcome};
 use crate::functions::configure;
 use crate::replay::{choose_function, load_state, parse_now, read_event};
 use crate::UsageError;
+use shared::registry::Kind;
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -72,11 +73,105 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
         };
         println!("{:<52} {:<22} {:<9} {}", name, row.0, row.1, row.2);
     }
+    report_loop(&sandbox, clock.as_ref()).await;
     println!("\nautopilot status of the sandbox afterwards:\n");
     let state = sandbox.state();
     // The demo shows coverage; its exit code is not a gate here.
     let _ = crate::status::demo_status(&sandbox, &state).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The queue investigate-findings sends report requests to in the demo (the sandbox records them).
+const DEMO_REPORT_QUEUE: &str = "https://sqs.us-east-1.amazonaws.com/111111111111/detective-autopilot-reports";
+
+/// The loop closed: the report requests investigate-findings sent, delivered at once (in
+/// AWS, after REPORT_DELAY_SECONDS) to report-investigations, and the reports it published.
+async fn report_loop(sandbox: &Sandbox, clock: &dyn Clock) {
+    let messages = sandbox.sqs_messages();
+    println!(
+        "\nreport-investigations: {} report request(s) in {DEMO_REPORT_QUEUE} (delivered now, not after REPORT_DELAY_SECONDS)",
+        messages.len()
+    );
+    if messages.is_empty() {
+        return;
+    }
+    let payload = sqs_batch(&messages);
+    let outcome = match configure(Kind::ReportInvestigations, &DemoEnv, "us-east-1", false) {
+        Ok(configured) => {
+            let sdk = local_sdk_config(&sandbox.endpoint(), "us-east-1").await;
+            configured.run(&payload, &sdk, clock).await
+        }
+        Err(UsageError(message)) => {
+            println!("  unusable: {message}");
+            return;
+        }
+    };
+    let status = serde_json::to_value(outcome.status).unwrap_or_default();
+    let published = outcome
+        .actions
+        .iter()
+        .filter(|action| action.operation == "PutEvents" && action.result == shared::outcome::ActionResult::Done)
+        .count();
+    let again = outcome.batch_item_failures.as_ref().map_or(0, Vec::len);
+    println!(
+        "  {}: {published} report(s) published, {} message(s) for an investigation already reported, {again} to deliver again",
+        status.as_str().unwrap_or_default(),
+        messages.len().saturating_sub(published + again)
+    );
+    for event in sandbox.events() {
+        let headline = format!(
+            "{} of {}: {} {}",
+            event
+                .detail
+                .get("investigation_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default(),
+            event
+                .detail
+                .get("entity_arn")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default(),
+            event.detail.get("status").and_then(|v| v.as_str()).unwrap_or_default(),
+            event
+                .detail
+                .get("severity")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default(),
+        );
+        let counts: Vec<String> = event
+            .detail
+            .get("indicator_counts")
+            .and_then(|v| v.as_object())
+            .map(|counts| counts.iter().map(|(kind, count)| format!("{count} {kind}")).collect())
+            .unwrap_or_default();
+        println!(
+            "  event {:?} on bus {}: investigation {headline} ({})",
+            event.detail_type,
+            event.event_bus_name,
+            counts.join(", ")
+        );
+    }
+}
+
+/// The messages as Lambda's SQS event source mapping delivers them.
+fn sqs_batch(messages: &[sandbox::SqsMessage]) -> serde_json::Value {
+    let records: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|message| {
+            serde_json::json!({
+                "messageId": message.message_id,
+                "receiptHandle": format!("demo-{}", message.message_id),
+                "body": message.body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": message.sent_time.timestamp_millis().to_string()},
+                "messageAttributes": {},
+                "md5OfBody": message.md5_of_body,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:detective-autopilot-reports",
+                "awsRegion": message.region,
+            })
+        })
+        .collect();
+    serde_json::json!({"Records": records})
 }
 
 async fn replay_one(file: &str, sandbox: &Sandbox, clock: &dyn Clock) -> Result<Outcome, UsageError> {
@@ -96,9 +191,11 @@ const DEMO_TRUSTED_ADMIN: &str = "777777777777";
 
 impl Env for DemoEnv {
     fn get(&self, var: &str) -> Option<String> {
-        ProcessEnv
-            .get(var)
-            .or_else(|| (var == "TRUSTED_ADMIN_ACCOUNT_IDS").then(|| DEMO_TRUSTED_ADMIN.to_owned()))
+        ProcessEnv.get(var).or_else(|| match var {
+            "TRUSTED_ADMIN_ACCOUNT_IDS" => Some(DEMO_TRUSTED_ADMIN.to_owned()),
+            "REPORT_QUEUE_URL" => Some(DEMO_REPORT_QUEUE.to_owned()),
+            _ => None,
+        })
     }
 }
 

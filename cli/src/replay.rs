@@ -9,7 +9,7 @@ use serde_json::Value;
 use shared::aws::{load_sdk_config, local_sdk_config, local_sdk_config_as};
 use shared::clock::{Clock, FixedClock, SystemClock};
 use shared::config::ProcessEnv;
-use shared::event::{route, CustomResourceRequest, Envelope};
+use shared::event::{route, CustomResourceRequest, Envelope, SqsBatch};
 
 use shared::registry::Kind;
 
@@ -57,6 +57,10 @@ pub fn read_event(path: &str) -> Result<(Value, Envelope), UsageError> {
         let envelope = request.envelope(&payload);
         return Ok((payload, envelope));
     }
+    if let Some(batch) = SqsBatch::detect(&payload) {
+        let envelope = batch.envelope(&payload);
+        return Ok((payload, envelope));
+    }
     let envelope = Envelope::from_value(&payload).map_err(|error| UsageError(format!("event file {path}: {error}")))?;
     Ok((payload, envelope))
 }
@@ -71,8 +75,10 @@ pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, UsageError>
 }
 
 pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Kind, UsageError> {
-    if name.is_none() && envelope.source == "aws.cloudformation" {
-        return Ok(Kind::ConfigureDetective);
+    match (name, envelope.source.as_str()) {
+        (None, "aws.cloudformation") => return Ok(Kind::ConfigureDetective),
+        (None, "aws.sqs") => return Ok(Kind::ReportInvestigations),
+        _ => {}
     }
     match name {
         Some(name) => by_name(name),

@@ -154,8 +154,14 @@ fn the_demo_replays_every_sample_and_shows_the_investigations() {
         table.contains("already ACTIVE"),
         "the redelivery is de-duplicated: {table}"
     );
-    // The demo ends with `autopilot status` of the sandbox: the two investigations started.
-    assert!(table.contains("  investigations   INFORMATIONAL 2\n"), "{table}");
+    // The loop closed: report-investigations publishes a report of each investigation.
+    assert!(table.contains("report(s) published"), "{table}");
+    assert!(
+        table.contains("event \"Detective Investigation Completed\" on bus default"),
+        "{table}"
+    );
+    // The demo ends with `autopilot status` of the sandbox: the investigations started.
+    assert!(table.contains("  investigations   HIGH 3\n"), "{table}");
     assert!(
         table.contains("  overall: 6 of 6 active accounts monitored in 1 of 1 regions\n"),
         "{table}"

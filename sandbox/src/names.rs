@@ -38,6 +38,50 @@ pub const DATASOURCE_PACKAGES: [&str; 3] = ["DETECTIVE_CORE", "EKS_AUDIT", "ASFF
 /// The model's DatasourcePackageIngestState values.
 pub const INGEST_STATES: [&str; 3] = ["STARTED", "STOPPED", "DISABLED"];
 
+/// The model's Status values (of an investigation).
+pub const INVESTIGATION_STATUSES: [&str; 3] = ["RUNNING", "FAILED", "SUCCESSFUL"];
+
+/// The model's State values (of an investigation).
+pub const INVESTIGATION_STATES: [&str; 2] = ["ACTIVE", "ARCHIVED"];
+
+/// The model's Severity values.
+pub const SEVERITIES: [&str; 5] = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+/// The model's IndicatorType values, each with the IndicatorDetail member that carries its
+/// detail.
+pub const INDICATOR_TYPES: [(&str, &str); 8] = [
+    ("TTP_OBSERVED", "TTPsObservedDetail"),
+    ("IMPOSSIBLE_TRAVEL", "ImpossibleTravelDetail"),
+    ("FLAGGED_IP_ADDRESS", "FlaggedIpAddressDetail"),
+    ("NEW_GEOLOCATION", "NewGeolocationDetail"),
+    ("NEW_ASO", "NewAsoDetail"),
+    ("NEW_USER_AGENT", "NewUserAgentDetail"),
+    ("RELATED_FINDING", "RelatedFindingDetail"),
+    ("RELATED_FINDING_GROUP", "RelatedFindingGroupDetail"),
+];
+
+/// What is wrong with an indicator in a state file: it must be the API's Indicator, an
+/// `IndicatorType` of the model with an `IndicatorDetail` holding that type's detail object
+/// (the members of the detail are checked against the model by the traffic check).
+pub fn indicator_problem(indicator: &serde_json::Value) -> Option<String> {
+    let kind = indicator.get("IndicatorType").and_then(serde_json::Value::as_str);
+    let Some((kind, detail_member)) = INDICATOR_TYPES.iter().find(|(name, _)| Some(*name) == kind) else {
+        return Some(format!(
+            "IndicatorType {kind:?} is not one of {:?}",
+            INDICATOR_TYPES.map(|(name, _)| name)
+        ));
+    };
+    let detail = indicator.get("IndicatorDetail").and_then(serde_json::Value::as_object);
+    match detail {
+        Some(detail) if detail.len() == 1 && detail.get(*detail_member).is_some_and(serde_json::Value::is_object) => {
+            None
+        }
+        _ => Some(format!(
+            "an indicator of type {kind} has an IndicatorDetail of one member, {detail_member}, an object"
+        )),
+    }
+}
+
 /// The model's TagMap holds at most 50 tags (and so, the sandbox takes it, may a graph).
 pub const TAGS_MAX: usize = 50;
 

@@ -1,5 +1,6 @@
-//! The four wire protocols the sandbox speaks, and service errors as each carries them:
-//! Detective restJson1, Organizations awsJson1.1, IAM and STS awsQuery (XML responses).
+//! The wire protocols the sandbox speaks, and service errors as each carries them:
+//! Detective and Security Hub restJson1, Organizations and EventBridge awsJson1.1, SQS
+//! awsJson1.0 (query-compatible), IAM and STS awsQuery (XML responses).
 
 use serde_json::{Map, Value};
 
@@ -10,6 +11,9 @@ pub enum Service {
     Organizations,
     Iam,
     Sts,
+    Sqs,
+    EventBridge,
+    SecurityHub,
 }
 
 impl Service {
@@ -19,6 +23,9 @@ impl Service {
             Self::Organizations => "organizations",
             Self::Iam => "iam",
             Self::Sts => "sts",
+            Self::Sqs => "sqs",
+            Self::EventBridge => "events",
+            Self::SecurityHub => "securityhub",
         }
     }
 
@@ -29,6 +36,9 @@ impl Service {
             Self::Organizations => "InvalidInputException",
             Self::Iam => "InvalidInput",
             Self::Sts => "ValidationError",
+            Self::Sqs => "InvalidParameterValue",
+            Self::EventBridge => "ValidationException",
+            Self::SecurityHub => "InvalidInputException",
         }
     }
 }
@@ -93,8 +103,21 @@ impl ApiError {
                 "ServiceUnavailableException" => 503,
                 _ => 400,
             },
-            Service::Organizations => match code {
-                "ServiceException" => 500,
+            // awsJson: 400 for client errors, 500 for the models' faults.
+            Service::Organizations | Service::Sqs | Service::EventBridge => match code {
+                "ServiceException" | "InternalException" | "InternalFailure" => 500,
+                "ServiceUnavailable" => 503,
+                _ => 400,
+            },
+            // The `httpStatusCode` of Security Hub's error shapes.
+            Service::SecurityHub => match code {
+                "InvalidAccessException" => 401,
+                "ServiceQuotaExceededException" => 402,
+                "AccessDeniedException" => 403,
+                "ResourceNotFoundException" | "UnknownOperationException" => 404,
+                "ResourceConflictException" | "ConflictException" => 409,
+                "LimitExceededException" | "ThrottlingException" => 429,
+                "InternalException" | "InternalServerException" => 500,
                 _ => 400,
             },
             Service::Iam | Service::Sts => match code {
@@ -117,6 +140,23 @@ impl ApiError {
         body.insert("message".to_owned(), Value::from(self.message.as_str()));
         body.insert("Message".to_owned(), Value::from(self.message.as_str()));
         Value::Object(body)
+    }
+
+    /// SQS's awsQuery-compatible error code (the `x-amzn-query-error` header, which the SDK
+    /// reads before the body's `__type`): the model's awsQueryError code where it has one.
+    pub fn sqs_query_code(&self) -> &str {
+        match self.code.as_str() {
+            "QueueDoesNotExist" => "AWS.SimpleQueueService.NonExistentQueue",
+            "UnsupportedOperation" => "AWS.SimpleQueueService.UnsupportedOperation",
+            "KmsAccessDenied" => "KMS.AccessDeniedException",
+            "KmsDisabled" => "KMS.DisabledException",
+            "KmsInvalidKeyUsage" => "KMS.InvalidKeyUsageException",
+            "KmsInvalidState" => "KMS.InvalidStateException",
+            "KmsNotFound" => "KMS.NotFoundException",
+            "KmsOptInRequired" => "KMS.OptInRequired",
+            "KmsThrottled" => "KMS.ThrottlingException",
+            other => other,
+        }
     }
 
     /// The awsQuery error document.

@@ -1,4 +1,5 @@
-//! The HTTP server: one loopback port serving both APIs, the request log and the state.
+//! The HTTP server: one loopback port serving every API, the recording sinks, the request
+//! log and the state.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,13 +22,15 @@ use crate::detective::{self, Call};
 use crate::iam::{self, account_of_key};
 use crate::organizations;
 use crate::protocol::{parse_query, query_pairs, xml_response, ApiError, Service};
+use crate::sinks::{self, eventbridge, securityhub, sqs, BusEvent, SecurityHubFinding, Sinks, SqsMessage};
 use crate::state::SandboxState;
 use crate::traffic::{Exchange, TrafficLog};
 
 /// One served call, as `GET /_sandbox/requests` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRecord {
-    /// `detective`, `organizations`, `iam` or `sts`: the IAM action is `{service}:{operation}`.
+    /// `detective`, `organizations`, `iam`, `sts`, `sqs`, `events` or `securityhub`: the IAM
+    /// action is `{service}:{operation}`.
     pub service: &'static str,
     pub operation: String,
     pub region: String,
@@ -51,6 +54,9 @@ struct Shared {
     state: Mutex<Option<SandboxState>>,
     requests: Mutex<Vec<RequestRecord>>,
     cloudformation: Mutex<Vec<CloudFormationResponse>>,
+    /// What SendMessage, PutEvents and BatchImportFindings recorded. Locked after `state`
+    /// when both are held.
+    sinks: Mutex<Sinks>,
     /// Every exchange, for the model check (`SANDBOX_TRAFFIC_DIR`).
     traffic: Option<TrafficLog>,
 }
@@ -94,6 +100,7 @@ impl Sandbox {
             state: Mutex::new(Some(state)),
             requests: Mutex::new(Vec::new()),
             cloudformation: Mutex::new(Vec::new()),
+            sinks: Mutex::new(Sinks::default()),
             traffic,
         });
         let app = Router::new()
@@ -101,6 +108,9 @@ impl Sandbox {
             .route("/_sandbox/requests", get(read_requests))
             .route("/_sandbox/cloudformation", get(read_cloudformation))
             .route("/_sandbox/cloudformation/{*rest}", put(answer_cloudformation))
+            .route("/_sandbox/sqs", get(read_sqs))
+            .route("/_sandbox/events", get(read_events))
+            .route("/_sandbox/securityhub", get(read_securityhub))
             .fallback(dispatch)
             .with_state(shared.clone());
         let listener = TcpListener::bind(addr).await?;
@@ -152,6 +162,22 @@ impl Sandbox {
         lock(&self.shared.cloudformation).clone()
     }
 
+    /// The messages SendMessage accepted, in order.
+    pub fn sqs_messages(&self) -> Vec<SqsMessage> {
+        lock(&self.shared.sinks).sqs.clone()
+    }
+
+    /// The events PutEvents accepted, in order.
+    pub fn events(&self) -> Vec<BusEvent> {
+        lock(&self.shared.sinks).events.clone()
+    }
+
+    /// The findings BatchImportFindings holds, one per `(ProductArn, Id)`, in the order
+    /// they were created.
+    pub fn security_hub_findings(&self) -> Vec<SecurityHubFinding> {
+        lock(&self.shared.sinks).findings.clone()
+    }
+
     pub fn clear_requests(&self) {
         lock(&self.shared.requests).clear();
     }
@@ -174,6 +200,18 @@ async fn read_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 async fn read_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RequestRecord>> {
     Json(lock(&shared.requests).clone())
+}
+
+async fn read_sqs(State(shared): State<Arc<Shared>>) -> Json<Vec<SqsMessage>> {
+    Json(lock(&shared.sinks).sqs.clone())
+}
+
+async fn read_events(State(shared): State<Arc<Shared>>) -> Json<Vec<BusEvent>> {
+    Json(lock(&shared.sinks).events.clone())
+}
+
+async fn read_securityhub(State(shared): State<Arc<Shared>>) -> Json<Vec<SecurityHubFinding>> {
+    Json(lock(&shared.sinks).findings.clone())
 }
 
 async fn read_cloudformation(State(shared): State<Arc<Shared>>) -> Json<Vec<CloudFormationResponse>> {
@@ -225,10 +263,15 @@ fn route(
     body: &[u8],
 ) -> Result<(Service, String, Value), ApiError> {
     if let Some(target) = headers.get("x-amz-target").and_then(|value| value.to_str().ok()) {
-        let name = target
-            .strip_prefix(organizations::TARGET_PREFIX)
-            .ok_or_else(|| ApiError::new("UnknownOperationException", format!("target {target} is not served")))?;
-        return Ok((Service::Organizations, name.to_owned(), json_body(body)?));
+        let (service, name) = [
+            (Service::Organizations, organizations::TARGET_PREFIX),
+            (Service::Sqs, sqs::TARGET_PREFIX),
+            (Service::EventBridge, eventbridge::TARGET_PREFIX),
+        ]
+        .into_iter()
+        .find_map(|(service, prefix)| target.strip_prefix(prefix).map(|name| (service, name)))
+        .ok_or_else(|| ApiError::new("UnknownOperationException", format!("target {target} is not served")))?;
+        return Ok((service, name.to_owned(), json_body(body)?));
     }
     if signing_service == "iam" || signing_service == "sts" {
         let service = if signing_service == "iam" {
@@ -243,6 +286,9 @@ fn route(
             .unwrap_or_default()
             .to_owned();
         return Ok((service, action, Value::Object(params)));
+    }
+    if let Some(name) = securityhub::operation_for(method.as_str(), uri.path()) {
+        return Ok((Service::SecurityHub, name.to_owned(), json_body(body)?));
     }
     let (name, uri_members) = detective::operation_for(method.as_str(), uri.path()).ok_or_else(|| {
         ApiError::new(
@@ -295,7 +341,11 @@ async fn dispatch(
             ),
             Some(state) => match injected_fault(state, &name, &region) {
                 Some(fault) => (Err(fault), true),
-                None => (serve(state, service, &name, &region, &access_key, &parameters), false),
+                None => {
+                    let mut sinks = lock(&shared.sinks);
+                    let served = serve(state, &mut sinks, service, &name, &region, &access_key, &parameters);
+                    (served, false)
+                }
             },
         }
     };
@@ -334,6 +384,7 @@ async fn dispatch(
 
 fn serve(
     state: &mut SandboxState,
+    sinks: &mut Sinks,
     service: Service,
     name: &str,
     region: &str,
@@ -359,20 +410,20 @@ fn serve(
     };
     let empty = serde_json::Map::new();
     let params = parameters.as_object().unwrap_or(&empty);
+    let call = Call {
+        region,
+        caller: &caller,
+        now,
+        body: parameters,
+    };
     let served = match service {
         Service::Organizations => organizations::call(state, &caller, name, parameters),
-        Service::Detective => detective::call(
-            state,
-            name,
-            &Call {
-                region,
-                caller: &caller,
-                now,
-                body: parameters,
-            },
-        ),
+        Service::Detective => detective::call(state, name, &call),
         Service::Iam => iam::iam_call(state, &caller, name, params),
         Service::Sts => iam::sts_call(state, name, params),
+        Service::Sqs => sinks::sqs::call(sinks, name, &call),
+        Service::EventBridge => sinks::eventbridge::call(sinks, name, &call),
+        Service::SecurityHub => sinks::securityhub::call(sinks, name, &call),
     }?;
     Ok(if stuck { stuck_page(served) } else { served })
 }
@@ -412,15 +463,47 @@ fn render(service: Service, operation: &str, status: u16, result: Result<Value, 
             let body = strip_nulls(body);
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (code, Json(body.clone())).into_response();
-            if service == Service::Organizations {
+            if let Some(content_type) = aws_json_content_type(service) {
                 response
                     .headers_mut()
-                    .insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+                    .insert("content-type", HeaderValue::from_static(content_type));
             }
             (response, body)
         }
-        (_, Err(error)) => (json_error(service, &error), error.json_body()),
+        (_, Err(error)) => (json_error(service, &error), error_body(service, &error)),
     }
+}
+
+/// The awsJson protocols' Content-Type (restJson1 answers `application/json`).
+fn aws_json_content_type(service: Service) -> Option<&'static str> {
+    match service {
+        Service::Organizations | Service::EventBridge => Some("application/x-amz-json-1.1"),
+        Service::Sqs => Some("application/x-amz-json-1.0"),
+        _ => None,
+    }
+}
+
+/// A JSON error body as each service sends it: SQS names the shape with its namespace
+/// (`com.amazonaws.sqs#QueueDoesNotExist`); Security Hub's error shapes carry a `Code`.
+fn error_body(service: Service, error: &ApiError) -> Value {
+    let mut body = error.json_body();
+    if let Value::Object(members) = &mut body {
+        match service {
+            Service::Sqs => {
+                members.insert(
+                    "__type".to_owned(),
+                    Value::from(format!("com.amazonaws.sqs#{}", error.code)),
+                );
+            }
+            Service::SecurityHub => {
+                members
+                    .entry("Code")
+                    .or_insert_with(|| Value::from(error.code.as_str()));
+            }
+            _ => {}
+        }
+    }
+    body
 }
 
 fn namespace(service: Service) -> &'static str {
@@ -448,9 +531,21 @@ fn injected_fault(state: &mut SandboxState, operation: &str, region: &str) -> Op
 
 fn json_error(service: Service, error: &ApiError) -> Response {
     let status = StatusCode::from_u16(error.status(service)).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut response = (status, Json(error.json_body())).into_response();
+    let mut response = (status, Json(error_body(service, error))).into_response();
+    let headers = response.headers_mut();
     if let Ok(code) = HeaderValue::from_str(&error.code) {
-        response.headers_mut().insert("x-amzn-errortype", code);
+        headers.insert("x-amzn-errortype", code);
+    }
+    if let Some(content_type) = aws_json_content_type(service) {
+        headers.insert("content-type", HeaderValue::from_static(content_type));
+    }
+    // SQS is awsQuery-compatible: the SDK takes the code from this header
+    // (`AWS.SimpleQueueService.NonExistentQueue;Sender`) before the body's `__type`.
+    if service == Service::Sqs {
+        let kind = if status.is_server_error() { "Receiver" } else { "Sender" };
+        if let Ok(value) = HeaderValue::from_str(&format!("{};{kind}", error.sqs_query_code())) {
+            headers.insert("x-amzn-query-error", value);
+        }
     }
     response
 }

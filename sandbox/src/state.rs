@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::names::{
-    is_account_id, is_graph_arn, tag_key_problem, tag_value_problem, DATASOURCE_PACKAGES, INGEST_STATES, TAGS_MAX,
+    indicator_problem, is_account_id, is_graph_arn, tag_key_problem, tag_value_problem, DATASOURCE_PACKAGES,
+    INGEST_STATES, INVESTIGATION_STATES, INVESTIGATION_STATUSES, SEVERITIES, TAGS_MAX,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +42,10 @@ pub struct SandboxState {
     /// StartInvestigation checks AWS does not document, each off unless set.
     #[serde(default, skip_serializing_if = "ScopeRules::is_default")]
     pub scope_rules: ScopeRules,
+    /// How an investigation ends: after how many GetInvestigation reads, with which status,
+    /// severity and indicators.
+    #[serde(default, skip_serializing_if = "InvestigationResults::is_default")]
+    pub investigation_results: InvestigationResults,
     /// Operations that answer every call with an empty page and the same NextToken: a
     /// misbehaving service, to prove that our paging cannot loop forever.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -119,6 +125,11 @@ pub struct RegionState {
     /// Invitations and memberships of the member accounts (ListInvitations).
     pub invitations: Vec<Invitation>,
     pub investigations: Vec<Investigation>,
+    /// Results and progress of the investigations, by investigation id; in the state file
+    /// they are written in the investigation's own object. An investigation not here has
+    /// no indicators of its own and, while RUNNING, `investigation_results.running_reads`
+    /// reads left.
+    pub investigation_progress: BTreeMap<String, InvestigationProgress>,
 }
 
 impl RegionState {
@@ -140,7 +151,15 @@ struct RegionFile {
     #[serde(default)]
     invitations: Vec<Invitation>,
     #[serde(default)]
-    investigations: Vec<Investigation>,
+    investigations: Vec<InvestigationFile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InvestigationFile {
+    #[serde(flatten)]
+    investigation: Investigation,
+    #[serde(flatten)]
+    progress: InvestigationProgress,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -159,13 +178,24 @@ impl From<RegionFile> for RegionState {
             .filter(|entry| entry.settings != GraphSettings::default())
             .map(|entry| (entry.graph.arn.clone(), entry.settings.clone()))
             .collect();
+        let investigation_progress = file
+            .investigations
+            .iter()
+            .filter(|entry| entry.progress != InvestigationProgress::default())
+            .map(|entry| (entry.investigation.id.clone(), entry.progress.clone()))
+            .collect();
         Self {
             organization_admin_account_id: file.organization_admin_account_id,
             organization_admin_since: file.organization_admin_since,
             graphs: file.graphs.into_iter().map(|entry| entry.graph).collect(),
             graph_settings,
             invitations: file.invitations,
-            investigations: file.investigations,
+            investigations: file
+                .investigations
+                .into_iter()
+                .map(|entry| entry.investigation)
+                .collect(),
+            investigation_progress,
         }
     }
 }
@@ -180,12 +210,23 @@ impl From<RegionState> for RegionFile {
                 graph,
             })
             .collect();
+        let investigations = region
+            .investigations
+            .into_iter()
+            .map(|investigation| InvestigationFile {
+                progress: region
+                    .investigation_progress
+                    .remove(&investigation.id)
+                    .unwrap_or_default(),
+                investigation,
+            })
+            .collect();
         Self {
             organization_admin_account_id: region.organization_admin_account_id,
             organization_admin_since: region.organization_admin_since,
             graphs,
             invitations: region.invitations,
-            investigations: region.investigations,
+            investigations,
         }
     }
 }
@@ -358,6 +399,106 @@ pub struct Investigation {
 
 fn informational() -> String {
     "INFORMATIONAL".to_owned()
+}
+
+/// An investigation's own results and progress (in the state file, in its object).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct InvestigationProgress {
+    /// Its indicators (the API's Indicator JSON: `{"IndicatorType": ..., "IndicatorDetail":
+    /// {...}}`); when absent, a SUCCESSFUL investigation has `investigation_results`'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicators: Option<Vec<Value>>,
+    /// GetInvestigation reads it still answers RUNNING; when absent, a RUNNING
+    /// investigation starts counting from `investigation_results.running_reads`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_reads_left: Option<u32>,
+}
+
+/// How investigations end. The sandbox has no clock of its own when `now` is fixed, so
+/// reads stand in for time: a new investigation answers RUNNING to `running_reads`
+/// GetInvestigation calls, then completes, at the next one, with `status` and `severity`.
+/// A FAILED investigation completes INFORMATIONAL and without indicators (what Detective
+/// shows for one is not documented).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestigationResults {
+    #[serde(default)]
+    pub running_reads: u32,
+    /// SUCCESSFUL (default) or FAILED.
+    #[serde(default = "successful")]
+    pub status: String,
+    /// Of a SUCCESSFUL investigation: HIGH by default.
+    #[serde(default = "high")]
+    pub severity: String,
+    /// Of a SUCCESSFUL investigation without its own; when absent, one or more indicators of
+    /// every IndicatorType, with realistic detail of the investigated account
+    /// (`detective::indicators::generated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicators: Option<Vec<Value>>,
+}
+
+impl Default for InvestigationResults {
+    fn default() -> Self {
+        Self {
+            running_reads: 0,
+            status: successful(),
+            severity: high(),
+            indicators: None,
+        }
+    }
+}
+
+impl InvestigationResults {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+fn successful() -> String {
+    "SUCCESSFUL".to_owned()
+}
+
+fn high() -> String {
+    "HIGH".to_owned()
+}
+
+/// An investigation's status, state and severity among the model's values, and its
+/// indicators of the API's shape.
+fn check_investigation(investigation: &Investigation, progress: Option<&InvestigationProgress>) -> Result<(), String> {
+    let owner = format!("investigation {}", investigation.id);
+    check_one_of(&owner, "status", &investigation.status, &INVESTIGATION_STATUSES)?;
+    check_one_of(&owner, "state", &investigation.state, &INVESTIGATION_STATES)?;
+    check_one_of(&owner, "severity", &investigation.severity, &SEVERITIES)?;
+    if let Some(indicators) = progress.and_then(|progress| progress.indicators.as_ref()) {
+        check_indicators(&owner, indicators)?;
+    }
+    Ok(())
+}
+
+fn check_results(results: &InvestigationResults) -> Result<(), String> {
+    let owner = "investigation_results";
+    check_one_of(owner, "status", &results.status, &["SUCCESSFUL", "FAILED"])?;
+    check_one_of(owner, "severity", &results.severity, &SEVERITIES)?;
+    match &results.indicators {
+        Some(indicators) => check_indicators(owner, indicators),
+        None => Ok(()),
+    }
+}
+
+fn check_indicators(owner: &str, indicators: &[Value]) -> Result<(), String> {
+    for (index, indicator) in indicators.iter().enumerate() {
+        if let Some(problem) = indicator_problem(indicator) {
+            return Err(format!("{owner}, indicators[{index}]: {problem}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_one_of(owner: &str, field: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{owner}: {field} {value:?} is not one of {allowed:?}"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -581,7 +722,11 @@ impl SandboxState {
                     &invitation.datasources,
                 )?;
             }
+            for investigation in &region.investigations {
+                check_investigation(investigation, region.investigation_progress.get(&investigation.id))?;
+            }
         }
+        check_results(&self.investigation_results)?;
         match accounts.into_iter().find(|(_, id)| !is_account_id(id)) {
             Some((field, id)) => Err(format!("{field} {id:?} is not a 12-digit account id")),
             None => Ok(()),
@@ -604,6 +749,7 @@ impl SandboxState {
             member_outcomes: Vec::new(),
             verification_reads: 0,
             scope_rules: ScopeRules::default(),
+            investigation_results: InvestigationResults::default(),
             stuck_paging: Vec::new(),
             iam_roles: Vec::new(),
             iam_users: Vec::new(),
@@ -702,6 +848,66 @@ mod tests {
         ] {
             let text = WITH_SETTINGS.replacen(from, to, 1);
             assert_ne!(text, WITH_SETTINGS, "{from}");
+            assert!(SandboxState::from_json("t", &text).is_err(), "{to}");
+        }
+    }
+
+    const WITH_INVESTIGATIONS: &str = r#"{"caller_account_id": "111111111111",
+        "investigation_results": {"running_reads": 2, "status": "FAILED"},
+        "regions": {"us-east-1": {"investigations": [
+            {"id": "000000000000000000007", "graph_arn": "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef",
+             "entity_arn": "arn:aws:iam::222222222222:role/r", "status": "RUNNING", "state": "ACTIVE",
+             "created_time": "2026-01-01T00:00:00Z", "scope_start_time": "2026-01-01T00:00:00Z",
+             "scope_end_time": "2026-01-01T01:00:00Z", "running_reads_left": 1,
+             "indicators": [{"IndicatorType": "NEW_ASO", "IndicatorDetail": {"NewAsoDetail": {"Aso": "X"}}}]},
+            {"id": "000000000000000000008", "graph_arn": "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef",
+             "entity_arn": "arn:aws:iam::222222222222:role/r", "status": "SUCCESSFUL", "state": "ACTIVE", "severity": "LOW",
+             "created_time": "2026-01-01T00:00:00Z", "scope_start_time": "2026-01-01T00:00:00Z",
+             "scope_end_time": "2026-01-01T01:00:00Z"}]}}}"#;
+
+    #[test]
+    fn investigation_results_and_progress_load_and_write_back_in_the_investigations_object() {
+        let parsed = SandboxState::from_json("t", WITH_INVESTIGATIONS);
+        assert!(parsed.is_ok(), "{:?}", parsed.as_ref().err());
+        let state = parsed.unwrap_or_else(|_| SandboxState::empty("111111111111"));
+        assert_eq!(state.investigation_results.running_reads, 2);
+        assert_eq!(state.investigation_results.severity, "HIGH", "the default");
+        let region = state.region("us-east-1").cloned().unwrap_or_default();
+        let progress = region
+            .investigation_progress
+            .get("000000000000000000007")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(progress.running_reads_left, Some(1));
+        assert_eq!(progress.indicators.map(|i| i.len()), Some(1));
+        assert_eq!(region.investigation_progress.len(), 1);
+        let written = serde_json::to_value(&state).unwrap_or_default();
+        assert_eq!(
+            written["regions"]["us-east-1"]["investigations"][0]["running_reads_left"],
+            1
+        );
+        assert!(written["regions"]["us-east-1"]["investigations"][1]
+            .get("indicators")
+            .is_none());
+        let reread = SandboxState::from_json("t", &written.to_string()).ok();
+        assert_eq!(reread, Some(state), "the state survives a round trip");
+        assert!(serde_json::to_value(SandboxState::empty("111111111111"))
+            .unwrap_or_default()
+            .get("investigation_results")
+            .is_none());
+    }
+
+    #[test]
+    fn investigation_values_and_indicators_off_the_model_are_refused() {
+        for (from, to) in [
+            ("\"NEW_ASO\"", "\"NEW_ISP\""),
+            ("{\"NewAsoDetail\"", "{\"NewUserAgentDetail\""),
+            ("\"status\": \"FAILED\"", "\"status\": \"RUNNING\""),
+            ("\"severity\": \"LOW\"", "\"severity\": \"SEVERE\""),
+            ("\"state\": \"ACTIVE\"", "\"state\": \"OPEN\""),
+        ] {
+            let text = WITH_INVESTIGATIONS.replacen(from, to, 1);
+            assert_ne!(text, WITH_INVESTIGATIONS, "{from}");
             assert!(SandboxState::from_json("t", &text).is_err(), "{to}");
         }
     }

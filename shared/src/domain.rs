@@ -182,6 +182,41 @@ aws_values!(
     }
 );
 
+aws_values!(
+    /// A Detective investigation's status.
+    InvestigationStatus {
+        Running = "RUNNING",
+        Failed = "FAILED",
+        Successful = "SUCCESSFUL",
+    }
+);
+
+aws_values!(
+    /// A Detective investigation's severity.
+    InvestigationSeverity {
+        Informational = "INFORMATIONAL",
+        Low = "LOW",
+        Medium = "MEDIUM",
+        High = "HIGH",
+        Critical = "CRITICAL",
+    }
+);
+
+impl InvestigationSeverity {
+    /// Its rank, lowest first; a severity AWS adds later ranks above every known one, so
+    /// it is never archived as noise.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Self::Informational => 0,
+            Self::Low => 1,
+            Self::Medium => 2,
+            Self::High => 3,
+            Self::Critical => 4,
+            Self::Other(_) => u8::MAX,
+        }
+    }
+}
+
 /// A member's status with its DisabledReason, as reports show it
 /// (`ACCEPTED_BUT_DISABLED (VOLUME_TOO_HIGH)`).
 #[derive(Debug, Clone, PartialEq, Eq)]

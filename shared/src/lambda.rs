@@ -92,7 +92,7 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
 /// metric with `Status=failed`, and the alarm on it.
 pub fn respond<F: Handler>(handled: Handled) -> Result<Value, FailedOutcome> {
     crate::metrics::emit(&handled.outcome, handled.trigger, F::IGNORED_METRIC);
-    if handled.scheduled || handled.outcome.answered_cloudformation() {
+    if handled.scheduled || handled.outcome.answered_cloudformation() || handled.outcome.answers_per_message() {
         return Ok(serde_json::to_value(&handled.outcome).unwrap_or_default());
     }
     into_response(handled.outcome)

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod regions;
 pub mod registry;
+pub mod report;
 pub mod runner;
 pub mod status;
 pub mod telemetry;

@@ -32,6 +32,12 @@ pub struct Counts {
     pub invitations_rejected: u64,
     pub invitations_untrusted: u64,
     pub memberships_left: u64,
+    pub report_requests_sent: u64,
+    pub reports_published: u64,
+    pub reports_still_running: u64,
+    pub reports_failed: u64,
+    pub findings_imported: u64,
+    pub investigations_archived: u64,
     pub planned_actions: u64,
 }
 
@@ -71,8 +77,23 @@ impl Counts {
                 }
                 ("RejectInvitation", _) => counts.invitations_untrusted += 1,
                 ("DisassociateMembership", ActionResult::Done) => counts.memberships_left += 1,
+                ("SendMessage", ActionResult::Done) => counts.report_requests_sent += 1,
+                ("PutEvents", ActionResult::Done) => counts.reports_published += 1,
+                ("PutEvents", ActionResult::Skipped) if matches!(reason, Some(Reason::StillRunning(_))) => {
+                    counts.reports_still_running += 1
+                }
+                ("BatchImportFindings", ActionResult::Done) => counts.findings_imported += 1,
+                ("UpdateInvestigationState", ActionResult::Done) => counts.investigations_archived += 1,
                 _ => {}
             }
+        }
+        // A report that could not be made (unreadable message, a read or write that failed).
+        if outcome.function == crate::report::FUNCTION {
+            counts.reports_failed = outcome
+                .actions
+                .iter()
+                .filter(|action| action.result == ActionResult::Failed)
+                .count() as u64;
         }
         counts
     }
@@ -106,6 +127,12 @@ impl Entry for InvocationRecord<'_> {
             ("InvitationsRejected", &c.invitations_rejected),
             ("InvitationsUntrusted", &c.invitations_untrusted),
             ("MembershipsLeft", &c.memberships_left),
+            ("ReportRequestsSent", &c.report_requests_sent),
+            ("ReportsPublished", &c.reports_published),
+            ("ReportsStillRunning", &c.reports_still_running),
+            ("ReportsFailed", &c.reports_failed),
+            ("FindingsImported", &c.findings_imported),
+            ("InvestigationsArchived", &c.investigations_archived),
             ("PlannedActions", &c.planned_actions),
         ] {
             writer.value(name, value);
@@ -127,6 +154,20 @@ impl Entry for ErrorRecord<'_> {
         writer.value("Operation", self.operation);
         writer.value("ErrorCode", self.code);
         writer.value("AwsErrors", &1_u64);
+    }
+}
+
+/// One published report, by Detective's severity.
+struct ReportRecord<'a> {
+    function: &'static str,
+    severity: &'a str,
+}
+
+impl Entry for ReportRecord<'_> {
+    fn write<'a>(&'a self, writer: &mut impl EntryWriter<'a>) {
+        writer.value("Function", self.function);
+        writer.value("Severity", self.severity);
+        writer.value("ReportsBySeverity", &1_u64);
     }
 }
 
@@ -185,6 +226,21 @@ pub fn records(outcome: &Outcome, trigger: &str, ignored: Option<IgnoredMetric>)
             code: &error.code,
         };
         if errors.format(&record, &mut line).is_ok() {
+            lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+    }
+    let mut reports = Emf::builder(NAMESPACE.to_owned(), dimensions(&[&["Function", "Severity"]])).build();
+    let published = outcome
+        .actions
+        .iter()
+        .filter(|action| action.operation == "PutEvents" && action.result == ActionResult::Done);
+    for action in published {
+        let mut line = Vec::new();
+        let record = ReportRecord {
+            function: outcome.function,
+            severity: action.severity.as_deref().unwrap_or("UNKNOWN"),
+        };
+        if reports.format(&record, &mut line).is_ok() {
             lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
         }
     }

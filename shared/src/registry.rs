@@ -80,6 +80,7 @@ functions! {
     EnrollAccounts => crate::enroll::EnrollAccounts,
     AcceptInvitations => crate::accept::AcceptInvitations,
     ConfigureDetective => crate::configure::ConfigureDetective,
+    ReportInvestigations => crate::report::ReportInvestigations,
 }
 
 impl Kind {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::Clock;
-use crate::event::{route, CustomResourceRequest, Envelope, Trigger};
+use crate::event::{route, CustomResourceRequest, Envelope, SqsBatch, Trigger};
 use crate::function::{Handler, Invocation};
 use crate::outcome::{Outcome, Status};
 use crate::telemetry;
@@ -42,9 +42,12 @@ async fn decide<F: Handler>(
         scheduled: false,
     };
     // CloudFormation invokes custom resources with its own request, not an EventBridge event.
-    let (envelope, trigger) = match CustomResourceRequest::detect(payload) {
-        Some(request) => (request.envelope(payload), Trigger::CustomResource(Box::new(request))),
-        None => {
+    let custom_resource = CustomResourceRequest::detect(payload);
+    let sqs_batch = custom_resource.is_none().then(|| SqsBatch::detect(payload)).flatten();
+    let (envelope, trigger) = match (custom_resource, sqs_batch) {
+        (Some(request), _) => (request.envelope(payload), Trigger::CustomResource(Box::new(request))),
+        (None, Some(batch)) => (batch.envelope(payload), Trigger::SqsBatch(Box::new(batch))),
+        (None, None) => {
             let envelope = match Envelope::from_value(payload) {
                 Ok(envelope) => envelope,
                 Err(error) => return unparsable(Outcome::failed(F::NAME, None, error)),

@@ -96,6 +96,18 @@ def stack():
             iam.create_role(RoleName=LOOKUP_ROLE, AssumeRolePolicyDocument="{}")
         member_iam.create_role(RoleName="deployer", Path="/ci/pipelines/", AssumeRolePolicyDocument="{}")
         admin_iam.create_user(UserName="ci-deployer")
+        # SQS, EventBridge and Security Hub in moto for the report loop: the report queue,
+        # and a rule on the default bus sending the reports to a queue the test reads.
+        sqs = boto3.client("sqs", endpoint_url=moto, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        stack.report_queue = sqs.create_queue(QueueName="detective-autopilot-reports")["QueueUrl"]
+        stack.report_events = sqs.create_queue(QueueName="report-events")["QueueUrl"]
+        events_arn = sqs.get_queue_attributes(QueueUrl=stack.report_events, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus = boto3.client("events", endpoint_url=moto, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        bus.put_rule(Name="reports", EventPattern=json.dumps({"source": ["detective-autopilot"]}))
+        bus.put_targets(Rule="reports", Targets=[{"Id": "q", "Arn": events_arn}])
+        stack.sqs, stack.moto = sqs, moto
 
         # Detective in the sandbox: the administrator's organization graph (the sandbox knows
         # the same organization as moto), and two invitations for the member side.
@@ -126,7 +138,9 @@ def stack():
                "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
                "AWS_ENDPOINT_URL_ORGANIZATIONS": moto, "AWS_ENDPOINT_URL_DETECTIVE": stack.sandbox,
                "AWS_ENDPOINT_URL_IAM": moto, "AWS_ENDPOINT_URL_STS": moto, "ROLE_LOOKUP_ROLE_NAME": LOOKUP_ROLE,
-               "TRUSTED_ADMIN_ACCOUNT_IDS": TRUSTED, "AWS_MAX_ATTEMPTS": "2"}
+               "TRUSTED_ADMIN_ACCOUNT_IDS": TRUSTED, "AWS_MAX_ATTEMPTS": "2",
+               "AWS_ENDPOINT_URL_SQS": moto, "AWS_ENDPOINT_URL_EVENTBRIDGE": moto, "AWS_ENDPOINT_URL_SECURITYHUB": moto,
+               "REPORT_QUEUE_URL": stack.report_queue, "REPORT_DELAY_SECONDS": "0", "SECURITY_HUB": "true"}
         stack.env = env
         stack.start("watch", ["cargo", "lambda", "watch", "--invoke-port", str(stack.invoke_port), "--ignore-changes",
                               "--env-var", f"AWS_ENDPOINT_URL_ORGANIZATIONS={moto}",
@@ -136,6 +150,12 @@ def stack():
                               "--env-var", f"ROLE_LOOKUP_ROLE_NAME={LOOKUP_ROLE}",
                               "--env-var", f"TRUSTED_ADMIN_ACCOUNT_IDS={TRUSTED}",
                               "--env-var", "AWS_MAX_ATTEMPTS=2",
+                              "--env-var", f"AWS_ENDPOINT_URL_SQS={moto}",
+                              "--env-var", f"AWS_ENDPOINT_URL_EVENTBRIDGE={moto}",
+                              "--env-var", f"AWS_ENDPOINT_URL_SECURITYHUB={moto}",
+                              "--env-var", f"REPORT_QUEUE_URL={stack.report_queue}",
+                              "--env-var", "REPORT_DELAY_SECONDS=0",
+                              "--env-var", "SECURITY_HUB=true",
                               "--env-var", "AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_REGION=us-east-1"],
                     env=env)
         time.sleep(2)
@@ -180,6 +200,36 @@ def test_a_guardduty_finding_starts_an_investigation(stack):
     assert outcome["status"] == "acted", outcome
     investigations = sandbox_state(stack)["regions"]["us-east-1"]["investigations"]
     assert [i["entity_arn"] for i in investigations] == [f"arn:aws:iam::{ADMIN}:user/ci-deployer"]
+
+
+def test_the_investigation_is_reported_on_the_bus_and_in_security_hub(stack):
+    """The report loop with moto's SQS, EventBridge and Security Hub: the request
+    investigate-findings sent, delivered as Lambda's event source mapping would."""
+    received = stack.sqs.receive_message(QueueUrl=stack.report_queue, MaxNumberOfMessages=10,
+                                         AttributeNames=["All"])["Messages"]
+    assert len(received) == 1, received
+    request = json.loads(received[0]["Body"])
+    assert request["entity_arn"] == f"arn:aws:iam::{ADMIN}:user/ci-deployer"
+    batch = {"Records": [{
+        "messageId": received[0]["MessageId"], "receiptHandle": received[0]["ReceiptHandle"],
+        "body": received[0]["Body"], "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "md5OfBody": received[0]["MD5OfBody"], "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:{ADMIN}:detective-autopilot-reports", "awsRegion": "us-east-1"}]}
+    result = invoke(stack, "report-investigations", batch)
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["batchItemFailures"] == [], response
+    events = stack.sqs.receive_message(QueueUrl=stack.report_events, MaxNumberOfMessages=10)["Messages"]
+    assert len(events) == 1, events
+    event = json.loads(events[0]["Body"])
+    assert event["detail-type"] == "Detective Investigation Completed"
+    assert event["detail"]["investigation_id"] == request["investigation_id"]
+    assert event["detail"]["indicator_counts"]["TTP_OBSERVED"] > 0
+    hub = boto3.client("securityhub", endpoint_url=stack.moto, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    findings = hub.get_findings()["Findings"]
+    assert [f["Id"] for f in findings] == [event["detail"]["id"]]
+    assert findings[0]["Resources"][0]["Id"] == f"arn:aws:iam::{ADMIN}:user/ci-deployer"
 
 
 def test_a_role_with_a_path_is_investigated_under_the_arn_iam_gives(stack):

@@ -2,14 +2,16 @@
 event pattern run through moto's EventBridge matcher on our samples and the corpus."""
 import json
 import re
+from unittest import mock
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.events.models import EventPattern
 
 from conftest import load_events
 
-FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations", "configure-detective")
+FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations", "configure-detective", "report-investigations")
 
 
 def resources(template, kind):
@@ -21,6 +23,36 @@ def functions(template):
     return {
         r["Metadata"]["BuildProperties"]["Binary"]: r
         for r in resources(template, "AWS::Serverless::Function").values()
+    }
+
+
+def logical_id(template, binary):
+    return next(name for name, r in resources(template, "AWS::Serverless::Function").items()
+                if r["Metadata"]["BuildProperties"]["Binary"] == binary)
+
+
+def sqs_triggers(template, binary):
+    """(queue's logical id, FunctionResponseTypes) of each SQS source of the function: its
+    event source mappings and its SAM SQS events."""
+    function_id = logical_id(template, binary)
+    found = []
+    for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
+        properties = mapping["Properties"]
+        source = properties["EventSourceArn"].get("Fn::GetAtt", [None])[0]
+        if (properties["FunctionName"] in ({"Ref": function_id}, {"Fn::GetAtt": [function_id, "Arn"]})
+                and template["Resources"].get(source, {}).get("Type") == "AWS::SQS::Queue"):
+            found.append((source, properties.get("FunctionResponseTypes", [])))
+    for event in functions(template)[binary]["Properties"].get("Events", {}).values():
+        if event["Type"] == "SQS":
+            found.append((event["Properties"]["Queue"]["Fn::GetAtt"][0], event["Properties"].get("FunctionResponseTypes", [])))
+    return found
+
+
+def alarmed_queues(template):
+    return {
+        alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for alarm in resources(template, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == "AWS/SQS"
     }
 
 
@@ -48,6 +80,20 @@ def actions_of(statements):
     return actions
 
 
+def statements(function):
+    """(condition, statement) of every statement the function's Policies write out (SAM
+    policy templates such as SQSSendMessagePolicy are not statements)."""
+    for branch, document in policy_documents(function):
+        for statement in document.get("Statement", []):
+            yield branch, statement
+
+
+def granting(function, action):
+    """(condition, Resource) of every statement that grants the action."""
+    return [(branch, statement["Resource"]) for branch, statement in statements(function)
+            if action in actions_of([statement])]
+
+
 def granted_actions(function, condition=...):
     """What the role grants: in every branch (the union of both sides of each `Fn::If`), or
     only in the policies of the given condition."""
@@ -55,7 +101,9 @@ def granted_actions(function, condition=...):
     for branch, document in policy_documents(function):
         if condition is ... or branch == condition:
             actions |= actions_of(document.get("Statement", []))
-    # The dead-letter queue permission comes from the SAM policy template, not from the code.
+    # The queues' permissions (a dead-letter queue's, from the SAM policy template; the report
+    # queue's, for its sender and its event source mapping) come from the template, not from
+    # the code; the tests below check them.
     return {action for action in actions if not action.startswith("sqs:")}
 
 
@@ -65,10 +113,14 @@ def test_every_function_is_in_the_template(template):
 
 @pytest.mark.parametrize("binary", FUNCTIONS)
 def test_iam_actions_are_exactly_what_the_code_calls(template, described, binary):
-    granted = granted_actions(functions(template)[binary])
-    called = set(described[binary]["actions"])
+    function = functions(template)[binary]
+    granted = granted_actions(function)
+    called = {action for action in described[binary]["actions"] if not action.startswith("sqs:")}
     assert granted - called == set(), "granted but never called"
     assert called - granted == set(), "called but not granted"
+    # An SQS action the code declares must be granted too (by a statement of its own).
+    sqs_called = {action for action in described[binary]["actions"] if action.startswith("sqs:")}
+    assert sqs_called <= actions_of(s for _, s in statements(function)), "called but not granted"
 
 
 @pytest.mark.parametrize("binary", FUNCTIONS)
@@ -76,6 +128,16 @@ def test_every_variable_is_a_parameter_with_the_codes_default(template, describe
     variables = functions(template)[binary]["Properties"]["Environment"]["Variables"]
     assert sorted(variables) == sorted(described[binary]["variables"])
     for name, value in variables.items():
+        if "Fn::If" in value:
+            # Set only when a resource of the stack is (REPORT_QUEUE_URL: the report queue
+            # when Reports is true); otherwise empty or absent, which must be the code's default.
+            condition, when_true, when_false = value["Fn::If"]
+            assert condition in template["Conditions"], name
+            assert when_true["Ref"] in template["Resources"], name
+            assert template["Resources"][when_true["Ref"]]["Condition"] == condition, name
+            assert when_false in ("", {"Ref": "AWS::NoValue"}), name
+            assert described[binary]["variables"][name] == "", name
+            continue
         if value["Ref"].startswith("AWS::"):
             # A pseudo parameter (the stack's own id): the code's default is unset.
             assert described[binary]["variables"][name] == "", name
@@ -96,8 +158,21 @@ def test_functions_follow_the_house_settings(template, binary):
     assert function["Metadata"]["BuildMethod"] == "rust-cargolambda"
     assert globals_["Runtime"] == "provided.al2023" and globals_["Handler"] == "bootstrap"
     assert globals_["LoggingConfig"]["LogFormat"] == "JSON"
-    on_failure = function["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
-    assert on_failure["Type"] == "SQS"
+    triggers = sqs_triggers(template, binary)
+    if triggers:
+        # Invoked synchronously by its event source mapping: a failed message is delivered
+        # again, then moved by its queue's redrive policy to an alarmed dead-letter queue,
+        # and the function answers per message (a batch item failure returns that message
+        # alone). An EventInvokeConfig would never apply.
+        assert "EventInvokeConfig" not in function["Properties"]
+        for queue, response_types in triggers:
+            redrive = template["Resources"][queue]["Properties"]["RedrivePolicy"]
+            dead_letter = redrive["deadLetterTargetArn"]["Fn::GetAtt"]
+            assert dead_letter[1] == "Arn" and dead_letter[0] in alarmed_queues(template), queue
+            assert response_types == ["ReportBatchItemFailures"], queue
+    else:
+        on_failure = function["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+        assert on_failure["Type"] == "SQS"
 
 
 # ---------- configure-detective ----------
@@ -209,12 +284,7 @@ def test_investigations_run_one_at_a_time(template):
 
 def test_every_queue_is_encrypted_and_alarmed(template):
     queues = resources(template, "AWS::SQS::Queue")
-    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
-    alarmed = {
-        alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
-        for alarm in alarms
-        if alarm["Properties"]["Namespace"] == "AWS/SQS"
-    }
+    alarmed = alarmed_queues(template)
     for name, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True, name
         assert name in alarmed, name
@@ -279,12 +349,35 @@ def rule_patterns(template):
     return rules
 
 
+def flatten_like_eventbridge(node, prefix="", result=None):
+    """moto's EventPattern._flatten_dict, except that an array of objects is flattened too,
+    as EventBridge does: each field's values across the elements are gathered in one list,
+    which a pattern field matches when any of them does. moto (5.2) keeps such an array as one
+    opaque value, so no pattern could reach into Security Hub's detail.findings."""
+    if result is None:
+        result = {}
+    if isinstance(node, dict):
+        for k, v in node.items():
+            key = f"{prefix}.{k}" if prefix else k
+            if isinstance(v, dict) and v:
+                flatten_like_eventbridge(v, key, result)
+            elif isinstance(v, list) and any(isinstance(item, dict) for item in v):
+                for item in v:
+                    fields = flatten_like_eventbridge(item, key) if isinstance(item, dict) else {key: item}
+                    for field, value in fields.items():
+                        result.setdefault(field, []).extend(value if isinstance(value, list) else [value])
+            else:
+                result[key] = v
+    return result
+
+
 @pytest.fixture(scope="module")
 def matches(template):
-    """Group -> names of the events some rule of that group matched, using moto's matcher."""
+    """Group -> names of the events some rule of that group matched, using moto's matcher
+    (with arrays of objects flattened as EventBridge does)."""
     events = load_events()
     found = {}
-    with mock_aws():
+    with mock_aws(), mock.patch.object(EventPattern, "_flatten_dict", staticmethod(flatten_like_eventbridge)):
         bus = boto3.client("events", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
         queues = {}
@@ -335,6 +428,12 @@ INVESTIGATE = {
     "guardduty-finding-assumed-role.json",
     # The pattern cannot see INVESTIGATE_SAMPLE_FINDINGS: the function ignores samples itself.
     "guardduty-finding-sample-ignored.json",
+    # Attack sequences carry no accessKeyDetails: the $or matches their resourceType.
+    "guardduty-finding-attack-sequence-one-principal.json",
+    "guardduty-finding-attack-sequence-several-principals.json",
+    # SecurityHubGuardDutyFindingRule (deployed only with InvestigateSecurityHubFindings true;
+    # every rule of the template is in its group here, whatever its condition).
+    "securityhub-guardduty-finding-imported.json",
 }
 INVESTIGATE_CORPUS = set()
 # No rule delivers Detective's CreateMembers to accept-invitations (nothing forwarded it);
@@ -354,7 +453,7 @@ def test_forwarding_rules_forward_exactly_what_enroll_accounts_handles(matches):
     assert matches.get("forwarded", set()) == with_corpus(ENROLL, ENROLL_CORPUS)
 
 
-def test_the_guardduty_rule_matches_iam_findings_at_or_above_min_severity_only(matches):
+def test_the_finding_rules_match_iam_findings_and_attack_sequences_at_or_above_min_severity_only(matches):
     assert matches.get("investigate-findings", set()) == with_corpus(INVESTIGATE, INVESTIGATE_CORPUS)
 
 
@@ -427,3 +526,163 @@ def test_negatives_match_no_rule(matches):
         "example-eventbridge-event-obj.json",
     ):
         assert negative not in matched, negative
+
+
+def test_every_rule_that_invokes_a_function_may_invoke_it(template):
+    """Each rule with a function target has its Lambda permission, under the same condition."""
+    permissions = {
+        p["Properties"]["SourceArn"]["Fn::GetAtt"][0]: p
+        for p in resources(template, "AWS::Lambda::Permission").values()
+    }
+    for name, rule in resources(template, "AWS::Events::Rule").items():
+        target = rule["Properties"]["Targets"][0]["Arn"]
+        if "Fn::GetAtt" not in target:
+            continue
+        permission = permissions[name]
+        assert permission["Condition"] == rule["Condition"], name
+        assert permission["Properties"]["FunctionName"] == {"Ref": target["Fn::GetAtt"][0]}, name
+        assert permission["Properties"]["Principal"] == "events.amazonaws.com", name
+
+
+def test_the_finding_rules_deliver_alike(template):
+    """The Security Hub rule retries and dead-letters as the GuardDuty rule does."""
+    rules = template["Resources"]
+    guardduty = rules["GuardDutyFindingRule"]
+    security_hub = rules["SecurityHubGuardDutyFindingRule"]
+    assert security_hub["Properties"]["Targets"] == guardduty["Properties"]["Targets"]
+    # Active GuardDuty findings only: no sample of ours is archived or from another of
+    # Security Hub's products, so the pattern itself is checked.
+    findings = security_hub["Properties"]["EventPattern"]["detail"]["findings"]
+    assert findings == {"ProductArn": [{"suffix": ":product/aws/guardduty"}], "RecordState": ["ACTIVE"]}
+    assert guardduty["Condition"] == "IsAdministrator"
+    assert security_hub["Condition"] == "InvestigatesSecurityHubFindings"
+    assert template["Conditions"]["InvestigatesSecurityHubFindings"] == {"Fn::And": [
+        {"Condition": "IsAdministrator"}, {"Fn::Equals": [{"Ref": "InvestigateSecurityHubFindings"}, "true"]}]}
+    assert template["Parameters"]["InvestigateSecurityHubFindings"]["Default"] == "false"
+
+
+# ---------- report-investigations ----------
+
+GRAPHS = {"Fn::Sub": "arn:${AWS::Partition}:detective:${AWS::Region}:${AWS::AccountId}:graph:*"}
+
+
+def report_queue(template):
+    """The logical id of the queue report-investigations reads."""
+    queues = [queue for queue, _ in sqs_triggers(template, "report-investigations")]
+    assert len(queues) == 1, queues
+    return queues[0]
+
+
+def test_reports_are_deployed_by_the_administrator_when_asked(template):
+    assert template["Conditions"]["DeploysReports"] == {"Fn::And": [
+        {"Condition": "IsAdministrator"}, {"Fn::Equals": [{"Ref": "Reports"}, "true"]}]}
+    assert template["Parameters"]["Reports"]["Default"] == "true"
+    queue = report_queue(template)
+    dead_letter = template["Resources"][queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    for name, resource in template["Resources"].items():
+        if name != "InvestigateFindingsFunction" and re.search(rf"\b({queue}|{dead_letter}|ReportInvestigationsFunction)\b", json.dumps(resource)):
+            assert resource.get("Condition") == "DeploysReports", name
+
+
+def test_the_report_queue_follows_an_investigation_for_a_day(template):
+    """A RUNNING investigation's request comes back once per VisibilityTimeout, until
+    maxReceiveCount sends it to the dead-letter queue."""
+    properties = template["Resources"][report_queue(template)]["Properties"]
+    visibility = properties["VisibilityTimeout"]
+    receives = properties["RedrivePolicy"]["maxReceiveCount"]
+    assert visibility * receives >= 24 * 3600
+    # Lambda's advice for an SQS event source: at least 6 x the function's timeout.
+    assert visibility >= 6 * functions(template)["report-investigations"]["Properties"]["Timeout"]
+    # The request outlives its first delivery's delay and every receive...
+    longest = template["Parameters"]["ReportDelaySeconds"]["MaxValue"] + visibility * receives
+    assert properties["MessageRetentionPeriod"] > longest
+    # ...and the dead-letter queue, which keeps its first enqueue time, outlives the queue.
+    dead_letter = template["Resources"][properties["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]
+    assert dead_letter["Properties"]["MessageRetentionPeriod"] > properties["MessageRetentionPeriod"]
+    assert template["Parameters"]["ReportDelaySeconds"]["MaxValue"] <= 900  # SQS's longest delay
+
+
+def test_a_report_queue_nobody_reads_is_alarmed_before_its_requests_expire(template):
+    queue = report_queue(template)
+    properties = template["Resources"][queue]["Properties"]
+    longest = (template["Parameters"]["ReportDelaySeconds"]["MaxValue"]
+               + properties["VisibilityTimeout"] * properties["RedrivePolicy"]["maxReceiveCount"])
+    ages = [alarm["Properties"] for alarm in resources(template, "AWS::CloudWatch::Alarm").values()
+            if alarm["Properties"].get("MetricName") == "ApproximateAgeOfOldestMessage"]
+    assert [age["Dimensions"] for age in ages] == [[{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]]
+    assert longest < ages[0]["Threshold"] < properties["MessageRetentionPeriod"] - ages[0]["Period"]
+
+
+def test_the_report_requests_report_batch_item_failures(template):
+    assert sqs_triggers(template, "report-investigations") == [(report_queue(template), ["ReportBatchItemFailures"])]
+    mappings = [m for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+                if m["Properties"]["FunctionName"] == {"Ref": "ReportInvestigationsFunction"}]
+    assert len(mappings) == 1 and mappings[0]["Properties"]["BatchSize"] <= 10
+    # Not a SAM SQS event: SAM would attach AWSLambdaSQSQueueExecutionRole, which may receive
+    # and delete the messages of every queue of the account.
+    function = functions(template)["report-investigations"]["Properties"]
+    assert not any(event["Type"] == "SQS" for event in function.get("Events", {}).values())
+    assert all(isinstance(policy, dict) for policy in function["Policies"]), "no managed policy"
+
+
+def test_report_investigations_receives_from_the_report_queue_only(template):
+    function = functions(template)["report-investigations"]
+    queue = {"Fn::GetAtt": [report_queue(template), "Arn"]}
+    granted = {action for _, statement in statements(function) for action in actions_of([statement])}
+    sqs = {action for action in granted if action.startswith("sqs:")}
+    assert sqs == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    for action in sqs:
+        assert granting(function, action) == [(None, queue)], action
+    assert not [p for p in function["Properties"]["Policies"] if isinstance(p, dict) and "Statement" not in p and "Fn::If" not in p]
+
+
+def test_investigate_findings_may_send_only_to_the_report_queue(template):
+    function = functions(template)["investigate-findings"]
+    queue = report_queue(template)
+    assert granting(function, "sqs:SendMessage") == [("DeploysReports", {"Fn::GetAtt": [queue, "Arn"]})]
+    assert not [a for _, s in statements(function) for a in actions_of([s]) if a.startswith("sqs:") and a != "sqs:SendMessage"]
+    # Besides the SAM policy template for its own dead-letter queue.
+    templates = [p for p in function["Properties"]["Policies"] if isinstance(p, dict) and "SQSSendMessagePolicy" in p]
+    assert templates == [{"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["InvestigateFindingsDeadLetterQueue", "QueueName"]}}}]
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["REPORT_QUEUE_URL"] == {"Fn::If": ["DeploysReports", {"Ref": queue}, ""]}
+    assert variables["REPORT_DELAY_SECONDS"] == {"Ref": "ReportDelaySeconds"}
+
+
+def test_reports_are_put_on_the_report_bus_only(template):
+    function = functions(template)["report-investigations"]
+    bus = {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${ReportBusName}"}
+    assert granting(function, "events:PutEvents") == [(None, bus)]
+    assert function["Properties"]["Environment"]["Variables"]["REPORT_BUS_NAME"] == {"Ref": "ReportBusName"}
+
+
+def test_imports_and_archives_are_granted_only_when_asked(template):
+    function = functions(template)["report-investigations"]
+    variables = function["Properties"]["Environment"]["Variables"]
+    conditions = template["Conditions"]
+    for action in ("detective:GetInvestigation", "detective:ListIndicators"):
+        assert granting(function, action) == [(None, GRAPHS)], action
+    # ARCHIVE_AT_OR_BELOW set: UpdateInvestigationState.
+    assert granting(function, "detective:UpdateInvestigationState") == [("ArchivesInvestigations", GRAPHS)]
+    assert conditions["ArchivesInvestigations"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ArchiveAtOrBelow"}, ""]}]}
+    assert variables["ARCHIVE_AT_OR_BELOW"] == {"Ref": "ArchiveAtOrBelow"}
+    # SECURITY_HUB true: BatchImportFindings, into this account's default product only.
+    product = {"Fn::Sub": "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default"}
+    assert granting(function, "securityhub:BatchImportFindings") == [("ImportsReportsIntoSecurityHub", product)]
+    assert conditions["ImportsReportsIntoSecurityHub"] == {"Fn::Equals": [{"Ref": "SecurityHubFindings"}, "true"]}
+    assert variables["SECURITY_HUB"] == {"Ref": "SecurityHubFindings"}
+
+
+def test_failed_reports_are_alarmed(template):
+    """A report that could not be made is a batch item failure, not an invocation error."""
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    failed = alarms["ReportsFailedAlarm"]["Properties"]
+    assert failed["Namespace"] == "DetectiveAutopilot" and failed["MetricName"] == "ReportsFailed"
+    assert failed["Dimensions"] == [{"Name": "Function", "Value": "report-investigations"}]
+    assert (failed["Statistic"], failed["Period"], failed["Threshold"], failed["ComparisonOperator"]) == (
+        "Sum", 300, 0, "GreaterThanThreshold")
+    errors = alarms["ReportInvestigationsErrorsAlarm"]["Properties"]
+    assert errors["Namespace"] == "AWS/Lambda" and errors["MetricName"] == "Errors"
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ReportInvestigationsFunction"}}]
+    for name in ("ReportsFailedAlarm", "ReportInvestigationsErrorsAlarm"):
+        assert template["Resources"][name]["Condition"] == "DeploysReports", name

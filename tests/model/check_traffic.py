@@ -23,7 +23,15 @@ import xml.etree.ElementTree as ElementTree
 
 from botocore.loaders import Loader
 
-SERVICES = ("detective", "organizations", "iam", "sts")
+# The traffic log's service names are the IAM action prefixes; each is checked against the
+# botocore model of that name: detective/2018-10-26, organizations/2016-11-28, iam/2010-05-08,
+# sts/2011-06-15, sqs/2012-11-05 (json), events/2015-10-07 (json), securityhub/2018-10-26
+# (rest-json).
+MODELS = {
+    "detective": "2018-10-26", "organizations": "2016-11-28", "iam": "2010-05-08", "sts": "2011-06-15",
+    "sqs": "2012-11-05", "events": "2015-10-07", "securityhub": "2018-10-26",
+}
+SERVICES = tuple(MODELS)
 
 # Errors every AWS API may return besides the operation's own (the API references' "Common
 # Errors"). Detective's own TooManyRequestsException is declared on only some operations;
@@ -34,8 +42,15 @@ COMMON_ERRORS = {
     "ServiceUnavailable", "ThrottlingException", "ValidationError",
 }
 # IAM and STS spell it AccessDenied ("An error occurred (AccessDenied) when calling the
-# AssumeRole operation: ... is not authorized to perform: sts:AssumeRole").
-SERVICE_WIDE_ERRORS = {"detective": {"TooManyRequestsException"}, "sts": {"AccessDenied"}, "iam": {"AccessDenied"}}
+# AssumeRole operation: ... is not authorized to perform: sts:AssumeRole"). SQS's API
+# reference lists InvalidParameterValue and MissingParameter among its common errors (an
+# out-of-range DelaySeconds, a missing MessageBody), which its model declares on no
+# operation. EventBridge answers a request off the model's constraints (more than 10
+# entries, entries over 256 KB) with ValidationException, which its model does not declare.
+SERVICE_WIDE_ERRORS = {
+    "detective": {"TooManyRequestsException"}, "sts": {"AccessDenied"}, "iam": {"AccessDenied"},
+    "sqs": {"InvalidParameterValue", "MissingParameter"}, "events": {"ValidationException"},
+}
 COMMON_STATUS = {"AccessDeniedException": 400, "AccessDenied": 403, "InternalFailure": 500,
                  "ServiceUnavailable": 503, "ThrottlingException": 400, "ValidationError": 400}
 # Protocol fields of JSON error bodies, besides the error shape's members.
@@ -45,7 +60,8 @@ JSON_ERROR_FIELDS = {"__type", "message", "Message", "code"}
 class Checker:
     def __init__(self):
         loader = Loader()
-        self.models = {name: loader.load_service_model(name, "service-2") for name in SERVICES}
+        self.models = {name: loader.load_service_model(name, "service-2", api_version=version)
+                       for name, version in MODELS.items()}
         self.problems = collections.Counter()
         self.examples = {}
         self.checked = collections.Counter()

@@ -80,6 +80,59 @@ def test_routes_and_query_parameters_are_checked(tmp_path):
     assert "iam GetRole response .Role.RoleName: required by Role, missing" in found
 
 
+QUEUE = "https://sqs.us-east-1.amazonaws.com/111111111111/reports"
+PRODUCT = "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default"
+
+
+def test_the_sinks_json_and_rest_json_exchanges_are_checked(tmp_path):
+    finding = {"SchemaVersion": "2018-10-08", "Id": "f", "ProductArn": PRODUCT, "GeneratorId": "g",
+               "AwsAccountId": "111111111111", "CreatedAt": "2026-11-22T12:00:00Z", "UpdatedAt": "2026-11-22T12:00:00Z",
+               "Severity": {"Label": "HIGH"}, "Title": "t", "Description": "d",
+               "Resources": [{"Type": "AwsIamRole", "Id": "arn:aws:iam::222222222222:role/r"}]}
+    assert violations(
+        tmp_path,
+        exchange("sqs", "SendMessage", {"QueueUrl": QUEUE, "MessageBody": "{}", "DelaySeconds": 900},
+                 {"MessageId": "m", "MD5OfMessageBody": "99914b932bd37a50b983c5e7c90ae93b"}),
+        exchange("sqs", "SendMessage", {"QueueUrl": QUEUE, "MessageBody": "{}"},
+                 {"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": "x"}, status=400),
+        exchange("sqs", "SendMessage", {"QueueUrl": QUEUE, "MessageBody": "{}", "DelaySeconds": 901},
+                 {"__type": "com.amazonaws.sqs#InvalidParameterValue", "message": "x"}, status=400),
+        exchange("events", "PutEvents", {"Entries": [{"Source": "s", "DetailType": "d", "Detail": "{}", "Time": 1.5}]},
+                 {"FailedEntryCount": 0, "Entries": [{"EventId": "e"}]}),
+        exchange("securityhub", "BatchImportFindings", {"Findings": [finding]},
+                 {"FailedCount": 0, "SuccessCount": 1, "FailedFindings": []}, path="/findings/import"),
+        exchange("securityhub", "BatchImportFindings", {"Findings": [finding]},
+                 {"__type": "InvalidAccessException", "Message": "x", "Code": "InvalidAccessException"},
+                 status=401, path="/findings/import"),
+    ) == []
+
+
+def test_the_sinks_violations_are_named(tmp_path):
+    found = violations(
+        tmp_path,
+        exchange("sqs", "SendMessage", {"QueueUrl": QUEUE}, {"MessageId": "m", "MD5OfMessageBody": 1}),
+        exchange("events", "PutEvents", {"Entries": [{"Time": "2026-11-22T12:00:00Z"}] * 11},
+                 {"FailedEntryCount": 0, "Entries": [{"EventId": "e" * 65}]}),
+        exchange("securityhub", "BatchImportFindings", {"Findings": [{"Id": "f"}]},
+                 {"FailedCount": 0, "SuccessCount": 1}, method="PUT", path="/findings"),
+        exchange("securityhub", "BatchImportFindings", {"Findings": [{"Id": "f"}]},
+                 {"__type": "InvalidAccessException", "Message": "x"}, status=403, path="/findings/import"),
+    )
+    expected = [
+        "sqs SendMessage request .MessageBody: required by SendMessageRequest, missing",
+        "sqs SendMessage response .MD5OfMessageBody: expected a string",
+        "events PutEvents request .Entries: 11 items, more than the maximum 10",
+        "events PutEvents request .Entries[0].Time: expected epoch seconds",
+        "events PutEvents response .Entries[0].EventId: 65 characters, more than the maximum 64",
+        "securityhub BatchImportFindings request : method PUT, the model says POST",
+        "securityhub BatchImportFindings request : path /findings, the model says /findings/import",
+        "securityhub BatchImportFindings request .Findings[0].SchemaVersion: required by AwsSecurityFinding, missing",
+        "securityhub BatchImportFindings response : InvalidAccessException with status 403, the model says 401",
+    ]
+    for text in expected:
+        assert any(problem.startswith(text) for problem in found), (text, found)
+
+
 def test_no_traffic_is_a_failure(tmp_path, capsys):
     assert check_traffic.main([str(tmp_path)]) == 1
     assert "no traffic recorded" in capsys.readouterr().out

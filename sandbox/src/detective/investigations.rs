@@ -4,12 +4,14 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::{json, Value};
 
+use super::indicators::generated;
 use super::{administered, region_mut, required_str, timestamp, Call};
-use crate::names::{admin_of, iam_principal};
+use crate::names::{admin_of, iam_principal, INDICATOR_TYPES};
 use crate::paging::page;
 use crate::protocol::{ApiError, Service};
-use crate::state::{Investigation, SandboxState, ScopeRules};
+use crate::state::{Investigation, InvestigationProgress, SandboxState, ScopeRules};
 
+/// The model's MaxResults of ListInvestigations and ListIndicators (1 to 100).
 const INVESTIGATION_PAGE: usize = 100;
 
 fn parse_time(body: &Value, field: &str) -> Result<DateTime<Utc>, ApiError> {
@@ -74,9 +76,26 @@ pub fn start_investigation(state: &mut SandboxState, call: &Call) -> Result<Valu
     let scope_start = parse_time(call.body, "ScopeStartTime")?;
     let scope_end = parse_time(call.body, "ScopeEndTime")?;
     check_scope(&state.scope_rules, scope_start, scope_end, call.now)?;
-    state.next_investigation += 1;
-    let id = format!("{:021}", state.next_investigation);
-    region_mut(state, call.region).investigations.push(Investigation {
+    // Ids are 21 digits, as Detective's are; one a state file already uses is skipped.
+    let id = loop {
+        state.next_investigation += 1;
+        let id = format!("{:021}", state.next_investigation);
+        if state.investigations().all(|existing| existing.id != id) {
+            break id;
+        }
+    };
+    let running_reads = state.investigation_results.running_reads;
+    let region = region_mut(state, call.region);
+    region.investigation_progress.insert(
+        id.clone(),
+        InvestigationProgress {
+            indicators: None,
+            running_reads_left: Some(running_reads),
+        },
+    );
+    // What severity a RUNNING investigation shows is not documented: INFORMATIONAL until
+    // it completes.
+    region.investigations.push(Investigation {
         id: id.clone(),
         graph_arn: graph.arn,
         entity_arn,
@@ -110,8 +129,44 @@ fn find(state: &mut SandboxState, call: &Call) -> Result<(String, Investigation)
     Ok((graph_arn, investigation))
 }
 
+/// One GetInvestigation read of a RUNNING investigation: one read fewer left, or, with none
+/// left, it completes with `investigation_results`' status and severity (a FAILED one
+/// INFORMATIONAL). Returns the investigation as it is now.
+fn advance(state: &mut SandboxState, region: &str, investigation: Investigation) -> Investigation {
+    if investigation.status != "RUNNING" {
+        return investigation;
+    }
+    let results = state.investigation_results.clone();
+    let region = region_mut(state, region);
+    let Some(stored) = region
+        .investigations
+        .iter_mut()
+        .find(|stored| stored.id == investigation.id && stored.graph_arn == investigation.graph_arn)
+    else {
+        return investigation;
+    };
+    let progress = region.investigation_progress.entry(stored.id.clone()).or_default();
+    let left = progress.running_reads_left.get_or_insert(results.running_reads);
+    if *left > 0 {
+        *left -= 1;
+        return stored.clone();
+    }
+    progress.running_reads_left = None;
+    if *progress == InvestigationProgress::default() {
+        region.investigation_progress.remove(&stored.id);
+    }
+    stored.status = results.status.clone();
+    stored.severity = if results.status == "FAILED" {
+        "INFORMATIONAL".to_owned()
+    } else {
+        results.severity
+    };
+    stored.clone()
+}
+
 pub fn get_investigation(state: &mut SandboxState, call: &Call) -> Result<Value, ApiError> {
     let (graph_arn, investigation) = find(state, call)?;
+    let investigation = advance(state, call.region, investigation);
     Ok(json!({
         "GraphArn": graph_arn, "InvestigationId": investigation.id,
         "EntityArn": investigation.entity_arn, "EntityType": entity_type(&investigation.entity_arn),
@@ -122,18 +177,63 @@ pub fn get_investigation(state: &mut SandboxState, call: &Call) -> Result<Value,
     }))
 }
 
+/// The indicators of an investigation: none while RUNNING (not documented: the sandbox
+/// gives results only once the investigation has completed) or when FAILED without its own;
+/// its own when the state gives them; else `investigation_results`' or the generated ones.
+fn indicators_of(state: &SandboxState, region: &str, investigation: &Investigation) -> Vec<Value> {
+    if investigation.status == "RUNNING" {
+        return Vec::new();
+    }
+    let own = state
+        .region(region)
+        .and_then(|region| region.investigation_progress.get(&investigation.id))
+        .and_then(|progress| progress.indicators.clone());
+    match own {
+        Some(indicators) => indicators,
+        None if investigation.status == "FAILED" => Vec::new(),
+        None => state.investigation_results.indicators.clone().unwrap_or_else(|| {
+            generated(
+                &state.partition,
+                &investigation.graph_arn,
+                &investigation.id,
+                &investigation.entity_arn,
+            )
+        }),
+    }
+}
+
 pub fn list_indicators(state: &mut SandboxState, call: &Call) -> Result<Value, ApiError> {
     let (graph_arn, investigation) = find(state, call)?;
-    let scope = format!("{graph_arn}/{}", investigation.id);
-    let (_, next) = page::<Value>(
+    let wanted = match call.body.get("IndicatorType") {
+        None | Some(Value::Null) => None,
+        Some(kind) => match kind.as_str() {
+            Some(kind) if INDICATOR_TYPES.iter().any(|(name, _)| *name == kind) => Some(kind.to_owned()),
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "IndicatorType {kind} is not one of {:?}",
+                    INDICATOR_TYPES.map(|(name, _)| name)
+                )))
+            }
+        },
+    };
+    let indicators: Vec<Value> = indicators_of(state, call.region, &investigation)
+        .into_iter()
+        .filter(|indicator| {
+            wanted
+                .as_deref()
+                .is_none_or(|kind| indicator.get("IndicatorType").and_then(Value::as_str) == Some(kind))
+        })
+        .collect();
+    let scope = format!("{graph_arn}/{}/{}", investigation.id, wanted.unwrap_or_default());
+    let (indicators, next) = page(
         Service::Detective,
         "ListIndicators",
         &scope,
-        &[],
+        &indicators,
         call.body,
         INVESTIGATION_PAGE,
     )?;
-    Ok(json!({"GraphArn": graph_arn, "InvestigationId": investigation.id, "Indicators": [], "NextToken": next}))
+    Ok(json!({"GraphArn": graph_arn, "InvestigationId": investigation.id, "Indicators": indicators, "NextToken": next}))
 }
 
 pub fn update_investigation_state(state: &mut SandboxState, call: &Call) -> Result<Value, ApiError> {

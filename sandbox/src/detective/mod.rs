@@ -4,6 +4,7 @@
 
 mod datasources;
 mod graphs;
+mod indicators;
 mod investigations;
 mod invitations;
 mod members;

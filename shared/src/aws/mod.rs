@@ -7,8 +7,10 @@ mod error;
 mod graph_cache;
 mod graph_lookup;
 mod iam;
+mod indicator;
 mod organizations;
 mod ports;
+mod reporting;
 mod sdk;
 
 pub use detective::SdkDetective;
@@ -16,12 +18,15 @@ pub use error::AwsError;
 pub use graph_cache::GraphCache;
 pub use graph_lookup::{single_graph, GraphError};
 pub use iam::SdkPrincipalLookup;
+pub use indicator::Indicator;
 pub use organizations::SdkOrganizations;
 pub use ports::{
-    AccountDatasources, ActiveInvestigation, AdministratorPort, CreatedMembers, DatasourcePort, DatasourcesLookup,
-    GraphPort, GraphSetupPort, InvestigationFilter, InvestigationPort, InvestigationReportPort, InvestigationSummary,
-    InvitationPort, MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin,
-    OrganizationConfigPort, OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort,
+    AccountDatasources, ActiveInvestigation, AdministratorPort, AsffFinding, CreatedMembers, DatasourcePort,
+    DatasourcesLookup, GraphPort, GraphSetupPort, InvestigationDetails, InvestigationFilter, InvestigationPort,
+    InvestigationReportPort, InvestigationResultPort, InvestigationSummary, InvitationPort, MemberChanges,
+    MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin, OrganizationConfigPort,
+    OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort, ReportQueuePort, ReportSinkPort,
     StartInvestigationRequest, Tags, UnprocessedAccount,
 };
+pub use reporting::{ReportSinks, SdkEventBridge, SdkSecurityHub, SdkSqs};
 pub use sdk::{load_sdk_config, local_sdk_config, local_sdk_config_as, DEFAULT_MAX_ATTEMPTS};

@@ -8,9 +8,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::AwsError;
+use super::Indicator;
 use crate::domain::{
-    AccountState, DatasourcePackage, DisabledReason, IngestState, InvestigationState, InvitationType, MemberState,
-    MemberStatus,
+    AccountState, DatasourcePackage, DisabledReason, IngestState, InvestigationSeverity, InvestigationState,
+    InvestigationStatus, InvitationType, MemberState, MemberStatus,
 };
 
 /// A member account of a behavior graph (or, from ListInvitations, our own membership).
@@ -373,4 +374,97 @@ pub trait InvestigationReportPort: Sync {
         region: &str,
         graph_arn: &str,
     ) -> impl Future<Output = Result<Vec<ActiveInvestigation>, AwsError>> + Send;
+}
+
+/// GetInvestigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvestigationDetails {
+    pub investigation_id: String,
+    pub graph_arn: String,
+    pub entity_arn: Option<String>,
+    /// IAM_USER or IAM_ROLE.
+    pub entity_type: Option<String>,
+    pub status: InvestigationStatus,
+    pub severity: Option<InvestigationSeverity>,
+    pub state: Option<InvestigationState>,
+    pub created_time: Option<DateTime<Utc>>,
+    pub scope_start: Option<DateTime<Utc>>,
+    pub scope_end: Option<DateTime<Utc>>,
+}
+
+/// An investigation's results and state (report-investigations).
+pub trait InvestigationResultPort: Sync {
+    /// GetInvestigation.
+    fn get_investigation(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        investigation_id: &str,
+    ) -> impl Future<Output = Result<InvestigationDetails, AwsError>> + Send;
+
+    /// ListIndicators, every page, every type.
+    fn list_indicators(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        investigation_id: &str,
+    ) -> impl Future<Output = Result<Vec<Indicator>, AwsError>> + Send;
+
+    /// UpdateInvestigationState to ARCHIVED.
+    fn archive_investigation(
+        &self,
+        region: &str,
+        graph_arn: &str,
+        investigation_id: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// The report queue (SQS).
+pub trait ReportQueuePort: Sync {
+    /// SendMessage with a delay: the message id.
+    fn send_report_message(
+        &self,
+        queue_url: &str,
+        body: &str,
+        delay_seconds: u32,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+}
+
+/// A Security Hub finding in ASFF, as far as a report needs one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsffFinding {
+    pub id: String,
+    pub product_arn: String,
+    pub generator_id: String,
+    pub aws_account_id: String,
+    pub region: String,
+    pub types: Vec<String>,
+    /// RFC 3339; on creation equal to `updated_at` (Security Hub requires it).
+    pub created_at: String,
+    pub updated_at: String,
+    /// INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL.
+    pub severity_label: String,
+    pub title: String,
+    pub description: String,
+    pub source_url: String,
+    /// AwsIamUser or AwsIamRole, its ARN, and its partition.
+    pub resource_type: String,
+    pub resource_id: String,
+    pub partition: String,
+    pub product_fields: BTreeMap<String, String>,
+}
+
+/// Where reports go: an EventBridge bus, and Security Hub.
+pub trait ReportSinkPort: Sync {
+    /// PutEvents of one event: its id.
+    fn put_report_event(
+        &self,
+        bus: &str,
+        detail_type: &str,
+        detail: &str,
+        resources: &[String],
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+
+    /// BatchImportFindings of one finding.
+    fn import_finding(&self, finding: &AsffFinding) -> impl Future<Output = Result<(), AwsError>> + Send;
 }

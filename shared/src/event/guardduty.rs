@@ -23,6 +23,21 @@ pub struct Finding {
     pub archived: bool,
     pub event_first_seen: Option<String>,
     pub event_last_seen: Option<String>,
+    /// Further identities the finding names: an attack sequence's actors and access keys
+    /// (Extended Threat Detection), or a Security Hub finding's IAM resources.
+    pub actors: Vec<Actor>,
+    /// Delivered by Security Hub (ASFF), not by GuardDuty itself.
+    pub via_security_hub: bool,
+}
+
+/// An identity a finding names besides `accessKeyDetails`, with where it was read (for
+/// errors) and its account when the finding gives one (else the finding's account).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Actor {
+    pub field: String,
+    pub user_type: Option<String>,
+    pub user_name: Option<String>,
+    pub account_id: Option<String>,
 }
 
 /// `detail.resource.accessKeyDetails`: who used the credentials.
@@ -69,8 +84,54 @@ impl Finding {
             archived: flag(&["service", "archived"])?,
             event_first_seen: text(&["service", "eventFirstSeen"])?,
             event_last_seen: text(&["service", "eventLastSeen"])?,
+            actors: sequence_actors(detail)?,
+            via_security_hub: false,
         })
     }
+}
+
+/// An attack sequence's identities (`service.detection.sequence`): each actor's `user`
+/// (`name`, `type`, `account.uid`) and each ACCESS_KEY resource's `data.accessKey`
+/// (`userName`, `userType`, with the resource's `accountId`).
+fn sequence_actors(detail: &Value) -> Result<Vec<Actor>, EventError> {
+    const SEQUENCE: [&str; 3] = ["service", "detection", "sequence"];
+    let list = |key: &str| -> Result<Vec<Value>, EventError> {
+        let path = [SEQUENCE[0], SEQUENCE[1], SEQUENCE[2], key];
+        match fields::lookup(detail, &path) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items.clone()),
+            Some(other) => Err(EventError::invalid(PREFIX, &path, "a list", other)),
+        }
+    };
+    let text = |value: &Value, path: &[&str], field: &str| -> Result<Option<String>, EventError> {
+        fields::string(value, field, path)
+    };
+    let mut actors = Vec::new();
+    for (index, actor) in list("actors")?.iter().enumerate() {
+        let base = format!("{PREFIX}.service.detection.sequence.actors[{index}]");
+        if fields::lookup(actor, &["user"]).is_none() {
+            continue;
+        }
+        actors.push(Actor {
+            user_type: text(actor, &["user", "type"], &base)?,
+            user_name: text(actor, &["user", "name"], &base)?,
+            account_id: text(actor, &["user", "account", "uid"], &base)?,
+            field: format!("{base}.user"),
+        });
+    }
+    for (index, resource) in list("resources")?.iter().enumerate() {
+        let field = format!("{PREFIX}.service.detection.sequence.resources[{index}]");
+        if text(resource, &["resourceType"], &field)?.as_deref() != Some("ACCESS_KEY") {
+            continue;
+        }
+        actors.push(Actor {
+            user_type: text(resource, &["data", "accessKey", "userType"], &field)?,
+            user_name: text(resource, &["data", "accessKey", "userName"], &field)?,
+            account_id: text(resource, &["accountId"], &field)?,
+            field: format!("{field}.data.accessKey"),
+        });
+    }
+    Ok(actors)
 }
 
 #[cfg(test)]

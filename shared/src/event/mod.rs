@@ -1,5 +1,6 @@
 //! Event models and routing: from any EventBridge payload to a typed trigger.
 
+mod asff;
 mod cloudtrail;
 mod custom_resource;
 mod envelope;
@@ -7,12 +8,14 @@ pub mod fields;
 mod guardduty;
 mod membership;
 mod route;
+mod sqs;
 
 pub use cloudtrail::CloudTrailRecord;
 pub use custom_resource::{CustomResourceRequest, RequestKind};
 pub use envelope::Envelope;
-pub use guardduty::{AccessKeyDetails, Finding};
+pub use guardduty::{AccessKeyDetails, Actor, Finding};
 pub use route::{route, AccountEventKind, DepartureKind, Trigger};
+pub use sqs::{SqsBatch, SqsRecord};
 
 use serde_json::Value;
 

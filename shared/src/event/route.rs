@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{fields, membership, CloudTrailRecord, CustomResourceRequest, Envelope, EventError, Finding};
+use super::{fields, membership, CloudTrailRecord, CustomResourceRequest, Envelope, EventError, Finding, SqsBatch};
 
 const API_CALL: &str = "AWS API Call via CloudTrail";
 const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
@@ -66,6 +66,8 @@ pub enum Trigger {
     },
     /// A CloudFormation custom resource request (invoked by CloudFormation, not EventBridge).
     CustomResource(Box<CustomResourceRequest>),
+    /// A batch of SQS messages (Lambda's event source mapping).
+    SqsBatch(Box<SqsBatch>),
     Unhandled {
         source: String,
         detail_type: String,
@@ -94,6 +96,7 @@ impl Trigger {
             Self::DetectiveMembersCreated { .. } => "Detective.CreateMembers",
             Self::Scheduled { .. } => "ScheduledEvent",
             Self::CustomResource(_) => "CloudFormation.CustomResource",
+            Self::SqsBatch(_) => "SQS.Batch",
             Self::Unhandled { .. } => "Unhandled",
         }
     }
@@ -107,6 +110,9 @@ pub fn route(envelope: &Envelope) -> Result<Trigger, EventError> {
         ("aws.guardduty", "GuardDuty Finding") => Ok(Trigger::GuardDutyFinding(Box::new(Finding::from_detail(
             &envelope.detail,
         )?))),
+        ("aws.securityhub", "Security Hub Findings - Imported") => Ok(security_hub_finding(envelope)?
+            .map(|finding| Trigger::GuardDutyFinding(Box::new(finding)))
+            .unwrap_or_else(|| unhandled(envelope, None))),
         ("aws.events" | "aws.scheduler", "Scheduled Event") => Ok(Trigger::Scheduled {
             rules: envelope.resources.clone(),
         }),
@@ -115,6 +121,22 @@ pub fn route(envelope: &Envelope) -> Result<Trigger, EventError> {
             Ok(route_cloudtrail(envelope, &record)?.unwrap_or_else(|| unhandled(envelope, record.event_name)))
         }
         _ => Ok(unhandled(envelope, None)),
+    }
+}
+
+/// The GuardDuty finding a Security Hub event carries ("Each event sends a single finding");
+/// None when it is another product's.
+fn security_hub_finding(envelope: &Envelope) -> Result<Option<Finding>, EventError> {
+    let findings = match envelope.detail.get("findings") {
+        Some(Value::Array(findings)) => findings,
+        Some(other) => return Err(EventError::invalid("event.detail", &["findings"], "a list", other)),
+        None => return Ok(None),
+    };
+    match findings.first() {
+        Some(finding) if super::asff::is_guardduty(finding) => {
+            Finding::from_asff(finding, "event.detail.findings[0]").map(Some)
+        }
+        _ => Ok(None),
     }
 }
 

@@ -13,6 +13,8 @@ pub struct InvestigateConfig {
     pub finding_types: Vec<String>,
     /// `INVESTIGATE_SAMPLE_FINDINGS`: act on GuardDuty's generated sample findings too.
     pub investigate_sample_findings: bool,
+    /// `INVESTIGATE_SECURITY_HUB_FINDINGS`: act on GuardDuty findings forwarded by Security Hub (ASFF).
+    pub investigate_security_hub_findings: bool,
     /// `DEDUP_WINDOW_HOURS`: an ACTIVE investigation of the same principal created this recently suppresses a new one.
     pub dedup_window_hours: u32,
     /// `SCOPE_PADDING_HOURS`: added before the first and after the last sighting.
@@ -23,6 +25,11 @@ pub struct InvestigateConfig {
     /// `ROLE_LOOKUP_ROLE_NAME`: a role in every member account that may call iam:GetRole
     /// and iam:GetUser, through which a principal's real path is read. Unset: no lookup.
     pub role_lookup_role_name: Option<String>,
+    /// `REPORT_QUEUE_URL`: where each started investigation's report request goes
+    /// (report-investigations); unset: no reports.
+    pub report_queue_url: Option<String>,
+    /// `REPORT_DELAY_SECONDS`: the request's SQS delay (at most SQS's 900).
+    pub report_delay_seconds: u32,
     /// `DRY_RUN`: read, decide, but make no write.
     pub dry_run: bool,
 }
@@ -33,10 +40,13 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("MIN_SEVERITY", "7"),
     ("FINDING_TYPES", ""),
     ("INVESTIGATE_SAMPLE_FINDINGS", "false"),
+    ("INVESTIGATE_SECURITY_HUB_FINDINGS", "false"),
     ("DEDUP_WINDOW_HOURS", "24"),
     ("SCOPE_PADDING_HOURS", "1"),
     ("IDENTITY_CENTER_REGION", ""),
     ("ROLE_LOOKUP_ROLE_NAME", ""),
+    ("REPORT_QUEUE_URL", ""),
+    ("REPORT_DELAY_SECONDS", "900"),
     ("DRY_RUN", "false"),
 ];
 
@@ -55,10 +65,22 @@ impl InvestigateConfig {
             min_severity: config::number(env, "MIN_SEVERITY", 7.0, 0.0, 10.0)?,
             finding_types: config::list(env, "FINDING_TYPES"),
             investigate_sample_findings: config::boolean(env, "INVESTIGATE_SAMPLE_FINDINGS", false)?,
+            investigate_security_hub_findings: config::boolean(env, "INVESTIGATE_SECURITY_HUB_FINDINGS", false)?,
             dedup_window_hours: config::whole_number(env, "DEDUP_WINDOW_HOURS", 24, 0, 24 * 365)?,
             scope_padding_hours: config::whole_number(env, "SCOPE_PADDING_HOURS", 1, 0, 24 * 30)?,
             identity_center_region: config::optional_region(env, "IDENTITY_CENTER_REGION")?,
             role_lookup_role_name: config::optional_role_name(env, "ROLE_LOOKUP_ROLE_NAME")?,
+            report_queue_url: match config::optional(env, "REPORT_QUEUE_URL") {
+                Some(url) if !url.starts_with("https://") && !url.starts_with("http://") => {
+                    return Err(ConfigError {
+                        var: "REPORT_QUEUE_URL",
+                        expected: "an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)",
+                        found: url,
+                    })
+                }
+                url => url,
+            },
+            report_delay_seconds: config::whole_number(env, "REPORT_DELAY_SECONDS", 900, 0, 900)?,
             dry_run: config::boolean(env, "DRY_RUN", false)?,
         })
     }
@@ -98,5 +120,7 @@ mod tests {
         assert_eq!(bad("ROLE_LOOKUP_ROLE_NAME", "a/b"), Some("ROLE_LOOKUP_ROLE_NAME"));
         assert_eq!(bad("IDENTITY_CENTER_REGION", "Ireland"), Some("IDENTITY_CENTER_REGION"));
         assert_eq!(bad("ROLE_LOOKUP_ROLE_NAME", "detective-autopilot-lookup"), None);
+        assert_eq!(bad("REPORT_DELAY_SECONDS", "901"), Some("REPORT_DELAY_SECONDS"));
+        assert_eq!(bad("REPORT_QUEUE_URL", "reports"), Some("REPORT_QUEUE_URL"));
     }
 }

@@ -8,37 +8,47 @@ use serde_json::Value;
 use super::config::{InvestigateConfig, VARIABLES};
 use super::principal::{known_path, KnownPath, Principal};
 use super::screen::{screen, Candidate, Screened};
-use super::write::{investigation_action, StartInvestigation};
+use super::write::{investigation_action, InvestigatePorts, ReportRequest, StartInvestigation};
 use super::{AWS_ACTIONS, LOOKUP_ROLE_ACTIONS};
 use crate::aws::arn::GraphArn;
 use crate::aws::{
-    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, PrincipalLookupPort, SdkDetective,
-    SdkPrincipalLookup,
+    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, PrincipalLookupPort, ReportQueuePort,
+    SdkDetective, SdkPrincipalLookup, SdkSqs,
 };
 use crate::config::{ConfigError, Env};
 use crate::domain::{AccountId, InvestigationState, MemberStatus};
-use crate::event::Trigger;
+use crate::event::{Finding, Trigger};
 use crate::execute::{execute, Plan};
 use crate::function::{described, Function, Handler, Invocation};
 use crate::metrics::IgnoredMetric;
 use crate::outcome::{Action, ActionResult, Failure, Outcome, Reason, Status};
+use crate::report::OriginatingFinding;
 
 pub const FUNCTION: &str = "investigate-findings";
 
+/// A de-duplicated investigation this recent gets its report request again: Lambda retries
+/// a failed event after about one and three minutes, so a retry after a failed SendMessage
+/// never loses the report, while later duplicate findings do not ask for it again (and
+/// report-investigations reports an investigation once per batch).
+const REPORT_RESEND_SECONDS: i64 = 600;
+
 /// investigate-findings: its client, the optional principal lookup, configuration, and
 /// the graph cache (a warm function lists a region's graphs once).
-pub struct InvestigateFindings<P = SdkDetective, L = SdkPrincipalLookup> {
+pub struct InvestigateFindings<P = SdkDetective, L = SdkPrincipalLookup, Q = SdkSqs> {
     pub detective: P,
     /// The principal lookup (`ROLE_LOOKUP_ROLE_NAME`); None when it is off.
     pub lookup: Option<L>,
+    /// The report queue (`REPORT_QUEUE_URL`); None when reports are off.
+    pub queue: Option<Q>,
     pub config: InvestigateConfig,
     pub graphs: GraphCache,
 }
 
-impl<P, L> Handler for InvestigateFindings<P, L>
+impl<P, L, Q> Handler for InvestigateFindings<P, L, Q>
 where
     P: GraphPort + MemberPort + InvestigationPort,
     L: PrincipalLookupPort,
+    Q: ReportQueuePort,
 {
     const NAME: &'static str = FUNCTION;
     const NOT_TAKEN: &'static str = "is not a GuardDuty finding";
@@ -71,9 +81,11 @@ impl Function for InvestigateFindings {
             .role_lookup_role_name
             .as_deref()
             .map(|role| SdkPrincipalLookup::new(sdk, role));
+        let queue = config.report_queue_url.as_ref().map(|_| SdkSqs::new(sdk));
         Self {
             detective: SdkDetective::new(sdk),
             lookup,
+            queue,
             config,
             graphs: GraphCache::default(),
         }
@@ -95,10 +107,11 @@ struct ResolvedArn {
     notes: Vec<String>,
 }
 
-impl<P, L> InvestigateFindings<P, L>
+impl<P, L, Q> InvestigateFindings<P, L, Q>
 where
     P: GraphPort + MemberPort + InvestigationPort,
     L: PrincipalLookupPort,
+    Q: ReportQueuePort,
 {
     pub async fn investigate(&self, invocation: &Invocation<'_>) -> Outcome {
         let event_id = invocation.event_id();
@@ -123,7 +136,36 @@ where
         let Some(region) = region else {
             return failed(Failure::NoRegion);
         };
-        let resolved = match self.resolve_arn(&candidate.principal).await {
+        if let ([principal], []) = (candidate.principals.as_slice(), candidate.left_out.as_slice()) {
+            return self
+                .investigate_one(invocation, finding, &region, principal, &candidate)
+                .await;
+        }
+        // An attack sequence names several: one investigation each, each de-duplicated.
+        let mut outcomes = Vec::new();
+        for principal in &candidate.principals {
+            outcomes.push(
+                self.investigate_one(invocation, finding, &region, principal, &candidate)
+                    .await,
+            );
+        }
+        merged(event_id, outcomes, &candidate.left_out)
+    }
+
+    /// One principal: resolve its ARN, find the graph, de-duplicate, check membership, start.
+    async fn investigate_one(
+        &self,
+        invocation: &Invocation<'_>,
+        finding: &Finding,
+        region: &str,
+        principal: &Principal,
+        candidate: &Candidate,
+    ) -> Outcome {
+        let event_id = invocation.event_id();
+        let outcome = |status, reason: String| Outcome::new(FUNCTION, event_id.clone(), status, reason);
+        let failed = |failure: Failure| Outcome::failed(FUNCTION, event_id.clone(), failure);
+        let region = region.to_owned();
+        let resolved = match self.resolve_arn(principal).await {
             Ok(resolved) => resolved,
             Err(failure) => return failed(failure),
         };
@@ -132,7 +174,13 @@ where
             entity_arn: resolved.arn.clone(),
             scopes: candidate.scopes.clone(),
             notes: resolved.notes.clone(),
+            report: self.report_request(finding),
         };
+        let ports = InvestigatePorts {
+            detective: &self.detective,
+            queue: self.queue.as_ref(),
+        };
+        let policy = invocation.policy(FUNCTION, self.config.dry_run);
         // What had to be assumed or given up is part of the decision's reason too.
         let decided = |status, reason: String, action: Action| {
             let reason = if action.notes.is_empty() {
@@ -180,24 +228,48 @@ where
                 entity_arn: resolved.arn.clone(),
                 window_hours: self.config.dedup_window_hours,
             };
-            let mut action = write(&graph).intended_action();
+            let start = write(&graph);
+            let mut action = start.intended_action();
             action.result = ActionResult::Skipped;
-            action.investigation_id = Some(existing.investigation_id);
+            action.investigation_id = Some(existing.investigation_id.clone());
             let text = reason.to_string();
-            return decided(Status::Ignored, text, action.with_reason(reason));
+            // Started so recently that its report request may be what failed: Lambda's
+            // retry after a failed SendMessage lands here, and must not lose the report.
+            let recent = existing
+                .created_time
+                .is_some_and(|created| invocation.clock.now() - created <= TimeDelta::seconds(REPORT_RESEND_SECONDS));
+            let resend = start.report_for(Some(existing.investigation_id)).filter(|_| recent);
+            let Some(resend) = resend else {
+                return decided(Status::Ignored, text, action.with_reason(reason));
+            };
+            let mut plan = Plan::default();
+            plan.decided(action.with_reason(reason));
+            plan.write(resend);
+            let actions = execute(plan, &ports, &policy).await;
+            let sent = actions.iter().find(|action| action.operation == "SendMessage");
+            let (status, text) = match sent.map(|action| action.result) {
+                Some(ActionResult::Failed) => (Status::Failed, sent.and_then(Action::error_text).unwrap_or_default()),
+                _ => (Status::Ignored, format!("{text}; its report request sent again")),
+            };
+            return outcome(status, text).with_actions(actions);
         }
-        if let Err(failure) = self.check_membership(&graph, &candidate).await {
+        if let Err(failure) = self.check_membership(&graph, &principal.account_id).await {
             let action = write(&graph).intended_action().failed(failure);
             let reason = action.error_text().unwrap_or_default();
             return decided(Status::Failed, reason, action);
         }
         let mut plan = Plan::default();
         plan.write(write(&graph));
-        let policy = invocation.policy(FUNCTION, self.config.dry_run);
-        let actions = execute(plan, &self.detective, &policy).await;
-        let Some(action) = actions.into_iter().next() else {
+        let mut actions = execute(plan, &ports, &policy).await;
+        if actions.is_empty() {
             return outcome(Status::Failed, "the plan made no action".to_owned());
-        };
+        }
+        let action = actions.remove(0);
+        // The report request's failure fails the invocation too (Lambda retries it).
+        let report_failed = actions
+            .iter()
+            .find(|sent| sent.result == ActionResult::Failed)
+            .and_then(Action::error_text);
         let (status, reason) = match action.result {
             ActionResult::Done => (
                 Status::Acted,
@@ -213,7 +285,27 @@ where
                 action.error_text().or_else(|| action.reason_text()).unwrap_or_default(),
             ),
         };
-        decided(status, reason, action)
+        let (status, reason) = match report_failed {
+            Some(error) => (Status::Failed, format!("{reason}; its report request failed: {error}")),
+            None => (status, reason),
+        };
+        let mut decided = decided(status, reason, action);
+        decided.actions.extend(actions);
+        decided
+    }
+
+    /// The report request for this finding, when reports are on.
+    fn report_request(&self, finding: &Finding) -> Option<ReportRequest> {
+        let queue_url = self.config.report_queue_url.clone()?;
+        Some(ReportRequest {
+            queue_url,
+            delay_seconds: self.config.report_delay_seconds,
+            finding: OriginatingFinding {
+                id: finding.id.clone().unwrap_or_default(),
+                finding_type: finding.finding_type.clone().unwrap_or_default(),
+                severity: finding.severity.unwrap_or_default(),
+            },
+        })
     }
 
     /// The principal's ARN: derived where the name says the path, read from IAM where
@@ -281,8 +373,7 @@ where
     }
 
     /// Detective can only investigate principals of the administrator or an ENABLED member.
-    async fn check_membership(&self, graph: &GraphArn, candidate: &Candidate) -> Result<(), Failure> {
-        let account: &AccountId = &candidate.principal.account_id;
+    async fn check_membership(&self, graph: &GraphArn, account: &AccountId) -> Result<(), Failure> {
         if *account == graph.account_id {
             return Ok(());
         }
@@ -303,4 +394,26 @@ where
             }),
         }
     }
+}
+
+/// One outcome for several principals: failed if any failed (Lambda retries the finding;
+/// de-duplication makes the retry start only what is missing), acted if any was started.
+fn merged(event_id: Option<String>, outcomes: Vec<Outcome>, left_out: &[String]) -> Outcome {
+    let any = |status| outcomes.iter().any(|outcome| outcome.status == status);
+    let status = if any(Status::Failed) {
+        Status::Failed
+    } else if any(Status::Acted) {
+        Status::Acted
+    } else if any(Status::Planned) {
+        Status::Planned
+    } else {
+        Status::Ignored
+    };
+    let mut reasons: Vec<String> = outcomes.iter().map(|outcome| outcome.reason.clone()).collect();
+    reasons.extend(left_out.iter().map(|why| format!("left out: {why}")));
+    let reason = format!("{} IAM principals: {}", outcomes.len(), reasons.join("; "));
+    let mut merged = Outcome::new(FUNCTION, event_id, status, reason);
+    merged.failure = outcomes.iter().find_map(|outcome| outcome.failure.clone());
+    merged.actions = outcomes.into_iter().flat_map(|outcome| outcome.actions).collect();
+    merged
 }

@@ -11,10 +11,10 @@ mod write;
 pub use config::InvestigateConfig;
 pub use config::VARIABLES;
 pub use handler::{InvestigateFindings, FUNCTION};
-pub use principal::{known_path, partition_for, principal, KnownPath, NotInvestigable, Principal};
+pub use principal::{known_path, partition_for, principal, principals, KnownPath, NotInvestigable, Principal};
 pub use scope::{investigation_scopes, parse_timestamp, Scope};
 pub use screen::{screen, Candidate, Screened};
-pub use write::StartInvestigation;
+pub use write::{ReportRequest, SendReport, StartInvestigation};
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
 /// tests, and against the IAM policy in the template).
@@ -25,6 +25,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "detective:StartInvestigation",
     // Only with ROLE_LOOKUP_ROLE_NAME: into that role in the principal's account.
     "sts:AssumeRole",
+    // Only with REPORT_QUEUE_URL: the report request for report-investigations.
+    "sqs:SendMessage",
 ];
 
 /// What the lookup role (`ROLE_LOOKUP_ROLE_NAME`, in each member account) is allowed to do.

@@ -103,6 +103,74 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
     })
 }
 
+/// Every IAM user and role the finding names: `accessKeyDetails`, and an attack sequence's
+/// actors and access keys (or a Security Hub finding's IAM resources), each once. Identities
+/// that are not users or roles (Root, FederatedUser, AWSService) are left out with a reason;
+/// a name or account we cannot read is an error naming its field.
+pub fn principals(finding: &Finding, region: Option<&str>) -> Result<(Vec<Principal>, Vec<String>), NotInvestigable> {
+    if finding.actors.is_empty() {
+        return principal(finding, region).map(|principal| (vec![principal], Vec::new()));
+    }
+    let mut found: Vec<Principal> = Vec::new();
+    let mut left_out = Vec::new();
+    if finding.access_key.is_some() {
+        match principal(finding, region) {
+            Ok(principal) => found.push(principal),
+            Err(NotInvestigable::Ignore(reason)) => left_out.push(reason),
+            Err(invalid) => return Err(invalid),
+        }
+    }
+    for actor in &finding.actors {
+        let kind = match actor.user_type.as_deref() {
+            Some("IAMUser") => PrincipalKind::User,
+            Some("AssumedRole" | "Role") => PrincipalKind::Role,
+            other => {
+                left_out.push(format!(
+                    "{} is {}, not an IAM user or role",
+                    actor.field,
+                    other.map_or("of no type".to_owned(), |kind| format!("{kind:?}"))
+                ));
+                continue;
+            }
+        };
+        let Some(name) = actor.user_name.as_deref().filter(|name| !name.is_empty()) else {
+            left_out.push(format!("{} has no name", actor.field));
+            continue;
+        };
+        if !is_iam_name(name) {
+            return Err(NotInvestigable::Invalid(EventError::InvalidField {
+                field: actor.field.clone(),
+                expected: "an IAM user or role name (1 to 64 of letters, digits and _+=,.@-)",
+                found: format!("{name:?}"),
+            }));
+        }
+        let account = actor.account_id.as_deref().or(finding.account_id.as_deref());
+        let Some(account_id) = account.and_then(AccountId::parse) else {
+            return Err(NotInvestigable::Invalid(EventError::InvalidField {
+                field: format!("{} account (else event.detail.accountId)", actor.field),
+                expected: "a 12-digit account id",
+                found: account.map_or_else(|| "nothing".to_owned(), |id| format!("{id:?}")),
+            }));
+        };
+        let principal = Principal {
+            partition: partition_for(finding.partition.as_deref(), region),
+            account_id,
+            kind,
+            name: name.to_owned(),
+        };
+        if !found.contains(&principal) {
+            found.push(principal);
+        }
+    }
+    if found.is_empty() {
+        return Err(NotInvestigable::Ignore(format!(
+            "the finding names no IAM user or role: {}",
+            left_out.join("; ")
+        )));
+    }
+    Ok((found, left_out))
+}
+
 /// IAM's name pattern for users and roles (`[\w+=,.@-]+`, at most 64).
 fn is_iam_name(name: &str) -> bool {
     name.len() <= 64

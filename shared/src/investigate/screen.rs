@@ -3,14 +3,17 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::config::InvestigateConfig;
-use super::principal::{principal, NotInvestigable, Principal};
+use super::principal::{principals, NotInvestigable, Principal};
 use super::scope::{investigation_scopes, parse_timestamp, Scope};
 use crate::event::{EventError, Finding};
 
 /// A finding that passed every filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub principal: Principal,
+    /// Every IAM user and role the finding names (one investigation each).
+    pub principals: Vec<Principal>,
+    /// Identities the finding names that are not investigated, with why.
+    pub left_out: Vec<String>,
     /// The scopes to try, best first (at least one).
     pub scopes: Vec<Scope>,
 }
@@ -55,8 +58,13 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
             config.finding_types.join(", ")
         ));
     }
-    let principal = match principal(finding, region) {
-        Ok(principal) => principal,
+    if finding.via_security_hub && !config.investigate_security_hub_findings {
+        return Screened::Ignore(
+            "a GuardDuty finding forwarded by Security Hub and INVESTIGATE_SECURITY_HUB_FINDINGS is off".to_owned(),
+        );
+    }
+    let (principals, left_out) = match principals(finding, region) {
+        Ok(found) => found,
         Err(NotInvestigable::Ignore(reason)) => return Screened::Ignore(reason),
         Err(NotInvestigable::Invalid(error)) => return Screened::Invalid(error),
     };
@@ -81,7 +89,11 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
         Err(error) => return Screened::Invalid(error),
     };
     match investigation_scopes(first, last, config.scope_padding_hours, now) {
-        Some(scopes) if !scopes.is_empty() => Screened::Investigate(Candidate { principal, scopes }),
+        Some(scopes) if !scopes.is_empty() => Screened::Investigate(Candidate {
+            principals,
+            left_out,
+            scopes,
+        }),
         // Unreachable for sightings within the bounds `sighting` enforces; said plainly if not.
         _ => Screened::Invalid(EventError::InvalidField {
             field: "event.detail.service.eventFirstSeen and eventLastSeen".to_owned(),
@@ -177,7 +189,7 @@ mod tests {
             unreachable!("expected a candidate")
         };
         assert_eq!(
-            candidate.principal.arn_with_path("/"),
+            candidate.principals[0].arn_with_path("/"),
             "arn:aws:iam::111122223333:user/alice"
         );
         assert_eq!(

@@ -4,9 +4,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::scope::Scope;
 use crate::aws::arn::GraphArn;
-use crate::aws::{InvestigationPort, StartInvestigationRequest};
+use crate::aws::{InvestigationPort, ReportQueuePort, StartInvestigationRequest};
 use crate::execute::{Policy, Write};
 use crate::outcome::{Action, ActionResult};
+use crate::report::{OriginatingFinding, ReportMessage, VERSION};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartInvestigation {
@@ -16,6 +17,78 @@ pub struct StartInvestigation {
     pub scopes: Vec<Scope>,
     /// What resolving the principal had to assume.
     pub notes: Vec<String>,
+    /// Where to request the report once it is started (REPORT_QUEUE_URL).
+    pub report: Option<ReportRequest>,
+}
+
+/// The report request to send for an investigation (report-investigations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRequest {
+    pub queue_url: String,
+    pub delay_seconds: u32,
+    pub finding: OriginatingFinding,
+}
+
+/// What the writes are made with: Detective, and the report queue when there is one.
+pub struct InvestigatePorts<'a, P, Q> {
+    pub detective: &'a P,
+    pub queue: Option<&'a Q>,
+}
+
+/// SendMessage of the report request for an investigation already started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendReport {
+    pub graph: GraphArn,
+    pub entity_arn: String,
+    pub investigation_id: Option<String>,
+    pub report: ReportRequest,
+}
+
+impl SendReport {
+    fn action(&self, result: ActionResult) -> Action {
+        let mut action = Action::new("SendMessage", result);
+        action.region = Some(self.graph.region.clone());
+        action.graph_arn = Some(self.graph.arn.clone());
+        action.entity_arn = Some(self.entity_arn.clone());
+        action.investigation_id = self.investigation_id.clone();
+        action.notes = vec![format!(
+            "report request to {}, delayed {} s",
+            self.report.queue_url, self.report.delay_seconds
+        )];
+        action
+    }
+
+    /// Sends it: the action, final.
+    pub async fn send<Q: ReportQueuePort>(&self, queue: Option<&Q>) -> Action {
+        let Some(queue) = queue else {
+            return self.action(ActionResult::Skipped);
+        };
+        let message = ReportMessage {
+            version: VERSION,
+            graph_arn: self.graph.arn.clone(),
+            investigation_id: self.investigation_id.clone().unwrap_or_default(),
+            entity_arn: self.entity_arn.clone(),
+            region: self.graph.region.clone(),
+            finding: self.report.finding.clone(),
+        };
+        match queue
+            .send_report_message(&self.report.queue_url, &message.to_body(), self.report.delay_seconds)
+            .await
+        {
+            Ok(_) => self.action(ActionResult::Done),
+            Err(error) => self.action(ActionResult::Failed).failed(error),
+        }
+    }
+}
+
+impl<P: Sync, Q: ReportQueuePort> Write<InvestigatePorts<'_, P, Q>> for SendReport {
+    fn intended(&self) -> Vec<Action> {
+        vec![self.action(ActionResult::Planned)]
+    }
+
+    async fn perform(self, ports: &InvestigatePorts<'_, P, Q>, _: &Policy<'_>) -> Vec<Action> {
+        vec![self.send(ports.queue).await]
+    }
 }
 
 pub fn timestamp(time: DateTime<Utc>) -> String {
@@ -60,15 +133,45 @@ impl StartInvestigation {
     pub fn intended_action(&self) -> Action {
         self.action(ActionResult::Planned, self.scopes.first())
     }
+
+    /// The report request for the investigation `id`.
+    pub fn report_for(&self, investigation_id: Option<String>) -> Option<SendReport> {
+        self.report.clone().map(|report| SendReport {
+            graph: self.graph.clone(),
+            entity_arn: self.entity_arn.clone(),
+            investigation_id,
+            report,
+        })
+    }
 }
 
-impl<P: InvestigationPort> Write<P> for StartInvestigation {
+impl<P: InvestigationPort, Q: ReportQueuePort> Write<InvestigatePorts<'_, P, Q>> for StartInvestigation {
     fn intended(&self) -> Vec<Action> {
-        vec![self.intended_action()]
+        let mut intended = vec![self.intended_action()];
+        intended.extend(self.report_for(None).map(|send| send.action(ActionResult::Planned)));
+        intended
     }
 
+    /// Starts it, then sends its report request (a failed send fails the invocation: on
+    /// Lambda's retry, de-duplication finds the investigation and sends the request again).
+    async fn perform(self, ports: &InvestigatePorts<'_, P, Q>, policy: &Policy<'_>) -> Vec<Action> {
+        let mut actions = self.start(ports.detective, policy).await;
+        let started = actions
+            .first()
+            .filter(|action| action.result == ActionResult::Done)
+            .and_then(|action| action.investigation_id.clone());
+        if started.is_some() {
+            if let Some(send) = self.report_for(started) {
+                actions.push(send.send(ports.queue).await);
+            }
+        }
+        actions
+    }
+}
+
+impl StartInvestigation {
     /// The best scope; on ValidationException the next, each refusal noted.
-    async fn perform(self, ports: &P, _: &Policy<'_>) -> Vec<Action> {
+    async fn start<P: InvestigationPort>(&self, ports: &P, _: &Policy<'_>) -> Vec<Action> {
         let mut refusals = Vec::new();
         let mut last_error = None;
         for scope in &self.scopes {

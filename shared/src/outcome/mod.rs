@@ -56,6 +56,9 @@ pub struct Action {
     pub auto_enable: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub investigation_id: Option<String>,
+    /// Detective's severity of the investigation a report is about (PutEvents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
     /// Data source packages started (UpdateDatasourcePackages).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<DatasourcePackage>,
@@ -122,6 +125,7 @@ impl Action {
             result,
             auto_enable: None,
             investigation_id: None,
+            severity: None,
             packages: Vec::new(),
             tags: Vec::new(),
             reason: None,
@@ -141,6 +145,14 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionResult>,
     pub actions: Vec<Action>,
+    /// For an SQS batch: the messages to deliver again (a partial batch response, the
+    /// `batchItemFailures` Lambda reads from the response).
+    #[serde(
+        rename = "batchItemFailures",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "batch_item_failures"
+    )]
+    pub batch_item_failures: Option<Vec<String>>,
     /// A custom resource's answer to CloudFormation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloudformation: Option<crate::configure::CloudFormationAnswer>,
@@ -170,6 +182,7 @@ impl Outcome {
             reason: reason.into(),
             regions: Vec::new(),
             actions: Vec::new(),
+            batch_item_failures: None,
             cloudformation: None,
             failure: None,
         }
@@ -193,6 +206,12 @@ impl Outcome {
         self.cloudformation.as_ref().is_some_and(|answer| answer.delivered)
     }
 
+    /// An SQS batch: its failures are reported per message, never by failing the invocation
+    /// (that would deliver the whole batch again).
+    pub fn answers_per_message(&self) -> bool {
+        self.batch_item_failures.is_some()
+    }
+
     pub fn is_failed(&self) -> bool {
         self.status == Status::Failed
     }
@@ -200,6 +219,19 @@ impl Outcome {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
     }
+}
+
+/// `[{"itemIdentifier": "<message id>"}]`, as `aws_lambda_events`' SqsBatchResponse has it.
+fn batch_item_failures<S: serde::Serializer>(ids: &Option<Vec<String>>, serializer: S) -> Result<S::Ok, S::Error> {
+    use aws_lambda_events::event::sqs::BatchItemFailure;
+    let failures: Vec<BatchItemFailure> = ids
+        .iter()
+        .flatten()
+        .map(|id| BatchItemFailure {
+            item_identifier: id.clone(),
+        })
+        .collect();
+    failures.serialize(serializer)
 }
 
 #[cfg(test)]

@@ -145,6 +145,15 @@ pub enum Reason {
     DisabledOnDelete,
     /// On Delete: the administrator designated (if any) or the graph is not ours.
     NotOurs(Option<String>),
+    // report-investigations
+    /// The investigation's status is not final yet (RUNNING).
+    StillRunning(String),
+    NoAccountForSecurityHub,
+    ArchivedAsNoise {
+        severity: String,
+        threshold: String,
+    },
+    AlreadyArchived,
     // investigate-findings
     AlreadyInvestigating {
         investigation_id: String,
@@ -258,6 +267,18 @@ impl fmt::Display for Reason {
                 "the designated administrator is {other}, not ours: left alone"
             ),
             Self::NotOurs(None) => write!(formatter, "nothing of ours to remove"),
+            Self::StillRunning(status) => write!(
+                formatter,
+                "the investigation is {status}: SQS delivers the message again after the visibility timeout"
+            ),
+            Self::NoAccountForSecurityHub => write!(
+                formatter,
+                "the batch names no queue ARN, so the account whose Security Hub product to use is unknown"
+            ),
+            Self::ArchivedAsNoise { severity, threshold } => {
+                write!(formatter, "severity {severity} is at or below ARCHIVE_AT_OR_BELOW={threshold}")
+            }
+            Self::AlreadyArchived => write!(formatter, "already ARCHIVED"),
             Self::AlreadyInvestigating {
                 investigation_id,
                 entity_arn,

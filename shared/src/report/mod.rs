@@ -1,0 +1,108 @@
+//! report-investigations: every investigation we start ends in a report. Triggered by the
+//! delayed message investigate-findings sends; reads the investigation's verdict and
+//! evidence (GetInvestigation, ListIndicators), then publishes the report (EventBridge),
+//! optionally imports it into Security Hub and archives the noise.
+
+mod asff;
+mod handler;
+mod message;
+mod plan;
+mod summary;
+mod writes;
+
+pub use asff::finding;
+pub use handler::{ReportInvestigations, FUNCTION};
+pub use message::{OriginatingFinding, ReportMessage, VERSION};
+pub use plan::{plan_report, Verdict};
+pub use summary::{console_url, report_id, summarize, Report, TOP};
+pub use writes::{ReportPorts, ReportWrite};
+
+use crate::config::{self, ConfigError, Env};
+use crate::domain::InvestigationSeverity;
+
+/// The report events' `source`.
+pub const EVENT_SOURCE: &str = "detective-autopilot";
+pub const DETAIL_COMPLETED: &str = "Detective Investigation Completed";
+pub const DETAIL_FAILED: &str = "Detective Investigation Failed";
+
+pub const AWS_ACTIONS: &[&str] = &[
+    "detective:GetInvestigation",
+    "detective:ListIndicators",
+    "detective:UpdateInvestigationState",
+    "events:PutEvents",
+    "securityhub:BatchImportFindings",
+];
+
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("REPORT_BUS_NAME", "default"),
+    ("SECURITY_HUB", "false"),
+    ("ARCHIVE_AT_OR_BELOW", ""),
+    ("DRY_RUN", "false"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportConfig {
+    /// `REPORT_BUS_NAME`: the EventBridge bus the reports go to.
+    pub bus: String,
+    /// `SECURITY_HUB`: also import each report as a Security Hub finding.
+    pub security_hub: bool,
+    /// `ARCHIVE_AT_OR_BELOW`: archive investigations of this severity or lower (unset: none).
+    pub archive_at_or_below: Option<InvestigationSeverity>,
+    /// `DRY_RUN`: read and decide, write nothing.
+    pub dry_run: bool,
+}
+
+impl ReportConfig {
+    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        let archive_at_or_below = match config::optional(env, "ARCHIVE_AT_OR_BELOW") {
+            None => None,
+            Some(value) => match InvestigationSeverity::from_aws(&value.to_ascii_uppercase()) {
+                InvestigationSeverity::Other(_) => {
+                    return Err(ConfigError {
+                        var: "ARCHIVE_AT_OR_BELOW",
+                        expected: "one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL",
+                        found: value,
+                    })
+                }
+                severity => Some(severity),
+            },
+        };
+        Ok(Self {
+            bus: config::optional(env, "REPORT_BUS_NAME").unwrap_or_else(|| "default".to_owned()),
+            security_hub: config::boolean(env, "SECURITY_HUB", false)?,
+            archive_at_or_below,
+            dry_run: config::boolean(env, "DRY_RUN", false)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn declared_defaults_are_the_code_defaults() {
+        let declared = env(VARIABLES);
+        assert_eq!(
+            ReportConfig::from_env(&declared).ok(),
+            ReportConfig::from_env(&env(&[])).ok()
+        );
+    }
+
+    #[test]
+    fn a_bad_threshold_names_the_variable() {
+        let error = ReportConfig::from_env(&env(&[("ARCHIVE_AT_OR_BELOW", "SOMETIMES")])).err();
+        assert_eq!(error.map(|error| error.var), Some("ARCHIVE_AT_OR_BELOW"));
+        let low = ReportConfig::from_env(&env(&[("ARCHIVE_AT_OR_BELOW", "low")])).ok();
+        assert_eq!(
+            low.and_then(|config| config.archive_at_or_below),
+            Some(InvestigationSeverity::Low)
+        );
+    }
+}

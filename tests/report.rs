@@ -1,0 +1,341 @@
+//! The loop closed: investigate-findings' report request, report-investigations' reports,
+//! against the sandbox over HTTP through the real SDKs (Detective, SQS, EventBridge,
+//! Security Hub).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::collections::HashMap;
+
+use integration_tests::{finding_event, now, start, state, GRAPH, MEMBER};
+use sandbox::{Fault, Sandbox, SandboxState};
+use serde_json::{json, Value};
+use shared::clock::FixedClock;
+use shared::function::Function;
+use shared::investigate::{InvestigateConfig, InvestigateFindings};
+use shared::outcome::{ActionResult, Outcome, Status};
+use shared::report::{ReportConfig, ReportInvestigations, ReportMessage};
+use shared::runner::run;
+
+const QUEUE: &str = "https://sqs.us-east-1.amazonaws.com/111111111111/detective-autopilot-reports";
+const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:111111111111:detective-autopilot-reports";
+
+fn env(vars: &[(&str, &str)]) -> HashMap<String, String> {
+    vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+async fn investigate(sdk: &aws_config::SdkConfig, event: &Value, vars: &[(&str, &str)]) -> Outcome {
+    let mut vars = vars.to_vec();
+    vars.push(("REPORT_QUEUE_URL", QUEUE));
+    let config = InvestigateConfig::from_env(&env(&vars)).unwrap();
+    let function = InvestigateFindings::build(config, sdk);
+    run(&function, event, &FixedClock(now()), None).await.outcome
+}
+
+async fn report(sdk: &aws_config::SdkConfig, batch: &Value, vars: &[(&str, &str)]) -> Outcome {
+    let config = ReportConfig::from_env(&env(vars)).unwrap();
+    let function = ReportInvestigations::build(config, sdk);
+    run(&function, batch, &FixedClock(now()), None).await.outcome
+}
+
+/// An SQS batch of these bodies, as Lambda's event source mapping delivers it.
+fn batch(bodies: &[String]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(index, body)| {
+            json!({"messageId": format!("message-{index}"), "receiptHandle": format!("handle-{index}"), "body": body,
+                   "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795000000000"},
+                   "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                   "eventSourceARN": QUEUE_ARN, "awsRegion": "us-east-1"})
+        })
+        .collect();
+    json!({"Records": records})
+}
+
+/// The bodies investigate-findings sent.
+fn sent(sandbox: &Sandbox) -> Vec<String> {
+    sandbox.sqs_messages().into_iter().map(|message| message.body).collect()
+}
+
+fn failures(outcome: &Outcome) -> Vec<String> {
+    outcome.batch_item_failures.clone().unwrap_or_default()
+}
+
+/// One investigation started through investigate-findings, and its report request.
+async fn started(sandbox: &Sandbox, sdk: &aws_config::SdkConfig, user: &str) -> String {
+    let before = sandbox.sqs_messages().len();
+    let outcome = investigate(sdk, &finding_event(MEMBER, "IAMUser", user), &[]).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    sandbox.sqs_messages()[before].body.clone()
+}
+
+#[tokio::test]
+async fn a_started_investigation_sends_its_report_request_delayed() {
+    let (sandbox, sdk) = start(state()).await;
+    let outcome = investigate(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &[]).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    let operations: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation, a.result)).collect();
+    assert_eq!(
+        operations,
+        [
+            ("StartInvestigation", ActionResult::Done),
+            ("SendMessage", ActionResult::Done)
+        ]
+    );
+    let messages = sandbox.sqs_messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].queue_url, QUEUE);
+    assert_eq!(messages[0].delay_seconds, Some(900));
+    let (message, _) = ReportMessage::parse(&messages[0].body).unwrap();
+    assert_eq!(
+        message.investigation_id,
+        outcome.actions[0].investigation_id.clone().unwrap()
+    );
+    assert_eq!(message.entity_arn, format!("arn:aws:iam::{MEMBER}:user/alice"));
+    assert_eq!(message.graph_arn, GRAPH);
+    assert_eq!(message.finding.finding_type, "UnauthorizedAccess:IAMUser/TorIPCaller");
+    assert_eq!(message.finding.severity, 8.0);
+}
+
+#[tokio::test]
+async fn a_dry_run_sends_nothing() {
+    let (sandbox, sdk) = start(state()).await;
+    let outcome = investigate(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &[("DRY_RUN", "true")]).await;
+    assert_eq!(outcome.status, Status::Planned);
+    let planned: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation, a.result)).collect();
+    assert_eq!(
+        planned,
+        [
+            ("StartInvestigation", ActionResult::Planned),
+            ("SendMessage", ActionResult::Planned)
+        ]
+    );
+    assert!(sandbox.sqs_messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_send_fails_the_invocation_and_the_retry_sends_it_without_a_second_investigation() {
+    let mut faulty = state();
+    faulty.faults.push(Fault {
+        operation: "SendMessage".into(),
+        // A client error the SDK does not retry: the invocation itself fails.
+        error: "KmsAccessDenied".into(),
+        times: Some(1),
+        region: None,
+    });
+    let (sandbox, sdk) = start(faulty).await;
+    let event = finding_event(MEMBER, "IAMUser", "alice");
+    let first = investigate(&sdk, &event, &[]).await;
+    assert_eq!(first.status, Status::Failed, "{}", first.to_json());
+    assert!(first.reason.contains("its report request failed"), "{}", first.reason);
+    assert!(sandbox.sqs_messages().is_empty());
+
+    // Lambda's retry: de-duplication finds the investigation, and the request is sent.
+    let retry = investigate(&sdk, &event, &[]).await;
+    assert_eq!(retry.status, Status::Ignored, "{}", retry.to_json());
+    assert!(
+        retry.reason.ends_with("its report request sent again"),
+        "{}",
+        retry.reason
+    );
+    assert_eq!(sandbox.count("StartInvestigation"), 1, "never a second investigation");
+    let sent = sent(&sandbox);
+    assert_eq!(sent.len(), 1);
+    let (message, _) = ReportMessage::parse(&sent[0]).unwrap();
+    assert_eq!(
+        Some(message.investigation_id),
+        first.actions[0].investigation_id.clone()
+    );
+}
+
+#[tokio::test]
+async fn a_running_investigation_is_retried_then_reported_once_successful() {
+    let mut slow = state();
+    slow.investigation_results.running_reads = 1;
+    let (sandbox, sdk) = start(slow).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+
+    let first = report(&sdk, &batch(std::slice::from_ref(&body)), &[]).await;
+    assert_eq!(failures(&first), ["message-0"], "SQS delivers it again");
+    assert!(sandbox.events().is_empty());
+    assert!(
+        first.reason.contains("the investigation is RUNNING"),
+        "{}",
+        first.reason
+    );
+
+    let second = report(&sdk, &batch(&[body]), &[]).await;
+    assert_eq!(failures(&second), Vec::<String>::new());
+    let events = sandbox.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].source, "detective-autopilot");
+    assert_eq!(events[0].detail_type, "Detective Investigation Completed");
+    assert_eq!(events[0].event_bus_name, "default");
+    let detail = &events[0].detail;
+    assert_eq!(detail["status"], "SUCCESSFUL");
+    assert_eq!(detail["severity"], "HIGH");
+    assert_eq!(detail["entity_arn"], format!("arn:aws:iam::{MEMBER}:user/alice"));
+    assert_eq!(detail["finding"]["type"], "UnauthorizedAccess:IAMUser/TorIPCaller");
+    // Every indicator type the sandbox generates is counted, and its first items kept.
+    for kind in [
+        "TTP_OBSERVED",
+        "IMPOSSIBLE_TRAVEL",
+        "FLAGGED_IP_ADDRESS",
+        "NEW_GEOLOCATION",
+        "NEW_ASO",
+        "NEW_USER_AGENT",
+        "RELATED_FINDING",
+        "RELATED_FINDING_GROUP",
+    ] {
+        assert!(
+            detail["indicator_counts"][kind].as_u64().unwrap_or(0) > 0,
+            "{kind}: {detail}"
+        );
+        assert!(!detail["top_indicators"][kind].as_array().unwrap().is_empty(), "{kind}");
+    }
+    let ttps = detail["top_indicators"]["TTP_OBSERVED"].as_array().unwrap();
+    assert!(ttps.len() <= shared::report::TOP);
+    assert!(
+        ttps[0]["tactic"].is_string() && ttps[0]["technique"].is_string(),
+        "{}",
+        ttps[0]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_investigation_is_reported_as_failed() {
+    let mut failing: SandboxState = state();
+    failing.investigation_results.status = "FAILED".into();
+    let (sandbox, sdk) = start(failing).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    let outcome = report(&sdk, &batch(&[body]), &[("SECURITY_HUB", "true")]).await;
+    assert_eq!(failures(&outcome), Vec::<String>::new());
+    let events = sandbox.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].detail_type, "Detective Investigation Failed");
+    assert_eq!(events[0].detail["status"], "FAILED");
+    assert!(
+        sandbox.security_hub_findings().is_empty(),
+        "only completed investigations become findings"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_of_ten_with_one_malformed_message_fails_exactly_that_one() {
+    let (sandbox, sdk) = start(state()).await;
+    let mut bodies = Vec::new();
+    for index in 0..9 {
+        bodies.push(started(&sandbox, &sdk, &format!("user{index}")).await);
+    }
+    bodies.insert(4, r#"{"version": 1, "graph_arn": "not a graph"}"#.to_owned());
+    let outcome = report(&sdk, &batch(&bodies), &[]).await;
+    assert_eq!(failures(&outcome), ["message-4"]);
+    assert_eq!(sandbox.events().len(), 9);
+    let malformed = outcome
+        .actions
+        .iter()
+        .find(|action| action.result == ActionResult::Failed)
+        .and_then(|action| action.error_text())
+        .unwrap_or_default();
+    assert!(
+        malformed.starts_with("Records[messageId=message-4].body: expected a report message"),
+        "{malformed}"
+    );
+    // The Lambda response is a partial batch response.
+    let response = shared::lambda::respond::<ReportInvestigations>(shared::runner::Handled {
+        outcome,
+        trigger: "SQS.Batch",
+        scheduled: false,
+    })
+    .unwrap();
+    assert_eq!(response["batchItemFailures"], json!([{"itemIdentifier": "message-4"}]));
+}
+
+#[tokio::test]
+async fn a_redelivered_message_updates_the_same_security_hub_finding() {
+    let (sandbox, sdk) = start(state()).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    for _ in 0..2 {
+        let outcome = report(&sdk, &batch(std::slice::from_ref(&body)), &[("SECURITY_HUB", "true")]).await;
+        assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    }
+    let findings = sandbox.security_hub_findings();
+    assert_eq!(findings.len(), 1, "one finding per investigation, never a duplicate");
+    let finding = &findings[0].finding;
+    assert_eq!(
+        finding["ProductArn"],
+        "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default"
+    );
+    assert_eq!(finding["Severity"]["Label"], "HIGH");
+    assert_eq!(finding["Resources"][0]["Type"], "AwsIamUser");
+    assert_eq!(
+        finding["Resources"][0]["Id"],
+        format!("arn:aws:iam::{MEMBER}:user/alice")
+    );
+    assert_eq!(finding["CreatedAt"], finding["UpdatedAt"]);
+    assert_eq!(sandbox.events().len(), 2, "the report event again, with the same id");
+    let ids: Vec<Value> = sandbox
+        .events()
+        .iter()
+        .map(|event| event.detail["id"].clone())
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+}
+
+#[tokio::test]
+async fn investigations_at_or_below_the_threshold_are_archived_once() {
+    let mut low = state();
+    low.investigation_results.severity = "LOW".into();
+    let (sandbox, sdk) = start(low).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    let vars = [("ARCHIVE_AT_OR_BELOW", "MEDIUM")];
+    let first = report(&sdk, &batch(std::slice::from_ref(&body)), &vars).await;
+    let archived: Vec<(&str, ActionResult)> = first
+        .actions
+        .iter()
+        .map(|action| (action.operation, action.result))
+        .collect();
+    assert_eq!(
+        archived,
+        [
+            ("PutEvents", ActionResult::Done),
+            ("UpdateInvestigationState", ActionResult::Done)
+        ]
+    );
+    let again = report(&sdk, &batch(&[body]), &vars).await;
+    assert_eq!(again.actions[1].result, ActionResult::Skipped);
+    assert_eq!(again.actions[1].reason_text().as_deref(), Some("already ARCHIVED"));
+    assert_eq!(sandbox.count("UpdateInvestigationState"), 1, "never archived twice");
+    assert_eq!(
+        sandbox
+            .state()
+            .investigations()
+            .next()
+            .map(|i| i.state.clone())
+            .as_deref(),
+        Some("ARCHIVED")
+    );
+
+    let (high, sdk_high) = start(state()).await;
+    let body = started(&high, &sdk_high, "bob").await;
+    report(&sdk_high, &batch(&[body]), &vars).await;
+    assert_eq!(high.count("UpdateInvestigationState"), 0, "HIGH is above MEDIUM");
+}
+
+#[tokio::test]
+async fn the_declared_aws_actions_are_exactly_those_called() {
+    let mut low = state();
+    low.investigation_results.severity = "LOW".into();
+    let (sandbox, sdk) = start(low).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    sandbox.clear_requests();
+    report(
+        &sdk,
+        &batch(&[body]),
+        &[("SECURITY_HUB", "true"), ("ARCHIVE_AT_OR_BELOW", "LOW")],
+    )
+    .await;
+    assert_eq!(
+        integration_tests::actions_called(&sandbox),
+        integration_tests::sorted(shared::report::AWS_ACTIONS)
+    );
+}
