@@ -340,4 +340,35 @@ mod tests {
         let outcome = Outcome::new("accept-invitations", None, Status::Ignored, "x").with_actions(vec![untrusted]);
         assert_eq!(Counts::of(&outcome, None).invitations_untrusted, 1);
     }
+
+    #[test]
+    fn reports_are_counted_and_published_ones_by_severity() {
+        let mut published = Action::new("PutEvents", ActionResult::Done);
+        published.severity = Some("HIGH".into());
+        let running =
+            Action::new("PutEvents", ActionResult::Skipped).with_reason(Reason::StillRunning("RUNNING".into()));
+        let unreadable = Action::new("PutEvents", ActionResult::Failed);
+        let outcome = Outcome::new("report-investigations", None, Status::Failed, "x").with_actions(vec![
+            published,
+            running,
+            unreadable,
+            Action::new("BatchImportFindings", ActionResult::Done),
+            Action::new("UpdateInvestigationState", ActionResult::Done),
+        ]);
+        let counts = Counts::of(&outcome, None);
+        assert_eq!(
+            (
+                counts.reports_published,
+                counts.reports_still_running,
+                counts.reports_failed,
+                counts.findings_imported,
+                counts.investigations_archived
+            ),
+            (1, 1, 1, 1, 1)
+        );
+        let lines = records(&outcome, "SQS.Batch", None);
+        let by_severity: Vec<&String> = lines.iter().filter(|line| line.contains("ReportsBySeverity")).collect();
+        assert_eq!(by_severity.len(), 1, "{lines:?}");
+        assert!(by_severity[0].contains(r#""Severity":"HIGH""#), "{}", by_severity[0]);
+    }
 }
