@@ -96,6 +96,7 @@ fn function(sdk: &SdkConfig, config: &EnrollConfig) -> EnrollAccounts {
     EnrollAccounts {
         detective: SdkDetective::new(sdk),
         organizations: SdkOrganizations::new(sdk),
+        alerts: shared::aws::SdkEventBridge::new(sdk),
         config: config.clone(),
         graphs: GraphCache::default(),
         retry_base: Duration::from_millis(20),
@@ -568,6 +569,13 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
     let on = config("us-east-1", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);
     run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &on).await;
     run(&sdk, &scheduled(), &on).await;
+    // A package turned off (a tamper event): its re-read, its restore and the alert.
+    let path = integration_tests::events_dir().join("detective-update-datasource-packages.json");
+    let mut tamper: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    tamper["detail"]["requestParameters"]["graphArn"] = json!(graph_arn("us-east-1"));
+    let packages = config("us-east-1", &[("DATASOURCE_PACKAGES", "EKS_AUDIT")]);
+    let outcome = run(&sdk, &tamper, &packages).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
     assert_eq!(
         integration_tests::actions_called(&sandbox),
         integration_tests::sorted(shared::enroll::AWS_ACTIONS)

@@ -73,6 +73,38 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
         };
         println!("{:<52} {:<22} {:<9} {}", name, row.0, row.1, row.2);
     }
+    let alerts: Vec<_> = sandbox
+        .events()
+        .into_iter()
+        .filter(|event| event.detail_type == shared::enroll::ALERT_DETAIL_TYPE)
+        .collect();
+    println!(
+        "\nenroll-accounts: {} alert(s) \"{}\" on the default bus",
+        alerts.len(),
+        shared::enroll::ALERT_DETAIL_TYPE
+    );
+    for alert in &alerts {
+        let field = |name: &str| {
+            alert
+                .detail
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let who = alert
+            .detail
+            .get("who")
+            .and_then(|who| who.get("arn"))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        println!(
+            "  {} by {who} from {}: {}",
+            field("operation"),
+            field("source_ip"),
+            field("response")
+        );
+    }
     report_loop(&sandbox, clock.as_ref()).await;
     println!("\nautopilot status of the sandbox afterwards:\n");
     let state = sandbox.state();
@@ -118,7 +150,11 @@ async fn report_loop(sandbox: &Sandbox, clock: &dyn Clock) {
         status.as_str().unwrap_or_default(),
         messages.len().saturating_sub(published + again)
     );
-    for event in sandbox.events() {
+    let reports = sandbox
+        .events()
+        .into_iter()
+        .filter(|event| event.detail_type.starts_with("Detective Investigation"));
+    for event in reports {
         let headline = format!(
             "{} of {}: {} {}",
             event

@@ -38,6 +38,8 @@ pub struct Counts {
     pub reports_failed: u64,
     pub findings_imported: u64,
     pub investigations_archived: u64,
+    /// A call that weakened Detective, alerted on (by Trigger: the operation).
+    pub tamper_events: u64,
     pub planned_actions: u64,
 }
 
@@ -87,6 +89,12 @@ impl Counts {
                 _ => {}
             }
         }
+        // The tamper alert, whatever came of it.
+        if outcome.function == crate::enroll::FUNCTION
+            && outcome.actions.iter().any(|action| action.operation == "PutEvents")
+        {
+            counts.tamper_events = 1;
+        }
         // A report that could not be made (unreadable message, a read or write that failed).
         if outcome.function == crate::report::FUNCTION {
             counts.reports_failed = outcome
@@ -133,6 +141,7 @@ impl Entry for InvocationRecord<'_> {
             ("ReportsFailed", &c.reports_failed),
             ("FindingsImported", &c.findings_imported),
             ("InvestigationsArchived", &c.investigations_archived),
+            ("TamperEvents", &c.tamper_events),
             ("PlannedActions", &c.planned_actions),
         ] {
             writer.value(name, value);

@@ -273,6 +273,32 @@ def test_the_setup_custom_resource_sets_the_graph_up_and_answers_cloudformation(
     assert graph["auto_enable"] is True
 
 
+def test_members_removed_by_someone_are_restored_and_the_alert_reaches_a_rule(stack):
+    """Someone removes the enrolled account; its CloudTrail record reaches enroll-accounts,
+    which enrolls it again and alerts (moto's EventBridge rule delivers the alert to SQS)."""
+    detective = boto3.client("detective", endpoint_url=stack.sandbox, region_name="us-east-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+    detective.delete_members(GraphArn=GRAPH, AccountIds=[stack.new_account])
+    event = json.loads((ROOT / "events" / "detective-delete-members.json").read_text())
+    event["detail"]["requestParameters"] = {"graphArn": GRAPH, "accountIds": [stack.new_account]}
+    event["detail"]["userIdentity"]["accountId"] = ADMIN
+    result = invoke(stack, "enroll-accounts", event)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["status"] == "acted", outcome
+    members = sandbox_state(stack)["regions"]["us-east-1"]["graphs"][0]["members"]
+    # A member again (being verified: the sandbox settles it at the next read).
+    assert [m["status"] for m in members if m["account_id"] == stack.new_account] in (
+        ["ENABLED"], ["VERIFICATION_IN_PROGRESS"]), members
+    alerts = [json.loads(m["Body"]) for m in
+              stack.sqs.receive_message(QueueUrl=stack.report_events, MaxNumberOfMessages=10).get("Messages", [])]
+    alerts = [a for a in alerts if a["detail-type"] == "Detective Configuration Changed"]
+    assert len(alerts) == 1, alerts
+    assert alerts[0]["detail"]["operation"] == "DeleteMembers"
+    assert alerts[0]["detail"]["response"] == "restored"
+    assert alerts[0]["detail"]["source_ip"] == "203.0.113.9"
+
+
 def test_a_malformed_event_returns_an_error_naming_the_problem(stack):
     event = json.loads((ROOT / "events" / "guardduty-finding-malformed-severity.json").read_text())
     result = invoke(stack, "investigate-findings", event)

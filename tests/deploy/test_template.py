@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 from moto.events.models import EventPattern
 
-from conftest import load_events
+from conftest import CORPUS, ROOT, load_events
 
 FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations", "configure-detective", "report-investigations")
 
@@ -123,11 +123,49 @@ def test_iam_actions_are_exactly_what_the_code_calls(template, described, binary
     assert sqs_called <= actions_of(s for _, s in statements(function)), "called but not granted"
 
 
+def referenced(node):
+    """Every logical id or parameter an intrinsic expression names (Ref, Fn::GetAtt)."""
+    if isinstance(node, list):
+        return set().union(set(), *(referenced(item) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    found = set()
+    for key, value in node.items():
+        if key == "Ref":
+            found.add(value)
+        elif key == "Fn::GetAtt":
+            found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+        elif key != "Condition":
+            found |= referenced(value)
+    return found
+
+
+def generated_roles(template):
+    """The roles SAM generates: <FunctionLogicalId>Role of each function without a Role, under
+    the function's condition."""
+    return {f"{name}Role": function.get("Condition")
+            for name, function in resources(template, "AWS::Serverless::Function").items()
+            if "Role" not in function["Properties"]}
+
+
 @pytest.mark.parametrize("binary", FUNCTIONS)
 def test_every_variable_is_a_parameter_with_the_codes_default(template, described, binary):
     variables = functions(template)[binary]["Properties"]["Environment"]["Variables"]
     assert sorted(variables) == sorted(described[binary]["variables"])
     for name, value in variables.items():
+        if "Ref" not in value and not (
+                "Fn::If" in value and isinstance(value["Fn::If"][1], dict) and "Ref" in value["Fn::If"][1]):
+            # Built from the stack's own resources (OWN_ROLE_ARNS: the roles' ARNs, by
+            # Fn::If/Fn::Join/Fn::GetAtt). The rule: no parameter behind it (a parameter must
+            # be the variable's whole value, so that its default can be compared), every
+            # resource it names is the stack's (a generated role counts), and with nothing
+            # to compare the code must run without it: its default is unset.
+            names = referenced(value)
+            assert names, name
+            assert not names & template["Parameters"].keys(), name
+            assert names <= template["Resources"].keys() | generated_roles(template).keys(), name
+            assert described[binary]["variables"][name] == "", name
+            continue
         if "Fn::If" in value:
             # Set only when a resource of the stack is (REPORT_QUEUE_URL: the report queue
             # when Reports is true); otherwise empty or absent, which must be the code's default.
@@ -406,7 +444,7 @@ def matches(template):
     return found
 
 
-ENROLL = {
+LIFECYCLE = {
     "organizations-create-account-result-succeeded.json",
     "organizations-account-joined-organization.json",
     "organizations-account-departed-organization.json",
@@ -417,6 +455,24 @@ ENROLL = {
     "controltower-create-managed-account.json",
     "controltower-update-managed-account.json",
 }
+# Guard the guard: successful calls that weaken Detective. Made in the administrator account
+# (its own bus; DisassociateMembership in a member account, which nothing forwards yet, but
+# the rule matches it when it arrives)...
+TAMPER = {
+    "detective-delete-members.json",
+    "detective-update-organization-configuration.json",
+    "detective-update-datasource-packages.json",
+    "detective-delete-graph.json",
+    "detective-disassociate-membership.json",
+}
+# ...and in the management account, forwarded by its stack.
+TAMPER_FORWARDED = {
+    "detective-disable-organization-admin-account.json",
+    "organizations-deregister-delegated-administrator.json",
+}
+ENROLL = LIFECYCLE | TAMPER | TAMPER_FORWARDED
+# What the management stack forwards: all it sees of what enroll-accounts handles.
+FORWARDED = LIFECYCLE | TAMPER_FORWARDED
 ENROLL_CORPUS = {
     "aws-sea_eventbridge-RemoveAccountFromOrganization-envelope_AssumedRole.json",
     "awsdocs-controltower-lifecycle-CreateManagedAccount-comments-stripped.json",
@@ -445,12 +501,15 @@ def with_corpus(ours, corpus):
     return ours | corpus if load_events().keys() >= corpus else ours
 
 
-def test_enroll_rules_match_exactly_the_account_lifecycle_events(matches):
+def test_enroll_rules_match_exactly_the_account_lifecycle_and_tamper_events(matches):
     assert matches.get("enroll-accounts", set()) == with_corpus(ENROLL, ENROLL_CORPUS)
 
 
 def test_forwarding_rules_forward_exactly_what_enroll_accounts_handles(matches):
-    assert matches.get("forwarded", set()) == with_corpus(ENROLL, ENROLL_CORPUS)
+    """Every account lifecycle event, and the management account's tamper calls; never a call
+    of the administrator's own account (it arrives there directly)."""
+    assert matches.get("forwarded", set()) == with_corpus(FORWARDED, ENROLL_CORPUS)
+    assert matches.get("forwarded", set()) <= matches.get("enroll-accounts", set())
 
 
 def test_the_finding_rules_match_iam_findings_and_attack_sequences_at_or_above_min_severity_only(matches):
@@ -475,7 +534,10 @@ def test_forwarding_is_deployed_where_the_events_arrive(template):
     assert rules
     for name, rule in rules.items():
         source = rule["Properties"]["EventPattern"]["source"]
-        expected = {"aws.organizations": "ForwardsOrganizationsEvents", "aws.controltower": "ForwardsControlTowerEvents"}
+        # Detective's DisableOrganizationAdminAccount is regional: delivered wherever it was
+        # called, so every management stack forwards it.
+        expected = {"aws.organizations": "ForwardsOrganizationsEvents", "aws.controltower": "ForwardsControlTowerEvents",
+                    "aws.detective": "IsManagement"}
         assert rule["Condition"] == expected[source[0]], name
     conditions = template["Conditions"]
     assert conditions["ForwardsControlTowerEvents"] == {"Fn::And": [
@@ -483,6 +545,10 @@ def test_forwarding_is_deployed_where_the_events_arrive(template):
     assert template["Mappings"]["Partitions"]["aws"]["OrganizationsRegion"] == "us-east-1"
     membership = rules["ForwardAccountMembershipRule"]["Properties"]["EventPattern"]["detail"]["eventName"]
     assert membership == ["AccountJoinedOrganization", "AccountDepartedOrganization"]
+    # Of Detective, only the call that only the management account can make.
+    detective = [rule["Properties"]["EventPattern"] for rule in rules.values()
+                 if rule["Properties"]["EventPattern"]["source"] == ["aws.detective"]]
+    assert [pattern["detail"]["eventName"] for pattern in detective] == [["DisableOrganizationAdminAccount"]]
 
 
 def test_the_lookup_role_reads_principals_and_nothing_else(template, described):
@@ -514,6 +580,10 @@ def test_negatives_match_no_rule(matches):
     matched = set().union(*matches.values())
     for negative in (
         "organizations-create-account-result-failed.json",
+        # A failed call changed nothing: the tamper rules leave it out.
+        "detective-delete-members-failed-ignored.json",
+        # Our own kind of call (enroll-accounts' CreateMembers).
+        "detective-create-members.json",
         "guardduty-runtime-protection-healthy-ignored.json",
         "guardduty-finding-root-ignored.json",
         "guardduty-finding-low-severity-ignored.json",
@@ -686,3 +756,250 @@ def test_failed_reports_are_alarmed(template):
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ReportInvestigationsFunction"}}]
     for name in ("ReportsFailedAlarm", "ReportInvestigationsErrorsAlarm"):
         assert template["Resources"][name]["Condition"] == "DeploysReports", name
+
+
+# ---------- guard the guard (enroll-accounts' tamper rules) ----------
+
+TAMPER_RULE = "DetectiveWeakened"
+
+
+def tamper_pattern(template):
+    return functions(template)["enroll-accounts"]["Properties"]["Events"][TAMPER_RULE]["Properties"]["Pattern"]
+
+
+def sample(name):
+    return json.loads((ROOT / "events" / name).read_text())
+
+
+def cloudtrail_event(source, event_source, event_name, **detail):
+    """An "AWS API Call via CloudTrail" event as EventBridge delivers it."""
+    return {
+        "version": "0", "id": "00000000-0000-0000-0000-000000000000",
+        "detail-type": "AWS API Call via CloudTrail", "source": source,
+        "account": "111111111111", "time": "2026-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {
+            "eventVersion": "1.09", "eventSource": event_source, "eventName": event_name,
+            "awsRegion": "us-east-1", "eventType": "AwsApiCall", "managementEvent": True,
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111111111111:assumed-role/ops/alice"},
+            **detail,
+        },
+    }
+
+
+def detective_call(name, **detail):
+    return cloudtrail_event("aws.detective", "detective.amazonaws.com", name, **detail)
+
+
+GRAPH = "arn:aws:detective:us-east-1:111111111111:graph:a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+
+def ordinary_calls():
+    """Calls that do not weaken Detective (ours, a member's, reads) and look-alikes."""
+    calls = {
+        "detective-create-members.json": sample("detective-create-members.json"),
+        "CreateMembers": detective_call("CreateMembers", requestParameters={
+            "graphArn": GRAPH, "accounts": [{"accountId": "222222222222"}]}),
+        "StartMonitoringMember": detective_call("StartMonitoringMember", requestParameters={
+            "graphArn": GRAPH, "accountId": "222222222222"}),
+        "AcceptInvitation": detective_call("AcceptInvitation", requestParameters={"graphArn": GRAPH}),
+        "ListMembers": detective_call("ListMembers", requestParameters={"graphArn": GRAPH}, readOnly=True),
+        "DescribeOrganizationConfiguration": detective_call(
+            "DescribeOrganizationConfiguration", requestParameters={"graphArn": GRAPH}, readOnly=True),
+        "ListDatasourcePackages": detective_call("ListDatasourcePackages", requestParameters={"graphArn": GRAPH}),
+        "CreateGraph": detective_call("CreateGraph"),
+        "EnableOrganizationAdminAccount": detective_call(
+            "EnableOrganizationAdminAccount", requestParameters={"accountId": "111111111111"}),
+        # A failed weakening call changed nothing.
+        "DeleteMembers AccessDenied": detective_call("DeleteMembers", errorCode="AccessDeniedException",
+                                                     requestParameters={"graphArn": GRAPH, "accountIds": ["222222222222"]}),
+        # Another service's delegated administrator, and Detective's being registered.
+        "DeregisterDelegatedAdministrator guardduty": cloudtrail_event(
+            "aws.organizations", "organizations.amazonaws.com", "DeregisterDelegatedAdministrator",
+            requestParameters={"accountId": "111111111111", "servicePrincipal": "guardduty.amazonaws.com"}),
+        "RegisterDelegatedAdministrator detective": cloudtrail_event(
+            "aws.organizations", "organizations.amazonaws.com", "RegisterDelegatedAdministrator",
+            requestParameters={"accountId": "111111111111", "servicePrincipal": "detective.amazonaws.com"}),
+        # Another service's calls of the same names.
+        "GuardDuty DeleteMembers": cloudtrail_event(
+            "aws.guardduty", "guardduty.amazonaws.com", "DeleteMembers",
+            requestParameters={"detectorId": "d", "accountIds": ["222222222222"]}),
+        "Security Hub DisassociateFromAdministratorAccount": cloudtrail_event(
+            "aws.securityhub", "securityhub.amazonaws.com", "DisassociateFromAdministratorAccount"),
+    }
+    # Detective's one published CloudTrail record (a failed AcceptInvitation), when present.
+    published = CORPUS / "detective" / "awsdocs-detective-AcceptInvitation-ValidationException-cloudtrail-record-unescaped.json"
+    if published.is_file():
+        record = json.loads(published.read_text())
+        calls[published.name] = {**detective_call("AcceptInvitation"), "detail": record}
+    return calls
+
+
+def matching_rules(template, event):
+    with mock.patch.object(EventPattern, "_flatten_dict", staticmethod(flatten_like_eventbridge)):
+        return [name for _, name, pattern in rule_patterns(template)
+                if EventPattern.load(json.dumps(pattern)).matches_event(event)]
+
+
+def test_ordinary_detective_calls_match_no_rule(template):
+    """Our own kind of call (CreateMembers, StartMonitoringMember), a member's AcceptInvitation,
+    reads, failed calls and other services' look-alikes start nothing, in any stack."""
+    for name, event in ordinary_calls().items():
+        assert matching_rules(template, event) == [], name
+
+
+def test_the_tamper_rules_match_each_weakening_call(template):
+    """The matcher above sees them (so that its negatives mean something), each by exactly the
+    enroll-accounts rule and, from the management account, one forwarding rule."""
+    for name in sorted(TAMPER):
+        assert matching_rules(template, sample(name)) == [TAMPER_RULE], name
+    assert matching_rules(template, sample("detective-disable-organization-admin-account.json")) == [
+        TAMPER_RULE, "ForwardDetectiveAdministratorDisabledRule"]
+    assert matching_rules(template, sample("organizations-deregister-delegated-administrator.json")) == [
+        "DetectiveAdministratorDeregistered", "ForwardDetectiveAdministratorDeregisteredRule"]
+
+
+def test_the_tamper_rule_lists_exactly_the_weakening_calls(template):
+    pattern = tamper_pattern(template)
+    assert pattern["source"] == ["aws.detective"]
+    assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
+    assert pattern["detail"]["eventSource"] == ["detective.amazonaws.com"]
+    assert pattern["detail"]["eventName"] == [
+        "DeleteMembers", "UpdateOrganizationConfiguration", "UpdateDatasourcePackages",
+        "DisassociateMembership", "DeleteGraph", "DisableOrganizationAdminAccount"]
+    assert pattern["detail"]["errorCode"] == [{"exists": False}]
+    deregistered = functions(template)["enroll-accounts"]["Properties"]["Events"]["DetectiveAdministratorDeregistered"]
+    assert deregistered["Properties"]["Pattern"]["detail"]["requestParameters"] == {
+        "servicePrincipal": ["detective.amazonaws.com"]}
+    # Delivered like the function's other events: retried, then dead-lettered.
+    events = functions(template)["enroll-accounts"]["Properties"]["Events"]
+    for name in (TAMPER_RULE, "DetectiveAdministratorDeregistered"):
+        properties = events[name]["Properties"]
+        assert events[name]["Type"] == "EventBridgeRule", name
+        assert properties["RetryPolicy"] == events["CreateAccountResult"]["Properties"]["RetryPolicy"], name
+        assert properties["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EnrollAccountsDeadLetterQueue", "Arn"]}}, name
+
+
+def test_tamper_alerts_are_put_on_the_alert_bus_only(template):
+    function = functions(template)["enroll-accounts"]
+    bus = {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${AlertBusName}"}
+    assert granting(function, "events:PutEvents") == [(None, bus)]
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["ALERT_BUS_NAME"] == {"Ref": "AlertBusName"}
+    parameters = template["Parameters"]
+    assert parameters["AlertBusName"]["Default"] == "default"
+    assert parameters["AlertBusName"]["AllowedPattern"] == parameters["ReportBusName"]["AllowedPattern"]
+
+
+def test_data_source_packages_are_restored_on_the_accounts_graphs(template):
+    function = functions(template)["enroll-accounts"]
+    graphs = {"Fn::Sub": "arn:${AWS::Partition}:detective:*:${AWS::AccountId}:graph:*"}
+    for action in ("detective:ListDatasourcePackages", "detective:UpdateDatasourcePackages", "detective:DeleteMembers"):
+        assert granting(function, action) == [(None, graphs)], action
+    variables = function["Properties"]["Environment"]["Variables"]
+    # The packages the graph setup turns on are the ones kept on.
+    assert variables["DATASOURCE_PACKAGES"] == {"Ref": "DatasourcePackages"}
+    assert template["Resources"]["DetectiveGraphSetup"]["Properties"]["DatasourcePackages"] == {"Ref": "DatasourcePackages"}
+
+
+def test_the_tamper_parameters(template):
+    parameters = template["Parameters"]
+    variables = functions(template)["enroll-accounts"]["Properties"]["Environment"]["Variables"]
+    assert parameters["TamperResponse"]["AllowedValues"] == ["restore", "alert", "off"]
+    assert parameters["TamperResponse"]["Default"] == "restore"
+    assert variables["TAMPER_RESPONSE"] == {"Ref": "TamperResponse"}
+    assert variables["TRUSTED_CHANGE_PRINCIPALS"] == {"Ref": "TrustedChangePrincipals"}
+    # What the code accepts (IAM role or user ARNs, comma-separated) and nothing it refuses,
+    # so that a bad value fails the deployment rather than every invocation.
+    allowed = re.compile(parameters["TrustedChangePrincipals"]["AllowedPattern"])
+    for good in ("", "arn:aws:iam::111111111111:role/break-glass",
+                 "arn:aws:iam::111111111111:role/a, arn:aws-us-gov:iam::111111111111:user/path/pipeline"):
+        assert allowed.fullmatch(good), good
+    for bad in ("alice", "arn:aws:iam::111111111111:role/a,bob", "arn:aws:sts::111111111111:assumed-role-x"):
+        assert not allowed.fullmatch(bad), bad
+
+
+def stack_conditions(template, **parameters):
+    """Every condition's value in a stack deployed in us-east-1 with these parameters (the
+    others at their defaults)."""
+    values = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+    values.update({"AWS::Region": "us-east-1", "AWS::Partition": "aws"}, **parameters)
+
+    def value(node):
+        if isinstance(node, str):
+            return node
+        if "Ref" in node:
+            return values[node["Ref"]]
+        mapping, first, second = (value(item) for item in node["Fn::FindInMap"])
+        return template["Mappings"][mapping][first][second]
+
+    def holds(node):
+        (function, arguments), = node.items()
+        if function == "Condition":
+            return holds(template["Conditions"][arguments])
+        if function == "Fn::Equals":
+            return value(arguments[0]) == value(arguments[1])
+        if function == "Fn::Not":
+            return not holds(arguments[0])
+        return (all if function == "Fn::And" else any)(holds(item) for item in arguments)
+
+    return {name: holds(condition) for name, condition in template["Conditions"].items()}
+
+
+def resolve(node, conditions):
+    """A value of Fn::If, Fn::Join and Fn::GetAtt ...Arn as a list of the logical ids whose
+    ARNs it joins."""
+    if isinstance(node, dict) and "Fn::If" in node:
+        name, when_true, when_false = node["Fn::If"]
+        return resolve(when_true if conditions[name] else when_false, conditions)
+    if isinstance(node, dict) and "Fn::Join" in node:
+        delimiter, items = node["Fn::Join"]
+        assert delimiter == ","
+        return [arn for item in items for arn in resolve(item, conditions)]
+    if node == {"Ref": "AWS::NoValue"}:
+        return []
+    (logical_id, attribute), = [node["Fn::GetAtt"]]
+    assert attribute == "Arn"
+    return [logical_id]
+
+
+def roles_that_can_weaken_detective(template, conditions):
+    """The generated roles of the stack's functions granted a call the tamper rule matches."""
+    weakening = {f"detective:{name}" for name in tamper_pattern(template)["detail"]["eventName"]}
+    weakening.add("organizations:DeregisterDelegatedAdministrator")
+    roles = set()
+    for name, function in resources(template, "AWS::Serverless::Function").items():
+        if not conditions[function["Condition"]]:
+            continue
+        for branch, statement in statements(function):
+            active = branch is None or (not conditions[branch[1:]] if branch.startswith("!") else conditions[branch])
+            if active and actions_of([statement]) & weakening:
+                roles.add(f"{name}Role")
+    return roles
+
+
+@pytest.mark.parametrize("configure_detective", ["true", "false"])
+def test_own_role_arns_name_every_role_of_the_stack_that_can_weaken_detective(template, configure_detective):
+    """So that the stack's own writes (the sweep's, a restore's, configure-detective's) are
+    never taken for tampering, and a role that is not deployed is not named."""
+    conditions = stack_conditions(template, AccountRole="administrator", ConfigureDetective=configure_detective)
+    assert conditions["DeploysEnrollAccounts"]
+    variables = functions(template)["enroll-accounts"]["Properties"]["Environment"]["Variables"]
+    named = resolve(variables["OWN_ROLE_ARNS"], conditions)
+    assert len(named) == len(set(named))
+    roles = generated_roles(template)
+    for role in named:
+        assert role in roles and conditions[roles[role]], role
+    expected = {"EnrollAccountsFunctionRole"} | ({"ConfigureDetectiveFunctionRole"} if configure_detective == "true" else set())
+    assert set(named) == roles_that_can_weaken_detective(template, conditions) == expected
+
+
+def test_tamper_events_are_alarmed(template):
+    alarm = template["Resources"]["TamperEventsAlarm"]
+    assert alarm["Condition"] == "DeploysEnrollAccounts"
+    properties = alarm["Properties"]
+    assert properties["Namespace"] == "DetectiveAutopilot" and properties["MetricName"] == "TamperEvents"
+    assert properties["Dimensions"] == [{"Name": "Function", "Value": "enroll-accounts"}]
+    assert (properties["Statistic"], properties["Period"], properties["EvaluationPeriods"], properties["Threshold"],
+            properties["ComparisonOperator"], properties["TreatMissingData"]) == (
+        "Sum", 300, 1, 0, "GreaterThanThreshold", "notBreaching")
+    assert properties["AlarmActions"] == {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}

@@ -21,7 +21,7 @@ pub use iam::SdkPrincipalLookup;
 pub use indicator::Indicator;
 pub use organizations::SdkOrganizations;
 pub use ports::{
-    AccountDatasources, ActiveInvestigation, AdministratorPort, AsffFinding, CreatedMembers, DatasourcePort,
+    AccountDatasources, ActiveInvestigation, AdministratorPort, AlertPort, AsffFinding, CreatedMembers, DatasourcePort,
     DatasourcesLookup, GraphPort, GraphSetupPort, InvestigationDetails, InvestigationFilter, InvestigationPort,
     InvestigationReportPort, InvestigationResultPort, InvestigationSummary, InvitationPort, MemberChanges,
     MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin, OrganizationConfigPort,

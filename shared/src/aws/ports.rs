@@ -468,3 +468,15 @@ pub trait ReportSinkPort: Sync {
     /// BatchImportFindings of one finding.
     fn import_finding(&self, finding: &AsffFinding) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
+
+/// Alerts: one event on an EventBridge bus.
+pub trait AlertPort: Sync {
+    /// PutEvents of one event from `detective-autopilot`: its id.
+    fn put_alert(
+        &self,
+        bus: &str,
+        detail_type: &str,
+        detail: &str,
+        resources: &[String],
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+}

@@ -9,7 +9,9 @@ use aws_sdk_securityhub::types::{AwsSecurityFinding, Resource, Severity, Severit
 
 use super::detective::{from_sdk_time, SdkDetective};
 use super::indicator::Indicator;
-use super::ports::{AsffFinding, InvestigationDetails, InvestigationResultPort, ReportQueuePort, ReportSinkPort};
+use super::ports::{
+    AlertPort, AsffFinding, InvestigationDetails, InvestigationResultPort, ReportQueuePort, ReportSinkPort,
+};
 use super::AwsError;
 use crate::domain::{InvestigationSeverity, InvestigationState, InvestigationStatus};
 
@@ -282,6 +284,18 @@ fn asff(finding: &AsffFinding) -> AwsSecurityFinding {
         .build()
 }
 
+impl AlertPort for SdkEventBridge {
+    async fn put_alert(
+        &self,
+        bus: &str,
+        detail_type: &str,
+        detail: &str,
+        resources: &[String],
+    ) -> Result<String, AwsError> {
+        put_one(&self.client, bus, detail_type, detail, resources).await
+    }
+}
+
 impl ReportSinkPort for ReportSinks {
     async fn put_report_event(
         &self,
@@ -290,6 +304,23 @@ impl ReportSinkPort for ReportSinks {
         detail: &str,
         resources: &[String],
     ) -> Result<String, AwsError> {
+        put_one(&self.events.client, bus, detail_type, detail, resources).await
+    }
+
+    async fn import_finding(&self, finding: &AsffFinding) -> Result<(), AwsError> {
+        import_one(&self.security_hub.client, finding).await
+    }
+}
+
+/// PutEvents of one event from `detective-autopilot`.
+async fn put_one(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    detail_type: &str,
+    detail: &str,
+    resources: &[String],
+) -> Result<String, AwsError> {
+    {
         let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
             .source(crate::report::EVENT_SOURCE)
             .detail_type(detail_type)
@@ -297,9 +328,7 @@ impl ReportSinkPort for ReportSinks {
             .event_bus_name(bus)
             .set_resources(Some(resources.to_vec()))
             .build();
-        let output = self
-            .events
-            .client
+        let output = client
             .put_events()
             .entries(entry)
             .send()
@@ -316,11 +345,11 @@ impl ReportSinkPort for ReportSinks {
             None => Err(AwsError::new("PutEvents", "NoEntry", "the response carries no entry")),
         }
     }
+}
 
-    async fn import_finding(&self, finding: &AsffFinding) -> Result<(), AwsError> {
-        let output = self
-            .security_hub
-            .client
+async fn import_one(client: &aws_sdk_securityhub::Client, finding: &AsffFinding) -> Result<(), AwsError> {
+    {
+        let output = client
             .batch_import_findings()
             .findings(asff(finding))
             .send()

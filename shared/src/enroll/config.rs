@@ -2,7 +2,37 @@
 
 use crate::aws::arn::GraphArn;
 use crate::config::{self, ConfigError, Env};
-use crate::domain::AccountId;
+use crate::domain::{AccountId, DatasourcePackage};
+
+/// IAM user or role ARNs (`arn:<partition>:iam::<account>:role/...` or `user/...`).
+fn arns(env: &dyn Env, var: &'static str) -> Result<Vec<String>, ConfigError> {
+    let arns = config::list(env, var);
+    match arns
+        .iter()
+        .find(|arn| !(arn.starts_with("arn:") && (arn.contains(":role/") || arn.contains(":user/"))))
+    {
+        Some(bad) => Err(ConfigError {
+            var,
+            expected: "comma-separated IAM role or user ARNs",
+            found: bad.clone(),
+        }),
+        None => Ok(arns),
+    }
+}
+
+fn packages(env: &dyn Env) -> Result<Vec<DatasourcePackage>, ConfigError> {
+    config::list(env, "DATASOURCE_PACKAGES")
+        .into_iter()
+        .map(|name| match DatasourcePackage::from_aws(&name.to_ascii_uppercase()) {
+            DatasourcePackage::Other(_) => Err(ConfigError {
+                var: "DATASOURCE_PACKAGES",
+                expected: "comma-separated packages among EKS_AUDIT, ASFF_SECURITYHUB_FINDING, DETECTIVE_CORE",
+                found: name,
+            }),
+            package => Ok(package),
+        })
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnrollConfig {
@@ -18,8 +48,28 @@ pub struct EnrollConfig {
     pub ensure_auto_enable: bool,
     /// `MAX_CONCURRENT_REGIONS`: regions swept at once.
     pub max_concurrent_regions: usize,
+    /// `TAMPER_RESPONSE`: what a call that weakens Detective gets: restore (and alert),
+    /// alert only, or nothing.
+    pub tamper_response: TamperResponse,
+    /// `TRUSTED_CHANGE_PRINCIPALS`: role or user ARNs (break-glass, pipelines) whose changes
+    /// are alerted on, never reverted.
+    pub trusted_change_principals: Vec<String>,
+    /// `OWN_ROLE_ARNS`: this project's execution roles; their calls are never tamper.
+    pub own_role_arns: Vec<String>,
+    /// `ALERT_BUS_NAME`: where the alerts go.
+    pub alert_bus: String,
+    /// `DATASOURCE_PACKAGES`: optional packages that must stay on (DETECTIVE_CORE always).
+    pub datasource_packages: Vec<DatasourcePackage>,
     /// `DRY_RUN`: read, decide, make no write.
     pub dry_run: bool,
+}
+
+/// `TAMPER_RESPONSE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TamperResponse {
+    Restore,
+    Alert,
+    Off,
 }
 
 /// Every variable the function reads, with its default ("" = unset), as the template declares them.
@@ -30,6 +80,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("REMOVE_DEPARTED_ACCOUNTS", "false"),
     ("ENSURE_AUTO_ENABLE", "true"),
     ("MAX_CONCURRENT_REGIONS", "4"),
+    ("TAMPER_RESPONSE", "restore"),
+    ("TRUSTED_CHANGE_PRINCIPALS", ""),
+    ("OWN_ROLE_ARNS", ""),
+    ("ALERT_BUS_NAME", "default"),
+    ("DATASOURCE_PACKAGES", ""),
     ("DRY_RUN", "false"),
 ];
 
@@ -52,8 +107,33 @@ impl EnrollConfig {
             remove_departed_accounts: config::boolean(env, "REMOVE_DEPARTED_ACCOUNTS", false)?,
             ensure_auto_enable: config::boolean(env, "ENSURE_AUTO_ENABLE", true)?,
             max_concurrent_regions: config::whole_number(env, "MAX_CONCURRENT_REGIONS", 4, 1, 32)? as usize,
+            tamper_response: match config::optional(env, "TAMPER_RESPONSE").as_deref() {
+                None | Some("restore") => TamperResponse::Restore,
+                Some("alert") => TamperResponse::Alert,
+                Some("off") => TamperResponse::Off,
+                Some(other) => {
+                    return Err(ConfigError {
+                        var: "TAMPER_RESPONSE",
+                        expected: "restore, alert or off",
+                        found: other.to_owned(),
+                    })
+                }
+            },
+            trusted_change_principals: arns(env, "TRUSTED_CHANGE_PRINCIPALS")?,
+            own_role_arns: arns(env, "OWN_ROLE_ARNS")?,
+            alert_bus: config::optional(env, "ALERT_BUS_NAME").unwrap_or_else(|| "default".to_owned()),
+            datasource_packages: packages(env)?,
             dry_run: config::boolean(env, "DRY_RUN", false)?,
         })
+    }
+
+    /// The packages that must stay STARTED: DETECTIVE_CORE and DATASOURCE_PACKAGES.
+    pub fn wanted_packages(&self) -> Vec<DatasourcePackage> {
+        let mut wanted = vec![DatasourcePackage::DetectiveCore];
+        wanted.extend(self.datasource_packages.iter().cloned());
+        wanted.sort();
+        wanted.dedup();
+        wanted
     }
 
     pub fn is_skipped(&self, account_id: &str) -> bool {
@@ -101,6 +181,13 @@ mod tests {
         );
         let skip = env(&[("AWS_REGION", "us-east-1"), ("SKIP_ACCOUNT_IDS", "12345")]);
         assert_eq!(EnrollConfig::from_env(&skip).unwrap_err().var, "SKIP_ACCOUNT_IDS");
+        let tamper = env(&[("AWS_REGION", "us-east-1"), ("TAMPER_RESPONSE", "revert")]);
+        assert_eq!(EnrollConfig::from_env(&tamper).unwrap_err().var, "TAMPER_RESPONSE");
+        let trusted = env(&[("AWS_REGION", "us-east-1"), ("TRUSTED_CHANGE_PRINCIPALS", "alice")]);
+        assert_eq!(
+            EnrollConfig::from_env(&trusted).unwrap_err().var,
+            "TRUSTED_CHANGE_PRINCIPALS"
+        );
         let concurrency = env(&[("AWS_REGION", "us-east-1"), ("MAX_CONCURRENT_REGIONS", "0")]);
         assert_eq!(
             EnrollConfig::from_env(&concurrency).unwrap_err().var,

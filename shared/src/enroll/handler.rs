@@ -8,18 +8,23 @@ use aws_config::SdkConfig;
 
 use super::config::{EnrollConfig, VARIABLES};
 use super::plan::{self, OrgView};
+use super::tamper::{self, Screened};
 use super::writes::{MemberPorts, MemberWrite};
 use super::AWS_ACTIONS;
 use crate::aws::arn::GraphArn;
+use crate::aws::single_graph;
 use crate::aws::{
-    AwsError, GraphCache, GraphError, GraphPort, MemberDetail, MemberPort, OrgAccount, OrganizationConfigPort,
-    OrganizationPort, SdkDetective, SdkOrganizations,
+    AdministratorPort, AlertPort, AwsError, GraphCache, GraphError, GraphPort, GraphSetupPort, MemberDetail,
+    MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort, SdkDetective, SdkEventBridge, SdkOrganizations,
 };
 use crate::config::{ConfigError, Env};
+use crate::configure::SetupWrite;
 use crate::domain::{AccountId, AccountState, CreationState, HandshakeState};
-use crate::event::{AccountEventKind, DepartureKind, EventError, Trigger};
+use crate::domain::{DatasourcePackage, IngestState};
+use crate::event::{AccountEventKind, DepartureKind, EventError, TamperEvent, TamperOperation, Trigger};
 use crate::execute::{execute, Plan, Policy};
 use crate::function::{Function, Handler, Invocation};
+use crate::outcome::{Action, ActionResult, Reason};
 use crate::outcome::{Departure, Failure, Outcome, Status};
 use crate::regions::{assemble, each_region, RegionReport, Verbs};
 
@@ -31,9 +36,11 @@ const VERBS: Verbs = &[
 ];
 
 /// enroll-accounts: long-lived clients, configuration and graph cache.
-pub struct EnrollAccounts<D = SdkDetective, O = SdkOrganizations> {
+pub struct EnrollAccounts<D = SdkDetective, O = SdkOrganizations, A = SdkEventBridge> {
     pub detective: D,
     pub organizations: O,
+    /// Where tamper alerts go (EventBridge).
+    pub alerts: A,
     pub config: EnrollConfig,
     /// Graphs found by ListGraphs, remembered while the execution environment is warm.
     pub graphs: GraphCache,
@@ -41,13 +48,14 @@ pub struct EnrollAccounts<D = SdkDetective, O = SdkOrganizations> {
     pub retry_base: Duration,
 }
 
-impl<D, O> Handler for EnrollAccounts<D, O>
+impl<D, O, A> Handler for EnrollAccounts<D, O, A>
 where
-    D: GraphPort + MemberPort + OrganizationConfigPort,
+    D: GraphPort + MemberPort + OrganizationConfigPort + GraphSetupPort + AdministratorPort,
     O: OrganizationPort,
+    A: AlertPort,
 {
     const NAME: &'static str = FUNCTION;
-    const NOT_TAKEN: &'static str = "is not an account lifecycle event or a schedule";
+    const NOT_TAKEN: &'static str = "is not an account lifecycle event, a call that weakens Detective or a schedule";
 
     fn takes(trigger: &Trigger) -> bool {
         matches!(
@@ -56,6 +64,7 @@ where
                 | Trigger::HandshakeAccepted { .. }
                 | Trigger::AccountDeparted { .. }
                 | Trigger::Scheduled { .. }
+                | Trigger::DetectiveTampered(_)
         )
     }
 
@@ -81,6 +90,7 @@ impl Function for EnrollAccounts {
         Self {
             detective: SdkDetective::new(sdk),
             organizations: SdkOrganizations::new(sdk),
+            alerts: SdkEventBridge::new(sdk),
             config,
             graphs: GraphCache::default(),
             retry_base: Duration::from_secs(1),
@@ -103,10 +113,11 @@ fn valid_account(account_id: Option<&String>, field: &str) -> Result<AccountId, 
     }
 }
 
-impl<D, O> EnrollAccounts<D, O>
+impl<D, O, A> EnrollAccounts<D, O, A>
 where
-    D: GraphPort + MemberPort + OrganizationConfigPort,
+    D: GraphPort + MemberPort + OrganizationConfigPort + GraphSetupPort + AdministratorPort,
     O: OrganizationPort,
+    A: AlertPort,
 {
     /// What the trigger asks, decided from the event; the account is always re-read.
     pub async fn enroll_accounts(&self, invocation: &Invocation<'_>) -> Outcome {
@@ -200,6 +211,7 @@ where
                 }
             }
             Trigger::Scheduled { .. } => self.sweep(invocation, None).await,
+            Trigger::DetectiveTampered(event) => self.tampered(invocation, event).await,
             other => ignored(format!("{} is not for {FUNCTION}", other.name())),
         }
     }
@@ -257,13 +269,29 @@ where
     }
 
     async fn run_plan(&self, invocation: &Invocation<'_>, region: &str, plan: Plan<MemberWrite>) -> RegionReport {
+        self.run_plan_with(&self.policy(invocation), region, plan).await
+    }
+
+    async fn run_plan_with(&self, policy: &Policy<'_>, region: &str, plan: Plan<MemberWrite>) -> RegionReport {
         let mut report = RegionReport::new(region);
-        report.actions = execute(plan, &self.ports(), &self.policy(invocation)).await;
+        report.actions = execute(plan, &self.ports(), policy).await;
         report
     }
 
     /// Re-reads the account (the event is only a hint), then enrolls it in every region.
     async fn enroll(&self, invocation: &Invocation<'_>, name: &str, account_id: &AccountId) -> Outcome {
+        self.enroll_with(&self.policy(invocation), invocation, name, account_id)
+            .await
+    }
+
+    /// `enroll`, with the writes made under `policy` (a tamper alert only plans them).
+    async fn enroll_with(
+        &self,
+        policy: &Policy<'_>,
+        invocation: &Invocation<'_>,
+        name: &str,
+        account_id: &AccountId,
+    ) -> Outcome {
         let id = invocation.event_id();
         let ignored = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Ignored, reason);
         if self.config.is_skipped(account_id.as_str()) {
@@ -292,7 +320,7 @@ where
             .each_region(|region| async move {
                 match self.membership(&region, account_id).await {
                     Ok((graph, member)) => {
-                        self.run_plan(invocation, &region, plan::enrollment(account, &graph, member.as_ref()))
+                        self.run_plan_with(policy, &region, plan::enrollment(account, &graph, member.as_ref()))
                             .await
                     }
                     Err(error) => RegionReport::failed(&region, error),
@@ -392,4 +420,213 @@ where
         report.error = auto_enable.err().map(Failure::Aws);
         report
     }
+}
+
+/// Calls that weaken Detective.
+impl<D, O, A> EnrollAccounts<D, O, A>
+where
+    D: GraphPort + MemberPort + OrganizationConfigPort + GraphSetupPort + AdministratorPort,
+    O: OrganizationPort,
+    A: AlertPort,
+{
+    /// Re-reads what the call could have changed, restores what is safe to restore (or only
+    /// plans it, when alerting only), then alerts, saying who did what from where. A re-read
+    /// that shows nothing weakened (a stale or forged event) makes no write and no alert.
+    async fn tampered(&self, invocation: &Invocation<'_>, event: &TamperEvent) -> Outcome {
+        let id = invocation.event_id();
+        let name = invocation.trigger.name();
+        let (restore, why) = match tamper::screen(event, &self.config) {
+            Screened::Ignore(reason) => return Outcome::new(FUNCTION, id, Status::Ignored, reason),
+            Screened::Respond { restore, why } => (restore, why),
+        };
+        let mut policy = self.policy(invocation);
+        policy.dry_run = policy.dry_run || !restore;
+        let restored = match self.restore(invocation, name, event, &policy).await {
+            Ok(Some(actions)) => actions,
+            Ok(None) => {
+                return Outcome::new(
+                    FUNCTION,
+                    id,
+                    Status::Ignored,
+                    format!("{name}: the re-read shows nothing weakened (a stale or forged event): no write, no alert"),
+                )
+            }
+            Err(failure) => return Outcome::failed(FUNCTION, id, failure),
+        };
+        let failed = restored.iter().any(|action| action.result == ActionResult::Failed);
+        let response = if !restore {
+            tamper::Response::AlertedOnly
+        } else if self.config.dry_run {
+            tamper::Response::Planned
+        } else if failed {
+            tamper::Response::RestoreFailed
+        } else {
+            tamper::Response::Restored
+        };
+        let accounts = match event.operation {
+            TamperOperation::DisassociateMembership => event.caller.account_id.iter().cloned().collect(),
+            _ => event.account_ids.clone(),
+        };
+        let alert = tamper::Alert {
+            operation: event.operation.name(),
+            region: event.region.as_deref(),
+            graph_arn: event.graph_arn.as_deref(),
+            accounts,
+            auto_enable: event.auto_enable,
+            packages: &event.packages,
+            who: &event.caller,
+            source_ip: event.source_ip.as_deref(),
+            user_agent: event.user_agent.as_deref(),
+            event_time: event.event_time.as_deref(),
+            response,
+            reason: why.clone(),
+            actions: restored.iter().map(describe).collect(),
+            dry_run: self.config.dry_run,
+        };
+        let mut plan = Plan::default();
+        plan.write(tamper::AlertWrite {
+            bus: self.config.alert_bus.clone(),
+            region: event.region.clone(),
+            detail: serde_json::to_string(&alert).unwrap_or_default(),
+            resources: event.graph_arn.iter().cloned().collect(),
+        });
+        let alerted = execute(plan, &self.alerts, &self.policy(invocation)).await;
+        let mut actions = restored;
+        actions.extend(alerted);
+        let any = |result| actions.iter().any(|action: &Action| action.result == result);
+        let status = if any(ActionResult::Failed) {
+            Status::Failed
+        } else if any(ActionResult::Done) {
+            Status::Acted
+        } else {
+            Status::Planned
+        };
+        let who = event
+            .caller
+            .arn
+            .as_deref()
+            .or(event.caller.invoked_by.as_deref())
+            .unwrap_or("an unknown caller");
+        let from = event.source_ip.as_deref().unwrap_or("an unknown address");
+        let reason = format!("{name} by {who} from {from}: {why}");
+        Outcome::new(FUNCTION, id, status, reason).with_actions(actions)
+    }
+
+    /// The writes that restore what the call weakened (planned under a dry-run policy), or
+    /// None when the re-read shows nothing weakened.
+    async fn restore(
+        &self,
+        invocation: &Invocation<'_>,
+        name: &str,
+        event: &TamperEvent,
+        policy: &Policy<'_>,
+    ) -> Result<Option<Vec<Action>>, Failure> {
+        let region = event.region.clone().unwrap_or_default();
+        match event.operation {
+            TamperOperation::DeleteMembers | TamperOperation::DisassociateMembership => {
+                let (ids, field) = match event.operation {
+                    TamperOperation::DeleteMembers => (event.account_ids.clone(), "requestParameters.accountIds"),
+                    _ => (
+                        event.caller.account_id.iter().cloned().collect(),
+                        "userIdentity.accountId",
+                    ),
+                };
+                let mut actions = Vec::new();
+                for id in &ids {
+                    let account = valid_account(Some(id), field)?;
+                    let outcome = self.enroll_with(policy, invocation, name, &account).await;
+                    if let Some(failure) = outcome.failure {
+                        return Err(failure);
+                    }
+                    actions.extend(outcome.actions);
+                }
+                let weakened = actions.iter().any(|action| {
+                    matches!(action.operation, "CreateMembers" | "StartMonitoringMember")
+                        && action.result != ActionResult::Skipped
+                });
+                Ok(weakened.then_some(actions))
+            }
+            TamperOperation::UpdateOrganizationConfiguration => {
+                let (graph, auto_enable) = self
+                    .on_graph(&region, |graph| async move {
+                        self.detective
+                            .describe_organization_configuration(&graph.region, &graph.arn)
+                            .await
+                    })
+                    .await?;
+                if auto_enable {
+                    return Ok(None);
+                }
+                let mut plan = Plan::default();
+                plan.write(SetupWrite::AutoEnable {
+                    region: graph.region.clone(),
+                    graph: graph.arn.clone(),
+                    auto_enable: true,
+                });
+                Ok(Some(execute(plan, &self.detective, policy).await))
+            }
+            TamperOperation::UpdateDatasourcePackages => {
+                let (graph, packages) = self
+                    .on_graph(&region, |graph| async move {
+                        self.detective.list_datasource_packages(&graph.region, &graph.arn).await
+                    })
+                    .await?;
+                let off: Vec<(DatasourcePackage, Option<IngestState>)> = self
+                    .config
+                    .wanted_packages()
+                    .into_iter()
+                    .filter_map(|package| match packages.get(&package) {
+                        Some(IngestState::Started) => None,
+                        state => Some((package, state.cloned())),
+                    })
+                    .collect();
+                if off.is_empty() {
+                    return Ok(None);
+                }
+                let mut plan = Plan::default();
+                plan.write(SetupWrite::StartPackages {
+                    region: graph.region.clone(),
+                    graph: graph.arn.clone(),
+                    packages: off.iter().map(|(package, _)| package.clone()).collect(),
+                    reason: Reason::PackagesOff(off),
+                });
+                Ok(Some(execute(plan, &self.detective, policy).await))
+            }
+            // Gone? Then say so, and leave the decision to a person.
+            TamperOperation::DeleteGraph => match single_graph(&self.detective, &region).await {
+                Err(GraphError::NoGraph { .. }) => Ok(Some(Vec::new())),
+                Ok(graph) if event.graph_arn.as_deref().is_some_and(|deleted| deleted != graph.arn) => {
+                    Ok(Some(Vec::new()))
+                }
+                Ok(_) => Ok(None),
+                Err(error) => Err(error.into()),
+            },
+            // Answered only in the management account: not re-readable from here.
+            TamperOperation::DisableOrganizationAdminAccount | TamperOperation::DeregisterDelegatedAdministrator => {
+                Ok(Some(Vec::new()))
+            }
+        }
+    }
+}
+
+/// An action as the alert lists it: `CreateMembers 222222222222 done`.
+fn describe(action: &Action) -> String {
+    let result = serde_json::to_value(action.result).unwrap_or_default();
+    let target = if action.account_ids.is_empty() {
+        action
+            .packages
+            .iter()
+            .map(ToString::to_string)
+            .chain(action.auto_enable.map(|on| format!("AutoEnable={on}")))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        action.account_ids.join(",")
+    };
+    format!(
+        "{} {} {target} {}",
+        action.operation,
+        action.region.as_deref().unwrap_or("-"),
+        result.as_str().unwrap_or_default()
+    )
 }

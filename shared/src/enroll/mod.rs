@@ -7,11 +7,13 @@
 mod config;
 mod handler;
 mod plan;
+mod tamper;
 mod writes;
 
-pub use config::{EnrollConfig, VARIABLES};
+pub use config::{EnrollConfig, TamperResponse, VARIABLES};
 pub use handler::{EnrollAccounts, FUNCTION};
 pub use plan::{enrollment, removal, sweep, OrgView};
+pub use tamper::{screen as screen_tamper, Screened, ALERT_DETAIL_TYPE};
 pub use writes::{MemberPorts, MemberWrite, BATCH};
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
@@ -27,4 +29,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "detective:StartMonitoringMember",
     "detective:DescribeOrganizationConfiguration",
     "detective:UpdateOrganizationConfiguration",
+    // Restoring what a tamper event turned off, and the alert.
+    "detective:ListDatasourcePackages",
+    "detective:UpdateDatasourcePackages",
+    "events:PutEvents",
 ];

@@ -9,6 +9,7 @@ mod guardduty;
 mod membership;
 mod route;
 mod sqs;
+mod tamper;
 
 pub use cloudtrail::CloudTrailRecord;
 pub use custom_resource::{CustomResourceRequest, RequestKind};
@@ -16,6 +17,7 @@ pub use envelope::Envelope;
 pub use guardduty::{AccessKeyDetails, Actor, Finding};
 pub use route::{route, AccountEventKind, DepartureKind, Trigger};
 pub use sqs::{SqsBatch, SqsRecord};
+pub use tamper::{Caller, TamperEvent, TamperOperation};
 
 use serde_json::Value;
 

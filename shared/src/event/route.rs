@@ -2,7 +2,10 @@
 
 use serde_json::Value;
 
-use super::{fields, membership, CloudTrailRecord, CustomResourceRequest, Envelope, EventError, Finding, SqsBatch};
+use super::{
+    fields, membership, CloudTrailRecord, CustomResourceRequest, Envelope, EventError, Finding, SqsBatch, TamperEvent,
+    TamperOperation,
+};
 
 const API_CALL: &str = "AWS API Call via CloudTrail";
 const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
@@ -68,6 +71,8 @@ pub enum Trigger {
     CustomResource(Box<CustomResourceRequest>),
     /// A batch of SQS messages (Lambda's event source mapping).
     SqsBatch(Box<SqsBatch>),
+    /// A call that weakens Detective (its own CloudTrail record).
+    DetectiveTampered(Box<TamperEvent>),
     Unhandled {
         source: String,
         detail_type: String,
@@ -97,6 +102,15 @@ impl Trigger {
             Self::Scheduled { .. } => "ScheduledEvent",
             Self::CustomResource(_) => "CloudFormation.CustomResource",
             Self::SqsBatch(_) => "SQS.Batch",
+            Self::DetectiveTampered(event) => match event.operation {
+                TamperOperation::DeleteMembers => "Detective.DeleteMembers",
+                TamperOperation::UpdateOrganizationConfiguration => "Detective.UpdateOrganizationConfiguration",
+                TamperOperation::UpdateDatasourcePackages => "Detective.UpdateDatasourcePackages",
+                TamperOperation::DisassociateMembership => "Detective.DisassociateMembership",
+                TamperOperation::DeleteGraph => "Detective.DeleteGraph",
+                TamperOperation::DisableOrganizationAdminAccount => "Detective.DisableOrganizationAdminAccount",
+                TamperOperation::DeregisterDelegatedAdministrator => "Organizations.DeregisterDelegatedAdministrator",
+            },
             Self::Unhandled { .. } => "Unhandled",
         }
     }
@@ -218,6 +232,18 @@ fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Op
                 .request_string(&["GraphArn"])?
                 .or(record.request_string(&["graphArn"])?),
             error_code: record.error_code.clone(),
+        },
+        (source, false, name) => match TamperOperation::from_event(source, name) {
+            // Organizations' deregistration matters only for Detective's administrator.
+            Some(TamperOperation::DeregisterDelegatedAdministrator)
+                if record.request_string(&["servicePrincipal"])?.as_deref() != Some("detective.amazonaws.com") =>
+            {
+                return Ok(None)
+            }
+            Some(operation) => {
+                Trigger::DetectiveTampered(Box::new(TamperEvent::read(operation, &envelope.detail, record)?))
+            }
+            None => return Ok(None),
         },
         _ => return Ok(None),
     };

@@ -1,0 +1,273 @@
+//! Calls that weaken Detective (its own CloudTrail records): who did what is always told
+//! (an alert event), and what is safe to restore is restored, after AWS is re-read. A
+//! deleted graph or a removed administrator is never recreated: a new graph starts without
+//! history, and that needs a person's decision.
+
+use serde::Serialize;
+
+use super::config::{EnrollConfig, TamperResponse};
+use crate::aws::AlertPort;
+use crate::event::{Caller, TamperEvent, TamperOperation};
+use crate::execute::{Policy, Write};
+use crate::outcome::{Action, ActionResult};
+
+/// The alerts' detail-type.
+pub const ALERT_DETAIL_TYPE: &str = "Detective Configuration Changed";
+
+/// What a tamper event gets, before anything is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screened {
+    /// Nothing, for this reason (no write, no alert).
+    Ignore(String),
+    /// An alert, and the restore when `restore` (else only what it would restore is said).
+    Respond { restore: bool, why: String },
+}
+
+fn caller_named(caller: &Caller, arns: &[String]) -> Option<String> {
+    [caller.session_issuer.as_ref(), caller.arn.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|arn| arns.iter().any(|listed| listed == *arn))
+        .cloned()
+}
+
+/// Pure: the event and the configuration.
+pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
+    let operation = event.operation.name();
+    if let Some(code) = &event.error_code {
+        return Screened::Ignore(format!("{operation} failed ({code}): it changed nothing"));
+    }
+    if config.tamper_response == TamperResponse::Off {
+        return Screened::Ignore(format!("{operation}: TAMPER_RESPONSE is off"));
+    }
+    if let Some(role) = caller_named(&event.caller, &config.own_role_arns) {
+        return Screened::Ignore(format!(
+            "{operation} by this project's own role {role} (OWN_ROLE_ARNS): not tampering"
+        ));
+    }
+    let regional = !matches!(
+        event.operation,
+        TamperOperation::DisableOrganizationAdminAccount | TamperOperation::DeregisterDelegatedAdministrator
+    );
+    if regional {
+        if let Some(region) = &event.region {
+            if !config.regions.contains(region) {
+                return Screened::Ignore(format!("{operation} in {region}, which is not in REGIONS"));
+            }
+        }
+    }
+    let never = "never recreated automatically (a new graph starts without its history): \
+                 decide, then run `autopilot setup` or redeploy the setup";
+    match event.operation {
+        TamperOperation::UpdateOrganizationConfiguration if event.auto_enable != Some(false) => {
+            return Screened::Ignore(format!(
+                "{operation} did not turn AutoEnable off (requestParameters.autoEnable: {})",
+                event.auto_enable.map_or("not given".to_owned(), |on| on.to_string())
+            ))
+        }
+        TamperOperation::DeleteGraph
+        | TamperOperation::DisableOrganizationAdminAccount
+        | TamperOperation::DeregisterDelegatedAdministrator => {
+            return Screened::Respond {
+                restore: false,
+                why: format!("{operation}: {never}"),
+            }
+        }
+        _ => {}
+    }
+    if event.operation == TamperOperation::UpdateOrganizationConfiguration && !config.ensure_auto_enable {
+        return Screened::Respond {
+            restore: false,
+            why: "AutoEnable turned off, and ENSURE_AUTO_ENABLE is false: alert only".to_owned(),
+        };
+    }
+    if let Some(principal) = caller_named(&event.caller, &config.trusted_change_principals) {
+        return Screened::Respond {
+            restore: false,
+            why: format!("made by {principal} (TRUSTED_CHANGE_PRINCIPALS): alert only"),
+        };
+    }
+    if config.tamper_response == TamperResponse::Alert {
+        return Screened::Respond {
+            restore: false,
+            why: "TAMPER_RESPONSE is alert: alert only".to_owned(),
+        };
+    }
+    Screened::Respond {
+        restore: true,
+        why: "restored".to_owned(),
+    }
+}
+
+/// What was done about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    /// Restored (the writes are in `actions`).
+    Restored,
+    /// The restore would have been made: a dry run.
+    Planned,
+    /// Alerted only.
+    AlertedOnly,
+    /// The restore was tried and a write failed.
+    RestoreFailed,
+}
+
+/// The alert's detail: who did what, from where, when, and what we did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert<'a> {
+    pub operation: &'static str,
+    pub region: Option<&'a str>,
+    pub graph_arn: Option<&'a str>,
+    /// The accounts the call named (DeleteMembers) or the caller's (DisassociateMembership).
+    pub accounts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_enable: Option<bool>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub packages: &'a [String],
+    pub who: &'a Caller,
+    pub source_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub event_time: Option<&'a str>,
+    pub response: Response,
+    /// Why this response, and what was done (each write with its result).
+    pub reason: String,
+    pub actions: Vec<String>,
+    pub dry_run: bool,
+}
+
+/// PutEvents of the alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertWrite {
+    pub bus: String,
+    pub region: Option<String>,
+    pub detail: String,
+    pub resources: Vec<String>,
+}
+
+impl AlertWrite {
+    fn action(&self, result: ActionResult) -> Action {
+        let mut action = Action::new("PutEvents", result);
+        action.region = self.region.clone();
+        action.notes = vec![format!("{ALERT_DETAIL_TYPE} on bus {}: {}", self.bus, self.detail)];
+        action
+    }
+}
+
+impl<A: AlertPort> Write<A> for AlertWrite {
+    fn intended(&self) -> Vec<Action> {
+        vec![self.action(ActionResult::Planned)]
+    }
+
+    async fn perform(self, alerts: &A, _: &Policy<'_>) -> Vec<Action> {
+        vec![match alerts
+            .put_alert(&self.bus, ALERT_DETAIL_TYPE, &self.detail, &self.resources)
+            .await
+        {
+            Ok(_) => self.action(ActionResult::Done),
+            Err(error) => self.action(ActionResult::Failed).failed(error),
+        }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> EnrollConfig {
+        let mut env: HashMap<String, String> = [("REGIONS", "us-east-1")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        env.extend(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        EnrollConfig::from_env(&env).unwrap()
+    }
+
+    fn event(operation: TamperOperation) -> TamperEvent {
+        TamperEvent {
+            operation,
+            region: Some("us-east-1".into()),
+            graph_arn: None,
+            account_ids: vec!["222222222222".into()],
+            auto_enable: Some(false),
+            packages: Vec::new(),
+            service_principal: None,
+            error_code: None,
+            caller: Caller {
+                arn: Some("arn:aws:sts::111111111111:assumed-role/ops/mallory".into()),
+                identity_type: Some("AssumedRole".into()),
+                account_id: Some("111111111111".into()),
+                session_issuer: Some("arn:aws:iam::111111111111:role/ops".into()),
+                invoked_by: None,
+            },
+            source_ip: Some("203.0.113.9".into()),
+            user_agent: Some("aws-cli/2".into()),
+            event_time: Some("2026-11-20T11:00:00Z".into()),
+        }
+    }
+
+    fn verdict(event: &TamperEvent, pairs: &[(&str, &str)]) -> String {
+        match screen(event, &config(pairs)) {
+            Screened::Ignore(why) => format!("ignore: {why}"),
+            Screened::Respond { restore: true, .. } => "restore".to_owned(),
+            Screened::Respond { restore: false, why } => format!("alert: {why}"),
+        }
+    }
+
+    #[test]
+    fn who_did_it_and_how_decide_the_response() {
+        use TamperOperation::*;
+        let delete = event(DeleteMembers);
+        assert_eq!(verdict(&delete, &[]), "restore");
+        let mut failed = delete.clone();
+        failed.error_code = Some("AccessDeniedException".into());
+        assert_eq!(
+            verdict(&failed, &[]),
+            "ignore: DeleteMembers failed (AccessDeniedException): it changed nothing"
+        );
+        assert_eq!(
+            verdict(&delete, &[("OWN_ROLE_ARNS", "arn:aws:iam::111111111111:role/ops")]),
+            "ignore: DeleteMembers by this project's own role arn:aws:iam::111111111111:role/ops (OWN_ROLE_ARNS): not tampering"
+        );
+        assert_eq!(
+            verdict(
+                &delete,
+                &[("TRUSTED_CHANGE_PRINCIPALS", "arn:aws:iam::111111111111:role/ops")]
+            ),
+            "alert: made by arn:aws:iam::111111111111:role/ops (TRUSTED_CHANGE_PRINCIPALS): alert only"
+        );
+        assert_eq!(
+            verdict(&delete, &[("TAMPER_RESPONSE", "alert")]),
+            "alert: TAMPER_RESPONSE is alert: alert only"
+        );
+        assert_eq!(
+            verdict(&delete, &[("TAMPER_RESPONSE", "off")]),
+            "ignore: DeleteMembers: TAMPER_RESPONSE is off"
+        );
+        let mut elsewhere = delete.clone();
+        elsewhere.region = Some("eu-west-1".into());
+        assert_eq!(
+            verdict(&elsewhere, &[]),
+            "ignore: DeleteMembers in eu-west-1, which is not in REGIONS"
+        );
+        assert!(verdict(&event(DeleteGraph), &[]).starts_with("alert: DeleteGraph: never recreated automatically"));
+        assert!(
+            verdict(&event(DisableOrganizationAdminAccount), &[]).starts_with("alert: DisableOrganizationAdminAccount")
+        );
+        let mut turned_on = event(UpdateOrganizationConfiguration);
+        turned_on.auto_enable = Some(true);
+        assert!(
+            verdict(&turned_on, &[]).starts_with("ignore: UpdateOrganizationConfiguration did not turn AutoEnable off")
+        );
+        assert_eq!(verdict(&event(UpdateOrganizationConfiguration), &[]), "restore");
+        assert_eq!(
+            verdict(
+                &event(UpdateOrganizationConfiguration),
+                &[("ENSURE_AUTO_ENABLE", "false")]
+            ),
+            "alert: AutoEnable turned off, and ENSURE_AUTO_ENABLE is false: alert only"
+        );
+    }
+}
