@@ -6,11 +6,14 @@ export CARGO_TERM_COLOR ?= never
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# checkov pins boto3 and packaging to versions that aws-sam-cli and pytest cannot share: it
+# has a virtualenv of its own, inside $(VENV) (ignored by git, removed with it).
+CHECKOV_VENV := $(VENV)/checkov
 # Offline: no telemetry, no update checks.
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: demo test fmt-check clippy unit deploy-checks e2e model-check build bench
+.PHONY: demo test fmt-check clippy deny deny-advisories unit deploy-checks e2e model-check fault-matrix build bench fuzz
 
 # Every call the sandbox serves during `make test` is written here (one JSON line each) and
 # checked against botocore's service models by `model-check`.
@@ -20,14 +23,44 @@ TRAFFIC := $(CURDIR)/target/sandbox-traffic
 demo:
 	$(CARGO) run --quiet -p autopilot -- demo
 
-## test: everything CI checks (format, lints with warnings denied, all tests)
-test: fmt-check clippy unit deploy-checks e2e model-check
+## test: everything CI checks (format, lints with warnings denied, supply chain, all tests,
+## the template scanned, the model check, and the fault matrix printed)
+test: fmt-check clippy deny unit deploy-checks e2e model-check fault-matrix
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# cargo-deny is installed only when missing (~4 minutes the first time), pinned so that a
+# new release cannot change what deny.toml means.
+CARGO_DENY_VERSION ?= 0.20.2
+
+## deny: the dependency supply chain against deny.toml: licenses, bans, sources
+## (advisories need github.com: `make deny-advisories`, not part of `make test`)
+deny:
+	command -v cargo-deny >/dev/null 2>&1 || $(CARGO) install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	$(CARGO) deny check --hide-inclusion-graph licenses bans sources
+
+## deny-advisories: RustSec advisories and yanked crates; needs github.com, which this
+## machine and CI cannot reach
+deny-advisories:
+	command -v cargo-deny >/dev/null 2>&1 || $(CARGO) install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	$(CARGO) deny check --hide-inclusion-graph advisories
+
+## fault-matrix: prints the matrix `make unit` computed (tests/faults.rs): every scenario x
+## operation x fault, and how many lost anything (it must be 0, or the test failed)
+fault-matrix:
+	@grep -E "^fault matrix|^  [A-Za-z]+: " target/fault-matrix.txt
+
+## fuzz: coverage-guided fuzzing (cargo fuzz, libFuzzer) of every target in fuzz/ for
+## FUZZ_SECONDS each (default 60); prints executions, coverage and crashes per target.
+## Not part of `make test`: it needs nightly (or RUSTC_BOOTSTRAP=1, which fuzz/run.sh sets).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 # cargo-nextest when present (one summary line for the whole run), else cargo test.
 # The benchmark's smoke test starts the function binaries (built first: a test build only
@@ -49,10 +82,20 @@ $(VENV)/.installed: tests/deploy/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
 	touch $@
 
-## deploy-checks: cfn-lint, sam validate --lint, and template.yaml against the code and the events
-deploy-checks: $(VENV)/.installed
+$(CHECKOV_VENV)/.installed: tests/deploy/requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/deploy/requirements-checkov.txt
+	touch $@
+
+## deploy-checks: cfn-lint, sam validate --lint, checkov (the template and its SAM transform),
+## and template.yaml against the code and the events
+deploy-checks: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+	mkdir -p target
+	$(PY) tests/deploy/sam_transform.py template.yaml target/template.transformed.json
+	$(CHECKOV_VENV)/bin/checkov -f target/template.transformed.json --framework cloudformation --quiet --compact --skip-download
 	$(CARGO) build --quiet -p autopilot
 	cd tests/deploy && AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_template.py
 

@@ -20,7 +20,7 @@ mod state;
 mod traffic;
 
 pub use iam::access_key_for;
-pub use server::{CloudFormationResponse, RequestRecord, Sandbox};
+pub use server::{decode_request, CloudFormationResponse, DecodedRequest, RequestRecord, Sandbox};
 pub use sinks::{BusEvent, SecurityHubFinding, SqsMessage};
 pub use state::{
     Account, Fault, Graph, GraphSettings, IamRole, IngestHistory, Investigation, InvestigationProgress,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -309,6 +309,50 @@ fn route(
     Ok((Service::Detective, name.to_owned(), parameters))
 }
 
+/// A request as the sandbox reads it before serving it: the service (as the request log
+/// names it), the operation, the region of its credential scope, and its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedRequest {
+    pub service: &'static str,
+    pub operation: String,
+    pub region: String,
+    pub parameters: Value,
+}
+
+/// Decodes a raw request exactly as the server does before serving it (the credential
+/// scope, then the service, operation and parameters), without serving it. `Err` is the
+/// error the sandbox would answer (`Code: message`), or why the parts make no HTTP request.
+pub fn decode_request(
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<DecodedRequest, String> {
+    let method = Method::from_bytes(method.as_bytes()).map_err(|error| format!("not an HTTP method: {error}"))?;
+    let target = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let uri = Uri::try_from(target).map_err(|error| format!("not a request target: {error}"))?;
+    let mut header_map = HeaderMap::new();
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|error| format!("not a header name: {error}"))?;
+        let value =
+            HeaderValue::from_bytes(value.as_bytes()).map_err(|error| format!("not a header value: {error}"))?;
+        header_map.append(name, value);
+    }
+    let (_, region, signing_service) = credential_scope(&header_map);
+    let (service, operation, parameters) = route(&method, &uri, &header_map, &signing_service, body)
+        .map_err(|error| format!("{}: {}", error.code, error.message))?;
+    Ok(DecodedRequest {
+        service: service.name(),
+        operation,
+        region,
+        parameters,
+    })
+}
+
 fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(Value::Object(serde_json::Map::new()));
@@ -561,5 +605,84 @@ fn strip_nulls(value: Value) -> Value {
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const SIGNED: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/detective/aws4_request, SignedHeaders=host, Signature=0";
+
+    #[test]
+    fn decodes_each_protocol_as_the_server_does() {
+        let members = decode_request(
+            "POST",
+            "/graph/members/list",
+            None,
+            &[("authorization", SIGNED)],
+            br#"{"GraphArn": "arn:aws:detective:eu-west-1:111111111111:graph:a1b2c3d4e5f60718293a4b5c6d7e8f90"}"#,
+        );
+        assert_eq!(
+            members.map(|decoded| (decoded.service, decoded.operation, decoded.region)),
+            Ok(("detective", "ListMembers".to_owned(), "eu-west-1".to_owned()))
+        );
+        let untag = decode_request(
+            "DELETE",
+            "/tags/arn%3Aaws%3Ax",
+            Some("tagKeys=a&tagKeys=b%2Bc"),
+            &[],
+            b"",
+        );
+        assert_eq!(
+            untag.map(|decoded| decoded.parameters),
+            Ok(json!({"ResourceArn": "arn:aws:x", "tagKeys": ["a", "b+c"]}))
+        );
+        let accounts = decode_request(
+            "POST",
+            "/",
+            None,
+            &[("x-amz-target", "AWSOrganizationsV20161128.ListAccounts")],
+            b"{}",
+        );
+        assert_eq!(
+            accounts.map(|decoded| (decoded.service, decoded.operation)),
+            Ok(("organizations", "ListAccounts".to_owned()))
+        );
+        let role = decode_request(
+            "POST",
+            "/",
+            None,
+            &[(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/iam/aws4_request",
+            )],
+            b"Action=GetRole&RoleName=a%2Bb",
+        );
+        assert_eq!(
+            role.map(|decoded| (
+                decoded.service,
+                decoded.operation,
+                decoded.parameters.get("RoleName").cloned()
+            )),
+            Ok(("iam", "GetRole".to_owned(), Some(json!("a+b"))))
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_serve_with_the_error_it_answers() {
+        assert_eq!(
+            decode_request("GET", "/nowhere", None, &[], b"").err(),
+            Some("UnknownOperationException: GET /nowhere is not an operation the sandbox serves".to_owned())
+        );
+        let broken = decode_request("POST", "/graphs/list", None, &[], b"{")
+            .err()
+            .unwrap_or_default();
+        assert!(broken.starts_with("SerializationException: "), "{broken}");
+        assert!(decode_request("GE T", "/", None, &[], b"").is_err());
+        assert!(decode_request("GET", "/ spaced", None, &[], b"").is_err());
+        assert!(decode_request("GET", "/", None, &[("bad name", "x")], b"").is_err());
     }
 }

@@ -295,7 +295,7 @@ def test_members_removed_by_someone_are_restored_and_the_alert_reaches_a_rule(st
     alerts = [a for a in alerts if a["detail-type"] == "Detective Configuration Changed"]
     assert len(alerts) == 1, alerts
     assert alerts[0]["detail"]["operation"] == "DeleteMembers"
-    assert alerts[0]["detail"]["response"] == "restored"
+    assert alerts[0]["detail"]["response"] == "restoring"
     assert alerts[0]["detail"]["source_ip"] == "203.0.113.9"
 
 

@@ -1003,3 +1003,502 @@ def test_tamper_events_are_alarmed(template):
             properties["ComparisonOperator"], properties["TreatMissingData"]) == (
         "Sum", 300, 1, 0, "GreaterThanThreshold", "notBreaching")
     assert properties["AlarmActions"] == {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
+
+
+# ---------- hardening (issue 15): logs, queues, least privilege, confused deputy, parameters ----------
+
+PSEUDO = {
+    "AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012",
+    "AWS::StackName": "detective-autopilot", "AWS::URLSuffix": "amazonaws.com",
+}
+
+
+def stack_values(template, **parameters):
+    """Parameter and pseudo-parameter values of a stack: the defaults, then these."""
+    values = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+    values.update(PSEUDO)
+    values.update(parameters)
+    return values
+
+
+NO_VALUE = object()
+
+
+def evaluate(node, template, **parameters):
+    """The value of an intrinsic expression in a stack with these parameters: Ref, Fn::Sub,
+    Fn::Join, Fn::Split, Fn::Select, Fn::If, Fn::FindInMap; a resource's Ref or Fn::GetAtt
+    stands as "<LogicalId>" or "<LogicalId.Attribute>"."""
+    values = stack_values(template, **parameters)
+    conditions = stack_conditions(template, **{k: v for k, v in parameters.items()})
+
+    def value(node):
+        if isinstance(node, list):
+            return [item for item in (value(item) for item in node) if item is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (function, argument), = node.items()
+            if function == "Ref":
+                return NO_VALUE if argument == "AWS::NoValue" else values.get(argument, f"<{argument}>")
+            if function == "Fn::GetAtt":
+                return "<{}.{}>".format(*argument) if isinstance(argument, list) else f"<{argument}>"
+            if function == "Fn::If":
+                name, when_true, when_false = argument
+                return value(when_true if conditions[name] else when_false)
+            if function == "Fn::Sub":
+                text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], value(argument[1]))
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(variables.get(m[1], values.get(m[1], f"<{m[1]}>"))), text)
+            if function == "Fn::Join":
+                delimiter, items = argument
+                assert isinstance(delimiter, str), "a Join's delimiter must be literal"
+                return delimiter.join(value(items))
+            if function == "Fn::Split":
+                delimiter, text = argument
+                assert isinstance(delimiter, str), "a Split's delimiter must be literal"
+                return value(text).split(delimiter)
+            if function == "Fn::Select":
+                index, items = argument
+                return value(items)[int(value(index))]
+            if function == "Fn::FindInMap":
+                mapping, first, second = value(argument)
+                return template["Mappings"][mapping][first][second]
+        return {key: item for key, item in ((key, value(item)) for key, item in node.items()) if item is not NO_VALUE}
+
+    return value(node)
+
+
+def wildcard(pattern, text, ignore_case=False):
+    """IAM's wildcard match: * any characters, ? one."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def arn_matches(pattern, arn):
+    """IAM matches an ARN's partition, service, region and account one by one, and its
+    resource as a whole: a wildcard never spans a colon of the first five."""
+    wanted, found = pattern.split(":", 5), arn.split(":", 5)
+    return len(wanted) == len(found) == 6 and all(wildcard(w, f) for w, f in zip(wanted, found))
+
+
+def listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def role_statements(template, binary, **parameters):
+    """Every statement the function's role gets in a stack with these parameters (the SAM
+    policy templates aside: they name the queues only)."""
+    policies = evaluate(functions(template)[binary]["Properties"]["Policies"], template, **parameters)
+    return [statement for policy in policies for statement in policy.get("Statement", [])]
+
+
+def allows(statements, action, resource):
+    """The identity policy's decision for one request: an explicit Deny wins, then an
+    Allow (without conditions: none of these has one)."""
+    def applies(statement):
+        return (any(wildcard(a, action, ignore_case=True) for a in listed(statement["Action"]))
+                and any(arn_matches(r, resource) or r == "*" for r in listed(statement["Resource"])))
+    if any(s["Effect"] == "Deny" and applies(s) for s in statements):
+        return False
+    allowing = [s for s in statements if s["Effect"] == "Allow" and applies(s)]
+    assert all("Condition" not in s for s in allowing), "conditions are not evaluated here"
+    return bool(allowing)
+
+
+# Each partition the template supports (its Partitions mapping), with a region of it.
+PARTITION_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+TRUSTED_ADMINS = ("111111111111", "222222222222")
+STRANGER = "333333333333"
+
+
+def test_the_template_supports_exactly_the_partitions_tested(template):
+    assert set(template["Mappings"]["Partitions"]) == set(PARTITION_REGIONS)
+
+
+@pytest.mark.parametrize("partition", sorted(PARTITION_REGIONS))
+@pytest.mark.parametrize("trusted", [TRUSTED_ADMINS[:1], TRUSTED_ADMINS])
+def test_invitations_are_accepted_on_the_trusted_administrators_graphs_only(template, partition, trusted):
+    region = PARTITION_REGIONS[partition]
+    statements = role_statements(template, "accept-invitations", AccountRole="member",
+                                 TrustedAdminAccountIds=",".join(trusted),
+                                 **{"AWS::Partition": partition, "AWS::Region": region})
+
+    def graph(account, graph_id="a1b2c3d4e5f60718293a4b5c6d7e8f90", graph_region=region, graph_partition=partition):
+        return f"arn:{graph_partition}:detective:{graph_region}:{account}:graph:{graph_id}"
+
+    for account in trusted:
+        assert allows(statements, "detective:AcceptInvitation", graph(account)), account
+        # Any region of the trusted administrator (the code checks the invitation's region).
+        assert allows(statements, "detective:AcceptInvitation", graph(account, graph_region="eu-west-1")), account
+    untrusted = [
+        graph(STRANGER),
+        graph(TRUSTED_ADMINS[1]) if len(trusted) == 1 else graph("444444444444"),
+        # A trusted account's id elsewhere in the ARN than its account.
+        graph(STRANGER, graph_id=trusted[0]),
+        graph(trusted[0] + "1"),
+        graph(trusted[0], graph_partition="aws-iso" if partition == "aws" else "aws"),
+    ]
+    for arn in untrusted:
+        assert not allows(statements, "detective:AcceptInvitation", arn), arn
+    assert allows(statements, "detective:ListInvitations", "*")
+
+
+@pytest.mark.parametrize("untrusted_invitations", ["ignore", "reject"])
+@pytest.mark.parametrize("leave_untrusted_graphs", ["false", "true"])
+def test_rejecting_and_leaving_are_granted_only_when_asked(template, untrusted_invitations, leave_untrusted_graphs):
+    """They answer untrusted graphs, so they cannot be limited to the trusted accounts; each
+    is granted by its parameter alone."""
+    statements = role_statements(template, "accept-invitations", AccountRole="member",
+                                 TrustedAdminAccountIds=TRUSTED_ADMINS[0],
+                                 UntrustedInvitations=untrusted_invitations,
+                                 LeaveUntrustedGraphs=leave_untrusted_graphs)
+    stranger = f"arn:aws:detective:us-east-1:{STRANGER}:graph:a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    assert allows(statements, "detective:RejectInvitation", stranger) == (untrusted_invitations == "reject")
+    assert allows(statements, "detective:DisassociateMembership", stranger) == (leave_untrusted_graphs == "true")
+    assert not allows(statements, "detective:AcceptInvitation", stranger)
+
+
+def test_trusted_admin_account_ids_allow_no_spaces(template):
+    """The accept policy's ARNs are built from the list as written (the code would tolerate
+    spaces; an ARN with one matches nothing)."""
+    allowed = re.compile(template["Parameters"]["TrustedAdminAccountIds"]["AllowedPattern"])
+    for good in ("", "111111111111", "111111111111,222222222222,333333333333"):
+        assert allowed.fullmatch(good), good
+    for bad in ("111111111111, 222222222222", " 111111111111", "111111111111,", "all", "*", "11111111111",
+                "111111111111,,222222222222"):
+        assert not allowed.fullmatch(bad), bad
+
+
+def test_enroll_accounts_describes_the_management_accounts_organization_only(template):
+    """DescribeAccount's resource type is the organization's account, whose ARN names the
+    management account (Service Authorization Reference); ListAccounts has none."""
+    statements = role_statements(template, "enroll-accounts", AccountRole="administrator",
+                                 ManagementAccountId="999999999999")
+    ours = "arn:aws:organizations::999999999999:account/o-abcdefghij/444444444444"
+    assert allows(statements, "organizations:DescribeAccount", ours)
+    assert allows(statements, "organizations:DescribeAccount", "arn:aws:organizations::999999999999:account/o-abcdefghij/999999999999")
+    assert not allows(statements, "organizations:DescribeAccount", "arn:aws:organizations::888888888888:account/o-zyxwvutsrq/444444444444")
+    assert allows(statements, "organizations:ListAccounts", "*")
+    for statement in statements:
+        if "organizations:DescribeAccount" in listed(statement["Action"]):
+            assert statement["Resource"] != "*"
+
+
+# ---------- queues ----------
+
+
+def queue_policies(template, queue):
+    return {name: p for name, p in resources(template, "AWS::SQS::QueuePolicy").items()
+            if {"Ref": queue} in p["Properties"]["Queues"]}
+
+
+def test_every_queue_refuses_insecure_transport(template):
+    for queue, properties in resources(template, "AWS::SQS::Queue").items():
+        policies = queue_policies(template, queue)
+        assert len(policies) == 1, queue
+        (name, policy), = policies.items()
+        assert policy["Condition"] == properties["Condition"], name
+        assert policy["Properties"]["Queues"] == [{"Ref": queue}], name
+        deny = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        assert deny == [{
+            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+            "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }], name
+
+
+# ---------- logs ----------
+
+
+def test_every_function_logs_to_its_own_encrypted_log_group_with_retention(template):
+    log_groups = resources(template, "AWS::Logs::LogGroup")
+    seen = set()
+    for binary, function in functions(template).items():
+        logging = function["Properties"]["LoggingConfig"]
+        assert set(logging) == {"LogGroup"}, binary  # the rest comes from Globals
+        name = logging["LogGroup"]["Ref"]
+        group = log_groups[name]
+        seen.add(name)
+        assert group["Condition"] == function["Condition"], binary
+        assert group["Properties"] == {
+            "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}/{binary}"},
+            "RetentionInDays": {"Ref": "LogRetentionDays"},
+            "KmsKeyId": {"Fn::GetAtt": ["LogsKey", "Arn"]},
+        }, binary
+    assert seen == set(log_groups), "a log group of no function"
+
+
+def test_sam_keeps_the_global_logging_settings_with_each_log_group(template):
+    """SAM merges a function's LoggingConfig into Globals' (the JSON format and levels stay)."""
+    from sam_transform import transformed
+    translated = transformed(str(ROOT / "template.yaml"))["Resources"]
+    globals_ = template["Globals"]["Function"]["LoggingConfig"]
+    for name, function in resources(template, "AWS::Serverless::Function").items():
+        assert translated[name]["Type"] == "AWS::Lambda::Function", name
+        assert translated[name]["Properties"]["LoggingConfig"] == {**globals_, **function["Properties"]["LoggingConfig"]}, name
+        # checkov's skips reach the transformed template too.
+        assert translated[name]["Metadata"]["checkov"] == function["Metadata"]["checkov"], name
+
+
+def test_log_retention_is_a_cloudwatch_period(template):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Logs::LogGroup").schema
+    parameter = template["Parameters"]["LogRetentionDays"]
+    assert parameter["Type"] == "Number" and parameter["Default"] == 365
+    assert parameter["AllowedValues"] == schema["properties"]["RetentionInDays"]["enum"]
+    assert "LogRetentionDays" in template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"][0]["Parameters"]
+
+
+STACKS = [
+    {"AccountRole": role, "EnrollAccounts": enroll, "ConfigureDetective": configure, "Reports": reports, "AWS::Region": region}
+    for role in ("administrator", "management", "member", "role-lookup")
+    for enroll in ("true", "false") for configure in ("true", "false") for reports in ("true", "false")
+    for region in ("us-east-1", "eu-west-1")
+]
+
+
+def test_the_logs_key_exists_wherever_a_log_group_does(template):
+    key = template["Resources"]["LogsKey"]
+    groups = resources(template, "AWS::Logs::LogGroup")
+    for stack in STACKS:
+        conditions = stack_conditions(template, **stack)
+        deployed = [name for name, group in groups.items() if conditions[group["Condition"]]]
+        assert conditions[key["Condition"]] == bool(deployed), stack
+
+
+def test_cloudwatch_logs_may_use_the_key_for_this_stacks_log_groups_only(template):
+    statements = template["Resources"]["LogsKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert template["Resources"]["LogsKey"]["Properties"]["EnableKeyRotation"] is True
+    logs = [s for s in statements if "Service" in s["Principal"]]
+    assert len(logs) == 1
+    logs = evaluate(logs[0], template)
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert evaluate(template["Resources"]["LogsKey"]["Properties"]["KeyPolicy"]["Statement"][-1]["Principal"],
+                    template, **{"AWS::Region": "cn-north-1", "AWS::URLSuffix": "amazonaws.com.cn",
+                                 "AWS::Partition": "aws-cn"}) == {"Service": "logs.cn-north-1.amazonaws.com.cn"}
+    (operator, context), = logs["Condition"].items()
+    assert operator == "ArnLike"
+    (key, pattern), = context.items()
+    assert key == "kms:EncryptionContext:aws:logs:arn"
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:{}"
+    for group in resources(template, "AWS::Logs::LogGroup").values():
+        name = evaluate(group["Properties"]["LogGroupName"], template)
+        assert wildcard(pattern, arn.format(name)), name
+    for other in ("/aws/lambda/detective-autopilot-member/accept-invitations", "/aws/lambda/other",
+                  "/aws/lambda/detective-autopilot"):
+        assert not wildcard(pattern, arn.format(other)), other
+    assert not wildcard(pattern, "arn:aws:logs:us-east-1:210987654321:log-group:/aws/lambda/detective-autopilot/x")
+
+
+# ---------- confused deputy ----------
+
+
+def test_cloudwatch_uses_the_alarm_topics_key_for_this_accounts_alarms_only(template):
+    statements = template["Resources"]["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch, = [s for s in statements if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert cloudwatch["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"}},
+    }
+
+
+def test_only_this_accounts_rules_may_forward_with_the_forwarding_role(template):
+    trust = template["Resources"]["ForwardingRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+            "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*"}},
+        },
+    }]
+    # Every user of the role is a rule of this stack (so of this account and region).
+    role = {"Fn::GetAtt": ["ForwardingRole", "Arn"]}
+    for name, resource in template["Resources"].items():
+        if "ForwardingRole" in json.dumps(resource) and name != "ForwardingRole":
+            assert resource["Type"] == "AWS::Events::Rule", name
+            assert [t["RoleArn"] for t in resource["Properties"]["Targets"]] == [role], name
+
+
+def test_the_administrators_bus_accepts_only_what_the_management_stack_forwards(template):
+    statement = template["Resources"]["ForwardedEventsBusPolicy"]["Properties"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ManagementAccountId}:root"}}
+    condition = statement["Condition"]
+    assert list(condition) == ["StringEquals"]
+    patterns = [rule["Properties"]["EventPattern"] for rule in forwarding_rules(template).values()]
+    assert set(condition["StringEquals"]["events:source"]) == {s for p in patterns for s in p["source"]}
+    assert set(condition["StringEquals"]["events:detail-type"]) == {d for p in patterns for d in p["detail-type"]}
+    assert set(condition["StringEquals"]["events:source"]) == {"aws.organizations", "aws.controltower", "aws.detective"}
+
+
+# ---------- parameters ----------
+
+# The code's bounds of each numeric variable (config::number / config::whole_number in
+# shared/src/investigate/config.rs and shared/src/enroll/config.rs); `autopilot describe`
+# does not expose them. test_the_bounds_are_the_codes reads them back from the source.
+CODE_BOUNDS = {
+    "MIN_SEVERITY": (0, 10),
+    "DEDUP_WINDOW_HOURS": (0, 24 * 365),
+    "SCOPE_PADDING_HOURS": (0, 24 * 30),
+    "MAX_CONCURRENT_REGIONS": (1, 32),
+    "REPORT_DELAY_SECONDS": (0, 900),
+}
+
+
+def numeric_variables(template):
+    """variable -> the Number parameter behind it, over every function."""
+    found = {}
+    for function in functions(template).values():
+        for variable, value in function["Properties"]["Environment"]["Variables"].items():
+            if isinstance(value, dict) and "Ref" in value and template["Parameters"].get(value["Ref"], {}).get("Type") == "Number":
+                found[variable] = value["Ref"]
+    return found
+
+
+def test_number_parameters_carry_the_codes_bounds(template):
+    variables = numeric_variables(template)
+    assert set(variables) == set(CODE_BOUNDS)
+    for variable, parameter in variables.items():
+        properties = template["Parameters"][parameter]
+        assert (properties.get("MinValue"), properties.get("MaxValue")) == CODE_BOUNDS[variable], parameter
+
+
+def arithmetic(text):
+    """A bound as the source writes it (24 * 365, 10.0)."""
+    import ast
+    import operator
+    operators = {ast.Mult: operator.mul, ast.Add: operator.add, ast.Sub: operator.sub}
+
+    def value(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in operators:
+            return operators[type(node.op)](value(node.left), value(node.right))
+        raise ValueError(text)
+    return value(ast.parse(text.strip(), mode="eval").body)
+
+
+def test_the_bounds_are_the_codes():
+    source = "\n".join(path.read_text() for path in sorted((ROOT / "shared" / "src").glob("*/config.rs")))
+    calls = re.findall(r"\bconfig::(?:whole_number|number)\(\s*env,\s*\"(\w+)\",\s*([^,]+),\s*([^,]+),\s*([^)]+?),?\s*\)", source)
+    found = {variable: (arithmetic(low), arithmetic(high)) for variable, _, low, high in calls}
+    assert found == CODE_BOUNDS
+
+
+SCHEDULES = ("EnrollSchedule", "AcceptSchedule")
+
+
+def test_schedules_are_rate_or_cron_expressions(template):
+    for name in SCHEDULES:
+        pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
+        assert pattern.fullmatch(template["Parameters"][name]["Default"]), name
+        for good in ("rate(1 hour)", "rate(12 hours)", "rate(5 minutes)", "rate(1 day)", "cron(0 */6 * * ? *)",
+                     "cron(15 10 ? * MON-FRI *)"):
+            assert pattern.fullmatch(good), (name, good)
+        for bad in ("rate(0 hours)", "rate(1 fortnight)", "rate(hours)", "every 12 hours", "cron(0 12 * * ?)",
+                    "rate(1 hour) ", "12h", ""):
+            assert not pattern.fullmatch(bad), (name, bad)
+
+
+def parameter_errors(template, given):
+    """What CloudFormation would refuse of these parameter values before any rule."""
+    errors = []
+    for name, value in given.items():
+        if name.startswith("AWS::"):
+            continue
+        properties = template["Parameters"].get(name)
+        if properties is None:
+            errors.append(f"{name}: no such parameter")
+            continue
+        if "AllowedValues" in properties and value not in [str(v) for v in properties["AllowedValues"]]:
+            errors.append(f"{name}: {value!r} not allowed")
+        if "AllowedPattern" in properties and not re.fullmatch(properties["AllowedPattern"], value):
+            errors.append(f"{name}: {value!r} does not match")
+        if properties["Type"] == "Number":
+            number = float(value)
+            if not properties.get("MinValue", number) <= number <= properties.get("MaxValue", number):
+                errors.append(f"{name}: {value} out of range")
+    return errors
+
+
+def rule_failures(template, **parameters):
+    """The AssertDescription of every Rules assertion that fails for these parameters."""
+    values = stack_values(template, **parameters)
+
+    def value(node):
+        if isinstance(node, dict) and "Ref" in node:
+            return values[node["Ref"]]
+        return node
+
+    def holds(node):
+        (function, arguments), = node.items()
+        if function == "Fn::Equals":
+            return value(arguments[0]) == value(arguments[1])
+        if function == "Fn::Not":
+            return not holds(arguments[0])
+        if function == "Fn::And":
+            return all(holds(item) for item in arguments)
+        if function == "Fn::Or":
+            return any(holds(item) for item in arguments)
+        raise AssertionError(f"{function} is not evaluated here")
+
+    return [assertion["AssertDescription"]
+            for rule in template.get("Rules", {}).values()
+            if "RuleCondition" not in rule or holds(rule["RuleCondition"])
+            for assertion in rule["Assertions"] if not holds(assertion["Assert"])]
+
+
+def test_an_administrator_stack_that_enrolls_needs_the_management_account(template):
+    failures = rule_failures(template, AccountRole="administrator")
+    assert len(failures) == 1 and "needs ManagementAccountId" in failures[0], failures
+    assert rule_failures(template, AccountRole="administrator", ManagementAccountId="999999999999") == []
+    # An extra-region stack (EnrollAccounts false) neither receives forwarded events nor
+    # reads Organizations.
+    assert rule_failures(template, AccountRole="administrator", EnrollAccounts="false") == []
+    enroll = functions(template)["enroll-accounts"]
+    assert enroll["Condition"] == "DeploysEnrollAccounts"
+    assert "ManagementAccountId" in json.dumps(enroll["Properties"]["Policies"])
+
+
+def test_a_member_stack_needs_trusted_administrators(template):
+    failures = rule_failures(template, AccountRole="member")
+    assert len(failures) == 1 and "needs TrustedAdminAccountIds" in failures[0], failures
+    assert rule_failures(template, AccountRole="member", TrustedAdminAccountIds="111111111111") == []
+
+
+def test_the_other_roles_need_none_of_those(template):
+    assert rule_failures(template, AccountRole="management", AdministratorAccountId="111111111111") == []
+    assert rule_failures(template, AccountRole="role-lookup", AdministratorAccountId="111111111111") == []
+
+
+def readme_stacks():
+    """The parameters of every stack the README deploys (sam deploy --parameter-overrides,
+    aws cloudformation create-stack-set --parameters)."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "README.md").read_text())
+    stacks = []
+    for line in text.splitlines():
+        line = line.split(" #")[0]
+        if re.search(r"\bsam deploy\b", line) and "--parameter-overrides" in line:
+            overrides = re.split(r"\s--", line.split("--parameter-overrides", 1)[1])[0]
+            stacks.append((line, dict(token.split("=", 1) for token in overrides.split())))
+        elif "create-stack-set" in line and "--parameters" in line:
+            stacks.append((line, dict(re.findall(r"ParameterKey=([^,\s]+),ParameterValue=(\S*)", line))))
+    return stacks
+
+
+def test_the_readme_deployments_pass_the_parameters_and_rules(template):
+    stacks = readme_stacks()
+    assert {stack["AccountRole"] for _, stack in stacks} >= {"administrator", "management", "member", "role-lookup"}
+    for line, stack in stacks:
+        assert parameter_errors(template, stack) == [], line
+        assert rule_failures(template, **stack) == [], line
+
+
+def test_every_checkov_skip_gives_its_reason(template):
+    """Every check that stays failed is suppressed where it applies, with a reason."""
+    skipped = 0
+    for name, resource in template["Resources"].items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert set(skip) == {"id", "comment"}, name
+            assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
+            assert len(skip["comment"]) >= 60, (name, skip["id"])
+            skipped += 1
+    assert skipped

@@ -439,9 +439,13 @@ where
             Screened::Ignore(reason) => return Outcome::new(FUNCTION, id, Status::Ignored, reason),
             Screened::Respond { restore, why } => (restore, why),
         };
-        let mut policy = self.policy(invocation);
-        policy.dry_run = policy.dry_run || !restore;
-        let restored = match self.restore(invocation, name, event, &policy).await {
+        // First what a restore would do (a dry run: reads only). Nothing to restore means a
+        // stale or forged event. The alert goes out before anything is restored: should the
+        // alert fail, the retry still finds the state weakened and alerts again; should the
+        // restore fail, the retry alerts again (the same id) and restores.
+        let mut dry = self.policy(invocation);
+        dry.dry_run = true;
+        let planned = match self.restore(invocation, name, event, &dry).await {
             Ok(Some(actions)) => actions,
             Ok(None) => {
                 return Outcome::new(
@@ -453,15 +457,12 @@ where
             }
             Err(failure) => return Outcome::failed(FUNCTION, id, failure),
         };
-        let failed = restored.iter().any(|action| action.result == ActionResult::Failed);
         let response = if !restore {
             tamper::Response::AlertedOnly
         } else if self.config.dry_run {
             tamper::Response::Planned
-        } else if failed {
-            tamper::Response::RestoreFailed
         } else {
-            tamper::Response::Restored
+            tamper::Response::Restoring
         };
         let accounts = match event.operation {
             TamperOperation::DisassociateMembership => event.caller.account_id.iter().cloned().collect(),
@@ -478,9 +479,10 @@ where
             source_ip: event.source_ip.as_deref(),
             user_agent: event.user_agent.as_deref(),
             event_time: event.event_time.as_deref(),
+            id: event.event_id.as_deref(),
             response,
             reason: why.clone(),
-            actions: restored.iter().map(describe).collect(),
+            actions: planned.iter().map(describe).collect(),
             dry_run: self.config.dry_run,
         };
         let mut plan = Plan::default();
@@ -490,9 +492,22 @@ where
             detail: serde_json::to_string(&alert).unwrap_or_default(),
             resources: event.graph_arn.iter().cloned().collect(),
         });
-        let alerted = execute(plan, &self.alerts, &self.policy(invocation)).await;
-        let mut actions = restored;
-        actions.extend(alerted);
+        let mut actions = execute(plan, &self.alerts, &self.policy(invocation)).await;
+        let alert_failed = actions.iter().any(|action| action.result == ActionResult::Failed);
+        if !restore || self.config.dry_run {
+            actions.splice(0..0, planned);
+        } else if !alert_failed {
+            match self.restore(invocation, name, event, &self.policy(invocation)).await {
+                Ok(Some(restored)) => actions.splice(0..0, restored),
+                // Restored by someone else meanwhile.
+                Ok(None) => actions.splice(0..0, Vec::new()),
+                Err(failure) => {
+                    let mut outcome = Outcome::failed(FUNCTION, id, failure);
+                    outcome.actions = actions;
+                    return outcome;
+                }
+            };
+        }
         let any = |result| actions.iter().any(|action: &Action| action.result == result);
         let status = if any(ActionResult::Failed) {
             Status::Failed
@@ -536,6 +551,10 @@ where
                     let account = valid_account(Some(id), field)?;
                     let outcome = self.enroll_with(policy, invocation, name, &account).await;
                     if let Some(failure) = outcome.failure {
+                        return Err(failure);
+                    }
+                    // A region that could not be read is a failure too, never "nothing weakened".
+                    if let Some(failure) = outcome.regions.iter().find_map(|region| region.failure.clone()) {
                         return Err(failure);
                     }
                     actions.extend(outcome.actions);

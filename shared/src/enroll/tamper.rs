@@ -103,19 +103,20 @@ pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Response {
-    /// Restored (the writes are in `actions`).
-    Restored,
+    /// Being restored: `actions` are the writes that follow the alert (the outcome has their
+    /// results).
+    Restoring,
     /// The restore would have been made: a dry run.
     Planned,
-    /// Alerted only.
+    /// Alerted only: `actions` are what a restore would do.
     AlertedOnly,
-    /// The restore was tried and a write failed.
-    RestoreFailed,
 }
 
 /// The alert's detail: who did what, from where, when, and what we did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert<'a> {
+    /// The CloudTrail record's `eventID`: one id per call, however often it is alerted on.
+    pub id: Option<&'a str>,
     pub operation: &'static str,
     pub region: Option<&'a str>,
     pub graph_arn: Option<&'a str>,
@@ -205,6 +206,7 @@ mod tests {
             source_ip: Some("203.0.113.9".into()),
             user_agent: Some("aws-cli/2".into()),
             event_time: Some("2026-11-20T11:00:00Z".into()),
+            event_id: Some("f2545ee3-170f-4340-8af4-a98300000001".into()),
         }
     }
 

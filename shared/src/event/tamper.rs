@@ -80,6 +80,8 @@ pub struct TamperEvent {
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
     pub event_time: Option<String>,
+    /// The record's `eventID`.
+    pub event_id: Option<String>,
 }
 
 const PREFIX: &str = "event.detail";
@@ -158,6 +160,7 @@ impl TamperEvent {
             source_ip: text(&["sourceIPAddress"])?,
             user_agent: text(&["userAgent"])?,
             event_time: text(&["eventTime"])?,
+            event_id: text(&["eventID"])?,
         })
     }
 }
