@@ -9,9 +9,10 @@
 # look for; without ASan every target runs several times faster).
 #
 # Corpus: fuzz/corpus/<target>/ (seeded by fuzz/seed.sh, kept between runs, gitignored).
-# Crash inputs: fuzz/artifacts/<target>/ (gitignored). Logs: fuzz/logs/. For each crash of
-# the `finding` target, the mutated event it stands for is written beside it as
-# <artifact>.json, the form fuzz/regressions/finding/ keeps. Exits 1 if anything crashed.
+# Crash inputs: fuzz/artifacts/<target>/ (gitignored). Logs: fuzz/logs/. For each
+# crash, its panic and backtrace are written beside it as <artifact>.txt, and for the
+# `finding` target the mutated event it stands for as <artifact>.json, the form
+# fuzz/regressions/finding/ keeps. Exits 1 if anything crashed.
 set -euo pipefail
 seconds="${1:-60}"
 case "$seconds" in '' | *[!0-9]*) echo "usage: $0 [SECONDS_PER_TARGET]" >&2; exit 2 ;; esac
@@ -46,7 +47,7 @@ failed=0
 for target in $targets; do
     artifacts="$here/artifacts/$target"
     mkdir -p "$artifacts" "$here/corpus/$target"
-    before="$(find "$artifacts" -type f ! -name '*.json' | sort)"
+    before="$(find "$artifacts" -type f ! -name '*.json' ! -name '*.txt' | sort)"
     log="$here/logs/$target.log"
     options=(
         -max_total_time="$seconds"
@@ -59,7 +60,7 @@ for target in $targets; do
     echo "run.sh: $target for ${seconds}s (log: ${log#"$root"/})"
     status=0
     "${fuzz[@]}" run "${flags[@]}" "$target" "$here/corpus/$target" -- "${options[@]}" > "$log" 2>&1 || status=$?
-    after="$(find "$artifacts" -type f ! -name '*.json' | sort)"
+    after="$(find "$artifacts" -type f ! -name '*.json' ! -name '*.txt' | sort)"
     new="$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed '/^$/d' || true)"
     crashes="$(printf '%s\n' "$new" | sed '/^$/d' | wc -l)"
     # The last status line: `#N ... cov: C ft: F corp: K/...` (fork mode: `#N: cov: ...`).
@@ -81,25 +82,27 @@ for target in $targets; do
     fi
     if [ "$crashes" -gt 0 ]; then
         failed=1
+        binary="$here/target/x86_64-unknown-linux-gnu/release/$target"
         while IFS= read -r input; do
             [ -n "$input" ] || continue
             echo "  crash input: ${input#"$root"/}"
-            if [ "$target" = finding ]; then
-                # The mutated event behind the crash, replayable by tests/fuzz_regressions.rs.
-                FUZZ_FINDING_DUMP="$input.json" "$here/target/x86_64-unknown-linux-gnu/release/finding" \
-                    "$input" > /dev/null 2>&1 || true
-                [ -f "$input.json" ] && echo "    as an event: ${input#"$root"/}.json"
-            fi
+            # Run once more, alone, for the panic and its backtrace (fork mode keeps neither);
+            # for `finding`, also the mutated event behind the crash, replayable by
+            # tests/fuzz_regressions.rs.
+            FUZZ_FINDING_DUMP="$input.json" RUST_BACKTRACE=1 "$binary" "$input" > "$input.txt" 2>&1 || true
+            [ "$target" = finding ] && [ -f "$input.json" ] && echo "    as an event: ${input#"$root"/}.json"
+            echo "    panic and backtrace: ${input#"$root"/}.txt"
+            grep -m 1 -A 1 "panicked at" "$input.txt" | sed 's/^/    /' || true
         done <<< "$new"
-        grep -m 3 -E "panicked at|unclear outcome" "$log" | sed 's/^/    /' || true
     fi
 done
 echo "run.sh: summary in ${summary#"$root"/}"
 if [ "$failed" -ne 0 ]; then
     cat >&2 << 'EOF'
-run.sh: crashes found. Reproduce and minimise one with
-    cargo +nightly fuzz run --sanitizer none TARGET fuzz/artifacts/TARGET/crash-...
-    cargo +nightly fuzz tmin --sanitizer none TARGET fuzz/artifacts/TARGET/crash-...
+run.sh: crashes found. Reproduce and minimise one with the same build flags (other flags
+rebuild everything):
+    cargo +nightly fuzz run --sanitizer none --debug-assertions TARGET fuzz/artifacts/TARGET/crash-...
+    cargo +nightly fuzz tmin --sanitizer none --debug-assertions TARGET fuzz/artifacts/TARGET/crash-...
 then keep the (minimised) input in fuzz/regressions/TARGET/ (for finding: the .json
 event), which tests/fuzz_regressions.rs replays on stable.
 EOF

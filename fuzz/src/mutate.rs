@@ -5,7 +5,8 @@
 //! number, a nested object, null, an array, another node's value, a key added or removed,
 //! a field of a JSON document inside a string, such as an SQS message body).
 //!
-//! Its `Debug` is the mutated event itself, so `cargo fuzz fmt finding FILE` prints it; and
+//! Its `Debug` is the mutated event itself, so `cargo fuzz fmt --sanitizer none
+//! --debug-assertions finding FILE` prints it (run.sh's build flags: no rebuild); and
 //! with `FUZZ_FINDING_DUMP=PATH` set the target writes it to PATH before running it, which is
 //! how a crash becomes a replayable regression file (`fuzz/regressions/finding/*.json`).
 
