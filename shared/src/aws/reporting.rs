@@ -320,49 +320,45 @@ async fn put_one(
     detail: &str,
     resources: &[String],
 ) -> Result<String, AwsError> {
-    {
-        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-            .source(crate::report::EVENT_SOURCE)
-            .detail_type(detail_type)
-            .detail(detail)
-            .event_bus_name(bus)
-            .set_resources(Some(resources.to_vec()))
-            .build();
-        let output = client
-            .put_events()
-            .entries(entry)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("PutEvents", error))?;
-        // PutEvents answers 200 with the entry's own error when it could not be put.
-        match output.entries().first() {
-            Some(entry) if entry.error_code().is_some() => Err(AwsError::new(
-                "PutEvents",
-                entry.error_code().unwrap_or_default(),
-                entry.error_message().unwrap_or_default(),
-            )),
-            Some(entry) => Ok(entry.event_id().unwrap_or_default().to_owned()),
-            None => Err(AwsError::new("PutEvents", "NoEntry", "the response carries no entry")),
-        }
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .source(crate::report::EVENT_SOURCE)
+        .detail_type(detail_type)
+        .detail(detail)
+        .event_bus_name(bus)
+        .set_resources(Some(resources.to_vec()))
+        .build();
+    let output = client
+        .put_events()
+        .entries(entry)
+        .send()
+        .await
+        .map_err(|error| AwsError::from_sdk("PutEvents", error))?;
+    // PutEvents answers 200 with the entry's own error when it could not be put.
+    match output.entries().first() {
+        Some(entry) if entry.error_code().is_some() => Err(AwsError::new(
+            "PutEvents",
+            entry.error_code().unwrap_or_default(),
+            entry.error_message().unwrap_or_default(),
+        )),
+        Some(entry) => Ok(entry.event_id().unwrap_or_default().to_owned()),
+        None => Err(AwsError::new("PutEvents", "NoEntry", "the response carries no entry")),
     }
 }
 
 async fn import_one(client: &aws_sdk_securityhub::Client, finding: &AsffFinding) -> Result<(), AwsError> {
-    {
-        let output = client
-            .batch_import_findings()
-            .findings(asff(finding))
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("BatchImportFindings", error))?;
-        // Like PutEvents: a finding refused is in FailedFindings of a 200 answer.
-        match output.failed_findings().first() {
-            Some(failed) => Err(AwsError::new(
-                "BatchImportFindings",
-                failed.error_code().unwrap_or_default(),
-                failed.error_message().unwrap_or_default(),
-            )),
-            None => Ok(()),
-        }
+    let output = client
+        .batch_import_findings()
+        .findings(asff(finding))
+        .send()
+        .await
+        .map_err(|error| AwsError::from_sdk("BatchImportFindings", error))?;
+    // Like PutEvents: a finding refused is in FailedFindings of a 200 answer.
+    match output.failed_findings().first() {
+        Some(failed) => Err(AwsError::new(
+            "BatchImportFindings",
+            failed.error_code().unwrap_or_default(),
+            failed.error_message().unwrap_or_default(),
+        )),
+        None => Ok(()),
     }
 }
