@@ -803,6 +803,38 @@ async fn a_guardduty_finding_forwarded_by_security_hub_is_investigated_only_when
 }
 
 #[tokio::test]
+async fn a_crafted_partition_fails_naming_its_field_and_calls_nothing() {
+    let (sandbox, sdk) = start(state()).await;
+    let crafted = "aws:iam::999999999999:role/attacker#";
+    let mut event = sample("guardduty-finding-iam-user-first-delivery.json");
+    event["detail"]["partition"] = json!(crafted);
+    let outcome = run(&sdk, &event, &config(&[])).await;
+    assert_eq!(outcome.status, Status::Failed, "{}", outcome.to_json());
+    assert!(outcome.reason.contains("event.detail.partition"), "{}", outcome.reason);
+    assert!(outcome.reason.contains(crafted), "{}", outcome.reason);
+
+    // From Security Hub the partition is the ProductArn's, and named so.
+    let mut forwarded = sample("securityhub-guardduty-finding-imported.json");
+    forwarded["detail"]["findings"][0]["ProductArn"] =
+        json!("arn:aws/../x:securityhub:us-east-1::product/aws/guardduty");
+    let outcome = run(
+        &sdk,
+        &forwarded,
+        &config(&[("INVESTIGATE_SECURITY_HUB_FINDINGS", "true")]),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Failed, "{}", outcome.to_json());
+    assert!(
+        outcome
+            .reason
+            .contains("event.detail.findings[0].ProductArn (its partition)"),
+        "{}",
+        outcome.reason
+    );
+    assert!(sandbox.requests().is_empty(), "refused before any call");
+}
+
+#[tokio::test]
 async fn a_security_hub_finding_of_another_product_is_not_a_guardduty_finding() {
     let (sandbox, sdk) = start(state()).await;
     let mut event = sample("securityhub-guardduty-finding-imported.json");

@@ -9,14 +9,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use shared::aws::arn::GraphArn;
+use shared::aws::arn::{is_account_id, is_partition, GraphArn};
 use shared::aws::{InvestigationDetails, MemberDetail, OrgAccount, OrganizationAdmin};
-use shared::config::Env;
-use shared::configure::{
-    plan_designation, plan_graph, plan_teardown, plan_wrong_account, DesiredState, GraphObserved, Part, NAMES,
-};
+use shared::configure::{plan_designation, plan_graph, plan_teardown, plan_wrong_account, read_request, GraphObserved};
 use shared::domain::{
     AccountId, AccountState, CreationState, DatasourcePackage, HandshakeState, IngestState, InvestigationSeverity,
     InvestigationStatus, InvitationType, MemberStatus,
@@ -260,6 +257,27 @@ fn scopes_as_documented(scopes: &[shared::investigate::Scope], now: DateTime<Utc
     Ok(())
 }
 
+/// A principal's ARN goes to Detective (and, with a lookup role, its partition and account
+/// into an AssumeRole ARN): `arn:<partition>:iam::<account>:user|role/<name>`, every part
+/// of its documented form, so that nothing a finding carries can reshape it.
+fn principal_arn_as_documented(arn: &str) -> Result<(), Unclear> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            is_partition(partition)
+                && is_account_id(account)
+                && (resource.starts_with("user/") || resource.starts_with("role/"))
+                && !resource.contains(':')
+        }
+        _ => false,
+    };
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!("a principal ARN not of IAM's form: {arn:?}"))
+    }
+}
+
 fn guardduty(finding: &Finding, region: Option<&str>) -> Result<Vec<String>, Unclear> {
     let now = now();
     let mut decisions = Vec::new();
@@ -277,6 +295,9 @@ fn guardduty(finding: &Finding, region: Option<&str>) -> Result<Vec<String>, Unc
                     .iter()
                     .map(|principal| principal.arn_with_path("/"))
                     .collect();
+                for arn in &arns {
+                    principal_arn_as_documented(arn).map_err(|problem| format!("{label}: {problem}"))?;
+                }
                 let scopes: Vec<String> = candidate
                     .scopes
                     .iter()
@@ -304,6 +325,7 @@ fn guardduty(finding: &Finding, region: Option<&str>) -> Result<Vec<String>, Unc
     match principals(finding, region) {
         Ok((found, left_out)) => {
             for principal in &found {
+                principal_arn_as_documented(&principal.arn_with_path("/"))?;
                 decisions.push(format!(
                     "principal {} path {:?} / {:?}",
                     principal.arn_with_path("/"),
@@ -518,33 +540,6 @@ fn tampered(event: &TamperEvent) -> Result<Vec<String>, Unclear> {
 // ---------------------------------------------------------------------------------------
 // Custom resource requests: configure-detective's reading and plans.
 
-/// A custom resource's properties as the variables they stand for, as configure-detective
-/// reads them (its own `Properties`, which is private to it).
-struct Properties<'a> {
-    properties: &'a Map<String, Value>,
-    region: Option<&'a str>,
-}
-
-impl Env for Properties<'_> {
-    fn get(&self, var: &str) -> Option<String> {
-        if var == "AWS_REGION" {
-            return self.region.map(str::to_owned);
-        }
-        let (_, property) = NAMES.iter().find(|(name, _)| *name == var)?;
-        match self.properties.get(*property)? {
-            Value::String(text) => Some(text.clone()),
-            Value::Array(items) => Some(
-                items
-                    .iter()
-                    .map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            other => Some(other.to_string()),
-        }
-    }
-}
-
 fn custom_resource(request: &CustomResourceRequest, payload: &Value) -> Result<Verdict, Unclear> {
     let trigger = Trigger::CustomResource(Box::new(request.clone())).name();
     let envelope = request.envelope(payload);
@@ -555,38 +550,10 @@ fn custom_resource(request: &CustomResourceRequest, payload: &Value) -> Result<V
         request.stack_region(),
         envelope.id
     )];
-    if let Some(problem) = &request.problem {
-        return Ok(Verdict::Refused(non_empty("custom resource problem", problem.clone())?));
-    }
-    let Some(kind) = request.kind else {
-        return Err("a custom resource request with neither a kind nor a problem".to_owned());
-    };
-    let Some(part) = request
-        .properties
-        .get("Part")
-        .and_then(Value::as_str)
-        .and_then(Part::parse)
-    else {
-        return Ok(Verdict::Refused(format!(
-            "ResourceProperties.Part: expected organization or graph; found {:?}",
-            request.properties.get("Part")
-        )));
-    };
-    let source = Properties {
-        properties: &request.properties,
-        region: request.stack_region(),
-    };
-    let mut desired = match DesiredState::from_env(&source) {
-        Ok(desired) => desired,
-        Err(error) => {
-            if error.var.is_empty() || error.expected.is_empty() {
-                return Err(format!("a ConfigError naming nothing: {error:?}"));
-            }
-            return Ok(Verdict::Refused(format!(
-                "ResourceProperties ({}): expected {}; found {:?}",
-                error.var, error.expected, error.found
-            )));
-        }
+    // configure-detective's own reading: what it answers FAILED with is the refusal.
+    let (kind, part, mut desired) = match read_request(request) {
+        Ok(read) => read,
+        Err(reason) => return Ok(Verdict::Refused(non_empty("read_request", reason)?)),
     };
     decisions.push(format!("{} {} {desired:?}", kind.as_str(), part.name()));
     let ours = OrganizationAdmin {

@@ -24,9 +24,7 @@ impl GraphArn {
             return None;
         };
         let well_formed = *prefix == "arn"
-            && partition
-                .strip_prefix("aws")
-                .is_some_and(|rest| rest.len() <= 10 && rest.bytes().all(is_word))
+            && is_partition(partition)
             && *service == "detective"
             && (2..=20).contains(&region.len())
             && region.bytes().all(is_word)
@@ -43,6 +41,13 @@ impl GraphArn {
             arn: arn.to_owned(),
         })
     }
+}
+
+/// A partition of the form ARNs in Detective's model allow (`aws[-\w]{0,10}`): `aws`,
+/// `aws-cn`, `aws-us-gov`, `aws-iso-b`, and any later one of that shape.
+pub fn is_partition(text: &str) -> bool {
+    text.strip_prefix("aws")
+        .is_some_and(|rest| rest.len() <= 10 && rest.bytes().all(is_word))
 }
 
 /// Exactly twelve ASCII digits.

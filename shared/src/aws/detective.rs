@@ -9,6 +9,7 @@ use aws_sdk_detective::types::{DateFilter, FilterCriteria, State, StringFilter};
 use aws_sdk_detective::Client;
 use chrono::{DateTime, Utc};
 
+use super::paging::next_page;
 use super::ports::{
     CreatedMembers, GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort,
     MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrganizationConfigPort,
@@ -272,8 +273,7 @@ impl InvestigationPort for SdkDetective {
         let criteria = criteria.build();
         let client = self.client(region);
         let mut next_token: Option<String> = None;
-        // ListInvestigations has no SDK paginator: follow NextToken by hand, stopping at the
-        // first match, and never loop on a token the service hands back twice.
+        // No SDK paginator: NextToken by hand (paging.rs), stopping at the first match.
         loop {
             let page = client
                 .list_investigations()
@@ -305,16 +305,9 @@ impl InvestigationPort for SdkDetective {
             if found.is_some() {
                 return Ok(found);
             }
-            match page.next_token() {
-                Some(token) if next_token.as_deref() == Some(token) => {
-                    return Err(AwsError::new(
-                        "ListInvestigations",
-                        "RepeatedNextToken",
-                        format!("the service returned the NextToken it was given ({token:?}); stopped paging"),
-                    ))
-                }
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(None),
+            next_token = next_page("ListInvestigations", next_token.as_deref(), page.next_token())?;
+            if next_token.is_none() {
+                return Ok(None);
             }
         }
     }

@@ -9,6 +9,7 @@ use aws_sdk_detective::types::{
 };
 
 use super::detective::{from_sdk_time, SdkDetective};
+use super::paging::next_page;
 use super::ports::{
     AccountDatasources, ActiveInvestigation, AdministratorPort, DatasourcePort, DatasourcesLookup, GraphSetupPort,
     InvestigationReportPort, OrganizationAdmin, PackageStates, Tags, UnprocessedAccount,
@@ -253,7 +254,7 @@ impl InvestigationReportPort for SdkDetective {
         let client = self.client(region);
         let mut found = Vec::new();
         let mut next_token: Option<String> = None;
-        // No SDK paginator: NextToken by hand, never following a token handed back twice.
+        // No SDK paginator: NextToken by hand (paging.rs).
         loop {
             let page = client
                 .list_investigations()
@@ -275,16 +276,9 @@ impl InvestigationReportPort for SdkDetective {
                             .to_owned(),
                     }),
             );
-            match page.next_token() {
-                Some(token) if next_token.as_deref() == Some(token) => {
-                    return Err(AwsError::new(
-                        "ListInvestigations",
-                        "RepeatedNextToken",
-                        format!("the service returned the NextToken it was given ({token:?}); stopped paging"),
-                    ))
-                }
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(found),
+            next_token = next_page("ListInvestigations", next_token.as_deref(), page.next_token())?;
+            if next_token.is_none() {
+                return Ok(found);
             }
         }
     }

@@ -1,5 +1,5 @@
 //! The optional principal lookup: iam:GetRole / iam:GetUser in the member account, through
-//! a role assumed there (`ROLE_LOOKUP_ROLE_NAME`). IAM is global: one client per account.
+//! a role assumed there (`ROLE_LOOKUP_ROLE_NAME`). IAM is global: one client per assumed role.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -34,16 +34,18 @@ impl SdkPrincipalLookup {
     /// A client acting as `ROLE_LOOKUP_ROLE_NAME` in `account_id`; its credentials are
     /// assumed when first needed and refreshed by the SDK.
     async fn client(&self, partition: &str, account_id: &str) -> Client {
+        // Keyed by the role's ARN, partition included, so no finding reuses a client
+        // another partition's ARN built.
+        let role_arn = format!("arn:{partition}:iam::{account_id}:role/{}", self.role_name);
         if let Some(client) = self
             .clients
             .lock()
             .ok()
-            .and_then(|clients| clients.get(account_id).cloned())
+            .and_then(|clients| clients.get(&role_arn).cloned())
         {
             return client;
         }
-        let role_arn = format!("arn:{partition}:iam::{account_id}:role/{}", self.role_name);
-        let provider = AssumeRoleProvider::builder(role_arn)
+        let provider = AssumeRoleProvider::builder(role_arn.clone())
             .session_name(SESSION_NAME)
             .configure(&self.config)
             .build()
@@ -53,7 +55,7 @@ impl SdkPrincipalLookup {
             .build();
         let client = Client::from_conf(config);
         if let Ok(mut clients) = self.clients.lock() {
-            clients.insert(account_id.to_owned(), client.clone());
+            clients.insert(role_arn, client.clone());
         }
         client
     }

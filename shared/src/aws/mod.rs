@@ -9,6 +9,7 @@ mod graph_lookup;
 mod iam;
 mod indicator;
 mod organizations;
+mod paging;
 mod ports;
 mod reporting;
 mod sdk;

@@ -9,6 +9,7 @@ use aws_sdk_securityhub::types::{AwsSecurityFinding, Resource, Severity, Severit
 
 use super::detective::{from_sdk_time, SdkDetective};
 use super::indicator::Indicator;
+use super::paging::next_page;
 use super::ports::{
     AlertPort, AsffFinding, InvestigationDetails, InvestigationResultPort, ReportQueuePort, ReportSinkPort,
 };
@@ -132,7 +133,7 @@ impl InvestigationResultPort for SdkDetective {
         let client = self.client(region);
         let mut indicators = Vec::new();
         let mut next_token: Option<String> = None;
-        // No SDK paginator: NextToken by hand, never following a token handed back twice.
+        // No SDK paginator: NextToken by hand (paging.rs).
         loop {
             let page = client
                 .list_indicators()
@@ -146,16 +147,9 @@ impl InvestigationResultPort for SdkDetective {
                 let kind = found.indicator_type().map(|kind| kind.as_str()).unwrap_or_default();
                 indicator(kind, found.indicator_detail())
             }));
-            match page.next_token() {
-                Some(token) if next_token.as_deref() == Some(token) => {
-                    return Err(AwsError::new(
-                        "ListIndicators",
-                        "RepeatedNextToken",
-                        format!("the service returned the NextToken it was given ({token:?}); stopped paging"),
-                    ))
-                }
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(indicators),
+            next_token = next_page("ListIndicators", next_token.as_deref(), page.next_token())?;
+            if next_token.is_none() {
+                return Ok(indicators);
             }
         }
     }

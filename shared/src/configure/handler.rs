@@ -83,8 +83,9 @@ fn property_error(error: &ConfigError) -> String {
     )
 }
 
-/// What a request asks: the part and the desired state, or why it cannot be acted on.
-fn read_request(request: &CustomResourceRequest) -> Result<(RequestKind, Part, DesiredState), String> {
+/// What a request asks: the part and the desired state, or why it cannot be acted on
+/// (naming the property, as the answer to CloudFormation says it).
+pub fn read_request(request: &CustomResourceRequest) -> Result<(RequestKind, Part, DesiredState), String> {
     if let Some(problem) = &request.problem {
         return Err(problem.clone());
     }

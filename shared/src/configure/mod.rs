@@ -12,7 +12,7 @@ mod writes;
 
 pub use answer::{response_body, CloudFormationAnswer};
 pub use desired::{DesiredState, MANAGED_TAGS_KEY, NAMES};
-pub use handler::{ConfigureDetective, FUNCTION};
+pub use handler::{read_request, ConfigureDetective, FUNCTION};
 pub use plan::{plan_designation, plan_graph, plan_teardown, wrong_account as plan_wrong_account, GraphObserved, Part};
 pub use reconcile::{observe, plan, reconcile, reconcile_region, Observed};
 pub use writes::SetupWrite;

@@ -58,6 +58,7 @@ impl Finding {
             account_id: text(&["AwsAccountId"])?,
             region: text(&["Region"])?,
             partition,
+            partition_field: format!("{prefix}.ProductArn (its partition)"),
             severity,
             created_at: text(&["CreatedAt"])?,
             updated_at: text(&["UpdatedAt"])?,

@@ -15,6 +15,8 @@ pub struct Finding {
     pub account_id: Option<String>,
     pub region: Option<String>,
     pub partition: Option<String>,
+    /// Where `partition` was read, for errors (GuardDuty: `event.detail.partition`).
+    pub partition_field: String,
     pub severity: Option<f64>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
@@ -76,6 +78,7 @@ impl Finding {
             account_id: text(&["accountId"])?,
             region: text(&["region"])?,
             partition: text(&["partition"])?,
+            partition_field: format!("{PREFIX}.partition"),
             severity: fields::number(detail, PREFIX, &["severity"])?,
             created_at: text(&["createdAt"])?,
             updated_at: text(&["updatedAt"])?,

@@ -5,6 +5,7 @@
 //! role with a path, which includes IAM Identity Center's `AWSReservedSSO_` roles and every
 //! service-linked role; Detective would investigate an entity that does not exist.
 
+use crate::aws::arn::is_partition;
 use crate::aws::PrincipalKind;
 use crate::domain::AccountId;
 use crate::event::{EventError, Finding};
@@ -40,13 +41,25 @@ pub enum NotInvestigable {
     Invalid(EventError),
 }
 
-/// The partition: the finding's own, else from its region, else `aws`.
-pub fn partition_for(partition: Option<&str>, region: Option<&str>) -> String {
-    match (partition, region) {
-        (Some(partition), _) if !partition.is_empty() => partition.to_owned(),
-        (_, Some(region)) if region.starts_with("us-gov-") => "aws-us-gov".to_owned(),
-        (_, Some(region)) if region.starts_with("cn-") => "aws-cn".to_owned(),
-        _ => "aws".to_owned(),
+/// The partition: the finding's own, else from its region, else `aws`. A partition the
+/// finding gives goes into ARNs (the entity's, the lookup role's), so one that is not of
+/// an ARN partition's form is refused, naming where it was read.
+pub fn partition_for(finding: &Finding, region: Option<&str>) -> Result<String, EventError> {
+    match (finding.partition.as_deref(), region) {
+        (Some(partition), _) if !partition.is_empty() => {
+            if is_partition(partition) {
+                Ok(partition.to_owned())
+            } else {
+                Err(EventError::InvalidField {
+                    field: finding.partition_field.clone(),
+                    expected: "an AWS partition (aws, then at most 10 of letters, digits, _ and -)",
+                    found: format!("{partition:?}"),
+                })
+            }
+        }
+        (_, Some(region)) if region.starts_with("us-gov-") => Ok("aws-us-gov".to_owned()),
+        (_, Some(region)) if region.starts_with("cn-") => Ok("aws-cn".to_owned()),
+        _ => Ok("aws".to_owned()),
     }
 }
 
@@ -96,7 +109,7 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
         }
     };
     Ok(Principal {
-        partition: partition_for(finding.partition.as_deref(), region),
+        partition: partition_for(finding, region).map_err(NotInvestigable::Invalid)?,
         account_id,
         kind,
         name: name.to_owned(),
@@ -153,7 +166,7 @@ pub fn principals(finding: &Finding, region: Option<&str>) -> Result<(Vec<Princi
             }));
         };
         let principal = Principal {
-            partition: partition_for(finding.partition.as_deref(), region),
+            partition: partition_for(finding, region).map_err(NotInvestigable::Invalid)?,
             account_id,
             kind,
             name: name.to_owned(),
@@ -307,6 +320,36 @@ mod tests {
             described(&gov, Some("us-gov-west-1")),
             "arn:aws-iso:iam::111122223333:user/bob"
         );
+    }
+
+    #[test]
+    fn a_partition_not_of_an_arn_partitions_form_is_invalid_and_named() {
+        let mut crafted = finding(Some("AssumedRole"), Some("Admin"), Some("111122223333"));
+        crafted.partition_field = "event.detail.partition".to_owned();
+        for bad in [
+            "aws:iam::999999999999:role/x#",
+            "gcp",
+            "aws-much-too-long-x",
+            "aws/../x",
+            "AWS",
+        ] {
+            crafted.partition = Some(bad.to_owned());
+            assert_eq!(
+                described(&crafted, None),
+                format!(
+                    "invalid: event.detail.partition: expected an AWS partition (aws, then at most 10 of letters, digits, _ and -); found {bad:?}"
+                )
+            );
+        }
+        crafted.actors = vec![crate::event::Actor {
+            field: "event.detail.service.actors[0]".to_owned(),
+            user_type: Some("IAMUser".to_owned()),
+            user_name: Some("carol".to_owned()),
+            account_id: None,
+        }];
+        assert!(matches!(principals(&crafted, None), Err(NotInvestigable::Invalid(_))));
+        crafted.partition = Some("aws-iso-b".to_owned());
+        assert_eq!(described(&crafted, None), "arn:aws-iso-b:iam::111122223333:role/Admin");
     }
 
     #[test]
