@@ -40,9 +40,7 @@ pub fn invitation_action(
     invitation: &MemberDetail,
     reason: Reason,
 ) -> Action {
-    let mut action = Action::new(operation, result);
-    action.region = Some(region.to_owned());
-    action.graph_arn = invitation.graph_arn.clone();
+    let mut action = Action::on_graph(operation, result, region, invitation.graph_arn.as_deref());
     action.administrator_id = invitation.administrator_id.clone();
     action.with_reason(reason)
 }

@@ -45,9 +45,7 @@ pub struct GraphObserved {
 }
 
 fn decided(operation: &'static str, result: ActionResult, region: &str, reason: Reason) -> Action {
-    let mut action = Action::new(operation, result);
-    action.region = Some(region.to_owned());
-    action.with_reason(reason)
+    Action::on_graph(operation, result, region, None).with_reason(reason)
 }
 
 /// Designate the administrator where none is; never replace another one.

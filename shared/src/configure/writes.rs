@@ -57,48 +57,43 @@ impl SetupWrite {
     }
 
     fn action(&self, result: ActionResult) -> Action {
-        let mut action = Action::new(self.operation(), result);
+        let on_graph = |region: &str, graph: Option<&String>| {
+            Action::on_graph(self.operation(), result, region, graph.map(String::as_str))
+        };
         match self {
             Self::Designate { region, account } => {
-                action.region = Some(region.clone());
+                let mut action = on_graph(region, None);
                 action.administrator_id = Some(account.to_string());
                 action.with_reason(Reason::NoAdministrator)
             }
             Self::Undesignate { region, account } => {
-                action.region = Some(region.clone());
+                let mut action = on_graph(region, None);
                 action.administrator_id = Some(account.to_string());
                 action.with_reason(Reason::DisabledOnDelete)
             }
             Self::CreateGraph { region, tags } => {
-                action.region = Some(region.clone());
+                let mut action = on_graph(region, None);
                 action.tags = pairs(tags);
                 action.with_reason(Reason::NoGraph)
             }
-            Self::DeleteGraph { region, graph } => {
-                action.region = Some(region.clone());
-                action.graph_arn = Some(graph.clone());
-                action.with_reason(Reason::DisabledOnDelete)
-            }
+            Self::DeleteGraph { region, graph } => on_graph(region, Some(graph)).with_reason(Reason::DisabledOnDelete),
             Self::StartPackages {
                 region,
                 graph,
                 packages,
                 reason,
             } => {
-                action.region = Some(region.clone());
-                action.graph_arn = Some(graph.clone());
+                let mut action = on_graph(region, Some(graph));
                 action.packages = packages.clone();
                 action.with_reason(reason.clone())
             }
             Self::Tag { region, graph, tags } => {
-                action.region = Some(region.clone());
-                action.graph_arn = Some(graph.clone());
+                let mut action = on_graph(region, Some(graph));
                 action.tags = pairs(tags);
                 action.with_reason(Reason::TagsDiffer)
             }
             Self::Untag { region, graph, keys } => {
-                action.region = Some(region.clone());
-                action.graph_arn = Some(graph.clone());
+                let mut action = on_graph(region, Some(graph));
                 action.tags = keys.clone();
                 action.with_reason(Reason::ManagedTagsDropped)
             }
@@ -107,8 +102,7 @@ impl SetupWrite {
                 graph,
                 auto_enable,
             } => {
-                action.region = Some(region.clone());
-                action.graph_arn = Some(graph.clone());
+                let mut action = on_graph(region, Some(graph));
                 action.auto_enable = Some(*auto_enable);
                 action.with_reason(Reason::AutoEnableDiffers(*auto_enable))
             }

@@ -46,9 +46,7 @@ pub struct SendReport {
 
 impl SendReport {
     fn action(&self, result: ActionResult) -> Action {
-        let mut action = Action::new("SendMessage", result);
-        action.region = Some(self.graph.region.clone());
-        action.graph_arn = Some(self.graph.arn.clone());
+        let mut action = Action::on_graph("SendMessage", result, &self.graph.region, Some(&self.graph.arn));
         action.entity_arn = Some(self.entity_arn.clone());
         action.investigation_id = self.investigation_id.clone();
         action.notes = vec![format!(
@@ -105,9 +103,7 @@ pub fn investigation_action(
     scope: Option<&Scope>,
     notes: &[String],
 ) -> Action {
-    let mut action = Action::new("StartInvestigation", result);
-    action.region = Some(region.to_owned());
-    action.graph_arn = graph_arn.map(str::to_owned);
+    let mut action = Action::on_graph("StartInvestigation", result, region, graph_arn);
     action.entity_arn = Some(entity_arn.to_owned());
     action.scope_start_time = scope.map(|scope| timestamp(scope.start));
     action.scope_end_time = scope.map(|scope| timestamp(scope.end));

@@ -83,11 +83,23 @@ impl Action {
         graph_arn: &str,
         account_ids: Vec<String>,
     ) -> Self {
-        let mut action = Self::new(operation, result);
-        action.region = Some(region.to_owned());
-        action.graph_arn = Some(graph_arn.to_owned());
+        let mut action = Self::on_graph(operation, result, region, Some(graph_arn));
         action.account_ids = account_ids;
         action
+    }
+
+    /// An action in `region`, on `graph_arn` when it is known.
+    pub fn on_graph(operation: &'static str, result: ActionResult, region: &str, graph_arn: Option<&str>) -> Self {
+        let mut action = Self::new(operation, result);
+        action.region = Some(region.to_owned());
+        action.graph_arn = graph_arn.map(str::to_owned);
+        action
+    }
+
+    /// The same action, about investigation `investigation_id`.
+    pub fn of_investigation(mut self, investigation_id: &str) -> Self {
+        self.investigation_id = Some(investigation_id.to_owned());
+        self
     }
 
     pub fn with_reason(mut self, reason: Reason) -> Self {

@@ -125,10 +125,7 @@ where
             Err(why) => return unreadable(why),
         };
         let failed_read = |operation: &'static str, error: crate::aws::AwsError| {
-            let mut action = Action::new(operation, ActionResult::Failed);
-            action.region = Some(message.region.clone());
-            action.graph_arn = Some(message.graph_arn.clone());
-            action.investigation_id = Some(message.investigation_id.clone());
+            let action = message.action(operation, ActionResult::Failed);
             let summary = error.to_string();
             Handled {
                 actions: vec![action.failed(error)],
@@ -158,10 +155,7 @@ where
         };
         match plan_report(&self.config, &message, &graph, account, &details, &indicators) {
             Verdict::NotYet(reason) => {
-                let mut action = Action::new("PutEvents", ActionResult::Skipped);
-                action.region = Some(message.region.clone());
-                action.graph_arn = Some(message.graph_arn.clone());
-                action.investigation_id = Some(message.investigation_id.clone());
+                let action = message.action("PutEvents", ActionResult::Skipped);
                 let summary = reason.to_string();
                 crate::telemetry::log_action(FUNCTION, &action);
                 Handled {

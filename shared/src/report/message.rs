@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::aws::arn::GraphArn;
+use crate::outcome::{Action, ActionResult};
 
 /// The finding that started the investigation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,12 @@ pub struct ReportMessage {
 pub const VERSION: u32 = 1;
 
 impl ReportMessage {
+    /// An action on this message's investigation.
+    pub fn action(&self, operation: &'static str, result: ActionResult) -> Action {
+        Action::on_graph(operation, result, &self.region, Some(&self.graph_arn))
+            .of_investigation(&self.investigation_id)
+    }
+
     pub fn to_body(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

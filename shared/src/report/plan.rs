@@ -21,11 +21,7 @@ pub enum Verdict {
 }
 
 fn skipped(operation: &'static str, message: &ReportMessage, reason: Reason) -> Action {
-    let mut action = Action::new(operation, ActionResult::Skipped);
-    action.region = Some(message.region.clone());
-    action.graph_arn = Some(message.graph_arn.clone());
-    action.investigation_id = Some(message.investigation_id.clone());
-    action.with_reason(reason)
+    message.action(operation, ActionResult::Skipped).with_reason(reason)
 }
 
 /// `account`: the account the function runs in (Security Hub's default product is its own).

@@ -55,10 +55,7 @@ impl ReportWrite {
                 ..
             } => ("UpdateInvestigationState", region, graph_arn, investigation_id),
         };
-        let mut action = Action::new(operation, result);
-        action.region = Some(region.clone());
-        action.graph_arn = Some(graph.clone());
-        action.investigation_id = Some(id.clone());
+        let mut action = Action::on_graph(operation, result, region, Some(graph)).of_investigation(id);
         match self {
             Self::Publish {
                 bus,
