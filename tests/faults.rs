@@ -13,11 +13,11 @@ use std::fmt::Write as _;
 use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
 use integration_tests::{finding_event, now, state, GRAPH, MEMBER, REGION};
-use sandbox::{Fault, Invitation, Sandbox, SandboxState};
+use sandbox::{Fault, Invitation, Sandbox, SandboxState, SlowAnswer};
 use serde_json::{json, Value};
 use shared::clock::FixedClock;
 use shared::function::Function;
-use shared::outcome::{Outcome, Status};
+use shared::outcome::Outcome;
 use shared::runner::run;
 
 const OTHER: &str = "333333333333";
@@ -52,13 +52,22 @@ enum FaultKind {
     /// A 5xx on every call.
     Persistent500,
     AccessDenied,
+    /// The call takes effect, but its answer comes after the invocation's end: Lambda
+    /// stops the function at its timeout, and what the call did is never learnt.
+    AnswerPastDeadline,
 }
 
-const FAULTS: [FaultKind; 3] = [
+const FAULTS: [FaultKind; 4] = [
     FaultKind::ThrottledTwice,
     FaultKind::Persistent500,
     FaultKind::AccessDenied,
+    FaultKind::AnswerPastDeadline,
 ];
+
+/// How long an invocation runs before "Lambda" stops it, in cells with a late answer: far
+/// longer than a sandbox run takes, far shorter than the late answer.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+const LATE_ANSWER_MS: u64 = 60_000;
 
 impl FaultKind {
     fn name(self) -> &'static str {
@@ -66,6 +75,20 @@ impl FaultKind {
             Self::ThrottledTwice => "throttled x2",
             Self::Persistent500 => "500 always",
             Self::AccessDenied => "access denied",
+            Self::AnswerPastDeadline => "answer too late",
+        }
+    }
+
+    /// Puts the fault on `operation` into the sandbox's state.
+    fn inject(self, state: &mut SandboxState, service: &str, operation: &str) {
+        if self == Self::AnswerPastDeadline {
+            state.slow_answers.push(SlowAnswer {
+                operation: operation.to_owned(),
+                latency_ms: LATE_ANSWER_MS,
+                region: None,
+            });
+        } else {
+            state.faults.push(self.fault(service, operation));
         }
     }
 
@@ -82,7 +105,7 @@ impl FaultKind {
             (Self::Persistent500, "securityhub") => "InternalException",
             (Self::Persistent500, _) => "ServiceFailure",
             (Self::AccessDenied, "iam" | "sts") => "AccessDenied",
-            (Self::AccessDenied, _) => "AccessDeniedException",
+            (Self::AccessDenied | Self::AnswerPastDeadline, _) => "AccessDeniedException",
         };
         Fault {
             operation: operation.to_owned(),
@@ -279,12 +302,13 @@ fn effect(sandbox: &Sandbox) -> Value {
 }
 
 /// Runs until done (at most a few reruns, as the platform's retries would): the final effect.
-async fn until_done(scenario: Scenario, sandbox: &Sandbox, first: Outcome) -> (Value, usize) {
+/// `first` is `None` when the first invocation was stopped at its timeout.
+async fn until_done(scenario: Scenario, sandbox: &Sandbox, first: Option<Outcome>) -> (Value, usize) {
     let mut outcome = first;
     let mut reruns = 0;
-    while needs_rerun(&outcome) && reruns < 3 {
+    while outcome.as_ref().is_none_or(needs_rerun) && reruns < 3 {
         reruns += 1;
-        outcome = invoke(scenario, sandbox, None).await;
+        outcome = Some(invoke(scenario, sandbox, None).await);
     }
     (effect(sandbox), reruns)
 }
@@ -298,7 +322,8 @@ struct Cell {
     scenario: Scenario,
     operation: String,
     fault: String,
-    first: Status,
+    /// The first invocation's status, or "timed out" when Lambda stopped it.
+    first: String,
     reruns: usize,
     lost: bool,
 }
@@ -325,7 +350,7 @@ async fn cell(scenario: Scenario, expected: &Value, fault: Option<(FaultKind, &s
     let mut initial = initial(scenario);
     let (name, operation, deadline) = match fault {
         Some((kind, service, operation)) => {
-            initial.faults.push(kind.fault(service, operation));
+            kind.inject(&mut initial, service, operation);
             (kind.name().to_owned(), operation.to_owned(), None)
         }
         // The deadline already reached when the writes would start (as a slow service makes it).
@@ -336,9 +361,17 @@ async fn cell(scenario: Scenario, expected: &Value, fault: Option<(FaultKind, &s
         ),
     };
     let sandbox = Sandbox::start(initial).await.unwrap();
-    let first = invoke(scenario, &sandbox, deadline).await;
+    let run = invoke(scenario, &sandbox, deadline);
+    let first = if matches!(fault, Some((FaultKind::AnswerPastDeadline, _, _))) {
+        tokio::time::timeout(TIMEOUT, run).await.ok()
+    } else {
+        Some(run.await)
+    };
     // The fault clears; whoever retries runs it again.
-    sandbox.update(|state| state.faults.clear());
+    sandbox.update(|state| {
+        state.faults.clear();
+        state.slow_answers.clear();
+    });
     let (after, reruns) = until_done(scenario, &sandbox, first.clone()).await;
     // Lost: the run claimed success but work is missing, or even the reruns never got there.
     let lost = after != *expected;
@@ -346,7 +379,15 @@ async fn cell(scenario: Scenario, expected: &Value, fault: Option<(FaultKind, &s
         scenario,
         operation,
         fault: name,
-        first: first.status,
+        first: first.map_or_else(
+            || "timed out".to_owned(),
+            |outcome| {
+                serde_json::to_value(outcome.status)
+                    .ok()
+                    .and_then(|status| status.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            },
+        ),
         reruns,
         lost,
     }
@@ -375,18 +416,17 @@ async fn no_fault_loses_an_event() {
     let _ = writeln!(table, "fault matrix: {} cells ({} scenarios x the operations each calls x {} faults, and each scenario's deadline), {} lost anything", cells.len(), SCENARIOS.len(), FAULTS.len(), lost.len());
     let _ = writeln!(
         table,
-        "{:<14} {:<34} {:<14} {:<8} {:<7} LOST",
+        "{:<14} {:<34} {:<15} {:<9} {:<7} LOST",
         "SCENARIO", "OPERATION", "FAULT", "FIRST", "RERUNS"
     );
     for cell in &cells {
-        let status = serde_json::to_value(cell.first).unwrap();
         let _ = writeln!(
             table,
-            "{:<14} {:<34} {:<14} {:<8} {:<7} {}",
+            "{:<14} {:<34} {:<15} {:<9} {:<7} {}",
             format!("{:?}", cell.scenario),
             cell.operation,
             cell.fault,
-            status.as_str().unwrap_or_default(),
+            cell.first,
             cell.reruns,
             if cell.lost { "LOST" } else { "0" }
         );

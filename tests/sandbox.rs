@@ -90,3 +90,35 @@ async fn state_and_request_log_are_readable_over_http() {
         "ENABLED"
     );
 }
+
+#[tokio::test]
+async fn a_slow_answer_takes_effect_though_the_caller_never_hears_it() {
+    let mut seeded = state();
+    seeded.slow_answers.push(sandbox::SlowAnswer {
+        operation: "TagResource".into(),
+        latency_ms: 60_000,
+        region: None,
+    });
+    let (sandbox, sdk) = start(seeded).await;
+    let detective = aws_sdk_detective::Client::new(&sdk);
+    let call = detective
+        .tag_resource()
+        .resource_arn(integration_tests::GRAPH)
+        .tags("team", "security")
+        .send();
+    let heard = tokio::time::timeout(std::time::Duration::from_millis(500), call).await;
+    assert!(heard.is_err(), "the answer came on time: {heard:?}");
+    let settings = sandbox.state().regions[integration_tests::REGION].settings(integration_tests::GRAPH);
+    assert_eq!(settings.tags.get("team").map(String::as_str), Some("security"));
+
+    // Other operations answer on time.
+    let listed = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        detective
+            .list_tags_for_resource()
+            .resource_arn(integration_tests::GRAPH)
+            .send(),
+    )
+    .await;
+    assert!(matches!(listed, Ok(Ok(_))), "{listed:?}");
+}

@@ -25,6 +25,6 @@ pub use sinks::{BusEvent, SecurityHubFinding, SqsMessage};
 pub use state::{
     Account, Fault, Graph, GraphSettings, IamRole, IngestHistory, Investigation, InvestigationProgress,
     InvestigationResults, Invitation, Member, MemberOutcome, Organization, PackageState, Pending, RegionState,
-    SandboxState, ScopeRules, StateError, UnprocessedRule,
+    SandboxState, ScopeRules, SlowAnswer, StateError, UnprocessedRule,
 };
 pub use traffic::DIR_VARIABLE as TRAFFIC_DIR_VARIABLE;

@@ -398,6 +398,9 @@ async fn dispatch(
         Ok(_) => 200,
         Err(error) => error.status(service),
     };
+    let slow = lock(&shared.state)
+        .as_ref()
+        .map_or(0, |state| slow_answer_ms(state, &name, &region));
     lock(&shared.requests).push(RequestRecord {
         service: service.name(),
         operation: name.clone(),
@@ -409,6 +412,10 @@ async fn dispatch(
             .err()
             .map(|error| format!("{}: {}", error.code, error.message)),
     });
+    // A slow answer: the call has taken effect (or failed) above; only the answer is late.
+    if slow > 0 {
+        tokio::time::sleep(Duration::from_millis(slow)).await;
+    }
     let (response, logged) = render(service, &name, status, result);
     if let Some(traffic) = &shared.traffic {
         traffic.record(&Exchange {
@@ -555,6 +562,15 @@ fn namespace(service: Service) -> &'static str {
         Service::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
         _ => "https://iam.amazonaws.com/doc/2010-05-08/",
     }
+}
+
+/// How late the answer to this call comes (0: on time).
+fn slow_answer_ms(state: &SandboxState, operation: &str, region: &str) -> u64 {
+    state
+        .slow_answers
+        .iter()
+        .find(|slow| slow.operation == operation && slow.region.as_deref().is_none_or(|only| only == region))
+        .map_or(0, |slow| slow.latency_ms)
 }
 
 /// Consumes one use of the first fault matching the call.

@@ -59,6 +59,10 @@ pub struct SandboxState {
     /// Added to every call.
     #[serde(default)]
     pub latency_ms: u64,
+    /// Calls that take effect but answer late: a caller stopped at its deadline meanwhile
+    /// (Lambda ending the invocation) never learns what they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slow_answers: Vec<SlowAnswer>,
     /// The sandbox's "now" (creation times); the real clock when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<DateTime<Utc>>,
@@ -516,6 +520,17 @@ pub struct Fault {
     pub region: Option<String>,
 }
 
+/// An operation whose answer comes `latency_ms` after the call has taken effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlowAnswer {
+    /// The API operation, as named in the API reference (`CreateMembers`).
+    pub operation: String,
+    pub latency_ms: u64,
+    /// Only calls to this region; absent means every region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnprocessedRule {
     pub account_id: String,
@@ -754,6 +769,7 @@ impl SandboxState {
             iam_roles: Vec::new(),
             iam_users: Vec::new(),
             latency_ms: 0,
+            slow_answers: Vec::new(),
             now: None,
             next_investigation: 0,
         }
