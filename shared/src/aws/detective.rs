@@ -104,7 +104,7 @@ impl GraphPort for SdkDetective {
     }
 }
 
-fn unprocessed(accounts: &[aws_sdk_detective::types::UnprocessedAccount]) -> Vec<UnprocessedAccount> {
+pub(super) fn unprocessed(accounts: &[aws_sdk_detective::types::UnprocessedAccount]) -> Vec<UnprocessedAccount> {
     accounts
         .iter()
         .map(|account| UnprocessedAccount {

@@ -8,7 +8,7 @@ use aws_sdk_detective::types::{
     TimestampForCollection,
 };
 
-use super::detective::{from_sdk_time, SdkDetective};
+use super::detective::{from_sdk_time, unprocessed, SdkDetective};
 use super::paging::next_page;
 use super::ports::{
     AccountDatasources, ActiveInvestigation, AdministratorPort, DatasourcePort, DatasourcesLookup, GraphSetupPort,
@@ -207,14 +207,7 @@ impl DatasourcePort for SdkDetective {
             .map_err(|error| AwsError::from_sdk("BatchGetGraphMemberDatasources", error))?;
         Ok(DatasourcesLookup {
             found: output.member_datasources().iter().map(account_datasources).collect(),
-            unprocessed: output
-                .unprocessed_accounts()
-                .iter()
-                .map(|account| UnprocessedAccount {
-                    account_id: account.account_id().unwrap_or_default().to_owned(),
-                    reason: account.reason().unwrap_or_default().to_owned(),
-                })
-                .collect(),
+            unprocessed: unprocessed(output.unprocessed_accounts()),
         })
     }
 
