@@ -4,6 +4,8 @@
 //! optionally imports it into Security Hub and archives the noise.
 
 mod asff;
+#[cfg(test)]
+mod fixtures;
 mod handler;
 mod message;
 mod plan;

@@ -95,22 +95,19 @@ mod tests {
     use super::*;
     use crate::domain::{InvestigationSeverity, InvestigationState};
     use crate::execute::Step;
-    use crate::report::message::{OriginatingFinding, VERSION};
+    use crate::report::fixtures::{self, GRAPH};
+    use crate::report::message::OriginatingFinding;
 
-    const GRAPH: &str = "arn:aws:detective:us-east-1:111111111111:graph:a1b2c3d4e5f60718293a4b5c6d7e8f90";
-
+    /// The shared request, about a role (the Security Hub resource is then an AwsIamRole).
     fn message() -> ReportMessage {
         ReportMessage {
-            version: VERSION,
-            graph_arn: GRAPH.to_owned(),
-            investigation_id: "000000000000000000001".to_owned(),
             entity_arn: "arn:aws:iam::222222222222:role/deployer".to_owned(),
-            region: "us-east-1".to_owned(),
             finding: OriginatingFinding {
                 id: "f1".to_owned(),
                 finding_type: "Discovery:IAMUser/AnomalousBehavior".to_owned(),
                 severity: 8.0,
             },
+            ..fixtures::message()
         }
     }
 
