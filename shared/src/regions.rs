@@ -129,16 +129,7 @@ pub fn assemble(
             failure: report.error.clone(),
         })
         .collect();
-    let any = |result| regions.iter().any(|region| region.result == result);
-    let status = if any(ActionResult::Failed) {
-        Status::Failed
-    } else if any(ActionResult::Done) {
-        Status::Acted
-    } else if any(ActionResult::Planned) {
-        Status::Planned
-    } else {
-        Status::Ignored
-    };
+    let status = Status::combined(regions.iter().map(|region| region.result.into()));
     let per_region: Vec<String> = regions
         .iter()
         .map(|region| format!("{}: {}", region.region, region.reason))

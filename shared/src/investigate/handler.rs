@@ -399,16 +399,7 @@ where
 /// One outcome for several principals: failed if any failed (Lambda retries the finding;
 /// de-duplication makes the retry start only what is missing), acted if any was started.
 fn merged(event_id: Option<String>, outcomes: Vec<Outcome>, left_out: &[String]) -> Outcome {
-    let any = |status| outcomes.iter().any(|outcome| outcome.status == status);
-    let status = if any(Status::Failed) {
-        Status::Failed
-    } else if any(Status::Acted) {
-        Status::Acted
-    } else if any(Status::Planned) {
-        Status::Planned
-    } else {
-        Status::Ignored
-    };
+    let status = Status::combined(outcomes.iter().map(|outcome| outcome.status));
     let mut reasons: Vec<String> = outcomes.iter().map(|outcome| outcome.reason.clone()).collect();
     reasons.extend(left_out.iter().map(|why| format!("left out: {why}")));
     let reason = format!("{} IAM principals: {}", outcomes.len(), reasons.join("; "));

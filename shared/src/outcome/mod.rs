@@ -32,6 +32,29 @@ pub enum ActionResult {
     Failed,
 }
 
+impl Status {
+    /// Several as one: failed if any failed (the invocation fails and is retried), else
+    /// acted if any acted, else planned if any was planned, else ignored.
+    pub fn combined(statuses: impl IntoIterator<Item = Status>) -> Self {
+        let statuses: Vec<Status> = statuses.into_iter().collect();
+        [Self::Failed, Self::Acted, Self::Planned]
+            .into_iter()
+            .find(|status| statuses.contains(status))
+            .unwrap_or(Self::Ignored)
+    }
+}
+
+impl From<ActionResult> for Status {
+    fn from(result: ActionResult) -> Self {
+        match result {
+            ActionResult::Done => Self::Acted,
+            ActionResult::Planned => Self::Planned,
+            ActionResult::Skipped => Self::Ignored,
+            ActionResult::Failed => Self::Failed,
+        }
+    }
+}
+
 /// One API write (made, planned, skipped or failed), named as in the API reference,
 /// with the parameters that matter.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -249,6 +272,17 @@ fn batch_item_failures<S: serde::Serializer>(ids: &Option<Vec<String>>, serializ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_outweighs_an_act_which_outweighs_a_plan() {
+        use ActionResult::{Done, Failed, Planned, Skipped};
+        let of = |results: &[ActionResult]| Status::combined(results.iter().map(|result| (*result).into()));
+        assert_eq!(of(&[Done, Failed, Planned]), Status::Failed);
+        assert_eq!(of(&[Skipped, Planned, Done]), Status::Acted);
+        assert_eq!(of(&[Skipped, Planned]), Status::Planned);
+        assert_eq!(of(&[Skipped]), Status::Ignored);
+        assert_eq!(of(&[]), Status::Ignored);
+    }
 
     #[test]
     fn serializes_in_the_documented_shape() {

@@ -78,16 +78,7 @@ where
             summaries.push(format!("message {}: {}", record.message_id, handled.summary));
             actions.extend(handled.actions);
         }
-        let any = |result| actions.iter().any(|action: &Action| action.result == result);
-        let status = if any(ActionResult::Failed) {
-            Status::Failed
-        } else if any(ActionResult::Done) {
-            Status::Acted
-        } else if any(ActionResult::Planned) {
-            Status::Planned
-        } else {
-            Status::Ignored
-        };
+        let status = Status::combined(actions.iter().map(|action| action.result.into()));
         let reason = format!(
             "{} message(s), {} to deliver again; {}",
             batch.records.len(),
