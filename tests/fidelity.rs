@@ -1326,18 +1326,6 @@ async fn a_failed_outcome_and_an_investigations_own_results_come_from_the_state(
 const QUEUE: &str = "https://sqs.us-east-1.amazonaws.com/111111111111/detective-autopilot-reports";
 const REPORT: &str = r#"{"investigation":"000000000000000000001","severity":"HIGH"}"#;
 
-async fn sandbox_get(addr: std::net::SocketAddr, path: &str) -> serde_json::Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).unwrap()
-}
-
 #[tokio::test]
 async fn send_message_is_recorded_with_the_md5_of_its_body_and_attributes() {
     let (sandbox, _) = start(state()).await;
@@ -1380,7 +1368,7 @@ async fn send_message_is_recorded_with_the_md5_of_its_body_and_attributes() {
     );
     assert_eq!(message.body_json().unwrap()["severity"], "HIGH");
     assert_eq!(message.sender, ADMIN);
-    let served = sandbox_get(sandbox.addr(), "/_sandbox/sqs").await;
+    let served = integration_tests::sandbox_get(sandbox.addr(), "/_sandbox/sqs").await;
     assert_eq!(served[0]["body"], REPORT);
     assert_eq!(served[0]["delay_seconds"], 900);
     assert_eq!(
@@ -1499,7 +1487,7 @@ async fn put_events_records_each_event_and_fails_an_entry_whose_detail_is_not_a_
     assert_eq!(event.resources, vec![GRAPH.to_owned()]);
     assert_eq!(event.time, integration_tests::at("2026-11-22T11:00:00Z"));
     assert_eq!(event.account, ADMIN);
-    let served = sandbox_get(sandbox.addr(), "/_sandbox/events").await;
+    let served = integration_tests::sandbox_get(sandbox.addr(), "/_sandbox/events").await;
     assert_eq!(served[0]["detail"]["investigation"], "000000000000000000001");
     assert_eq!(
         integration_tests::actions_called(&sandbox),
@@ -1608,7 +1596,7 @@ async fn batch_import_findings_keeps_one_finding_per_id_and_updates_it() {
     assert_eq!((refused.success_count(), refused.failed_count()), (Some(0), Some(1)));
     assert_eq!(refused.failed_findings()[0].id(), Some("investigation/2"));
     assert_eq!(refused.failed_findings()[0].error_code(), Some("AccessDeniedException"));
-    let served = sandbox_get(sandbox.addr(), "/_sandbox/securityhub").await;
+    let served = integration_tests::sandbox_get(sandbox.addr(), "/_sandbox/securityhub").await;
     assert_eq!(served.as_array().unwrap().len(), 1);
     assert_eq!(served[0]["finding"]["Title"], "second");
     assert_eq!(

@@ -1,11 +1,9 @@
 //! The sandbox's Organizations API and its own endpoints, through the real SDK and plain HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use integration_tests::{start, state};
+use integration_tests::{sandbox_get, start, state};
 use sandbox::Account;
-use serde_json::Value;
 use shared::aws::{OrganizationPort, SdkOrganizations};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn list_accounts_follows_every_page_of_twenty() {
@@ -59,17 +57,6 @@ async fn organizations_errors_keep_code_and_message() {
     assert!(error.message.contains("injected fault"));
 }
 
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> Value {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).unwrap()
-}
-
 #[tokio::test]
 async fn state_and_request_log_are_readable_over_http() {
     let (sandbox, sdk) = start(state()).await;
@@ -78,12 +65,12 @@ async fn state_and_request_log_are_readable_over_http() {
         .await
         .unwrap();
 
-    let requests = http_get(sandbox.addr(), "/_sandbox/requests").await;
+    let requests = sandbox_get(sandbox.addr(), "/_sandbox/requests").await;
     assert_eq!(requests[0]["operation"], "DescribeAccount");
     assert_eq!(requests[0]["parameters"]["AccountId"], "222222222222");
     assert_eq!(requests[0]["status"], 200);
 
-    let state = http_get(sandbox.addr(), "/_sandbox/state").await;
+    let state = sandbox_get(sandbox.addr(), "/_sandbox/state").await;
     assert_eq!(state["caller_account_id"], "111111111111");
     assert_eq!(
         state["regions"]["us-east-1"]["graphs"][0]["members"][0]["status"],
