@@ -79,22 +79,18 @@ impl FaultKind {
         }
     }
 
-    /// Puts the fault on `operation` into the sandbox's state.
+    /// Puts the fault on `operation` into the sandbox's state: a late answer, or an error
+    /// with the service's own code for it (the status follows the service's protocol).
     fn inject(self, state: &mut SandboxState, service: &str, operation: &str) {
-        if self == Self::AnswerPastDeadline {
-            state.slow_answers.push(SlowAnswer {
-                operation: operation.to_owned(),
-                latency_ms: LATE_ANSWER_MS,
-                region: None,
-            });
-        } else {
-            state.faults.push(self.fault(service, operation));
-        }
-    }
-
-    /// The service's own code for it (the status follows the service's protocol).
-    fn fault(self, service: &str, operation: &str) -> Fault {
         let code = match (self, service) {
+            (Self::AnswerPastDeadline, _) => {
+                state.slow_answers.push(SlowAnswer {
+                    operation: operation.to_owned(),
+                    latency_ms: LATE_ANSWER_MS,
+                    region: None,
+                });
+                return;
+            }
             (Self::ThrottledTwice, "detective" | "organizations") => "TooManyRequestsException",
             (Self::ThrottledTwice, "sqs") => "RequestThrottled",
             (Self::ThrottledTwice, "events" | "securityhub") => "ThrottlingException",
@@ -105,14 +101,14 @@ impl FaultKind {
             (Self::Persistent500, "securityhub") => "InternalException",
             (Self::Persistent500, _) => "ServiceFailure",
             (Self::AccessDenied, "iam" | "sts") => "AccessDenied",
-            (Self::AccessDenied | Self::AnswerPastDeadline, _) => "AccessDeniedException",
+            (Self::AccessDenied, _) => "AccessDeniedException",
         };
-        Fault {
+        state.faults.push(Fault {
             operation: operation.to_owned(),
             error: code.to_owned(),
             times: (self == Self::ThrottledTwice).then_some(2),
             region: None,
-        }
+        });
     }
 }
 

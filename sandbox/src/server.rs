@@ -376,21 +376,25 @@ async fn dispatch(
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let (result, injected) = {
+    let (result, injected, slow) = {
         let mut guard = lock(&shared.state);
         match guard.as_mut() {
             None => (
                 Err(ApiError::new("InternalServerException", "sandbox has no state")),
                 false,
+                0,
             ),
-            Some(state) => match injected_fault(state, &name, &region) {
-                Some(fault) => (Err(fault), true),
-                None => {
-                    let mut sinks = lock(&shared.sinks);
-                    let served = serve(state, &mut sinks, service, &name, &region, &access_key, &parameters);
-                    (served, false)
+            Some(state) => {
+                let slow = slow_answer_ms(state, &name, &region);
+                match injected_fault(state, &name, &region) {
+                    Some(fault) => (Err(fault), true, slow),
+                    None => {
+                        let mut sinks = lock(&shared.sinks);
+                        let served = serve(state, &mut sinks, service, &name, &region, &access_key, &parameters);
+                        (served, false, slow)
+                    }
                 }
-            },
+            }
         }
     };
     let status = match &result {
@@ -398,9 +402,6 @@ async fn dispatch(
         Ok(_) => 200,
         Err(error) => error.status(service),
     };
-    let slow = lock(&shared.state)
-        .as_ref()
-        .map_or(0, |state| slow_answer_ms(state, &name, &region));
     lock(&shared.requests).push(RequestRecord {
         service: service.name(),
         operation: name.clone(),
