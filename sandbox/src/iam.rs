@@ -1,6 +1,8 @@
 //! IAM and STS (awsQuery), as far as a role lookup needs them: sts:AssumeRole into an
-//! account, then iam:GetRole there. Trust policies are not modelled: any caller may assume
-//! a role that exists.
+//! account, then iam:GetRole there. Trust policies are not modelled here: any caller may
+//! assume a role that exists (the organization simulation checks each AssumeRole against the
+//! role's trust policy, `tests/org`). Each AssumeRole issues a key of its own, and the
+//! request log names the session behind it.
 
 use serde_json::{json, Map, Value};
 
@@ -71,7 +73,7 @@ fn principal(state: &SandboxState, caller: &str, params: &Map<String, Value>, ki
     }}))
 }
 
-pub fn sts_call(state: &SandboxState, operation: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn sts_call(state: &mut SandboxState, operation: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
     match operation {
         "AssumeRole" => {
             let arn = param(params, "RoleArn", "ValidationError")?;
@@ -86,14 +88,22 @@ pub fn sts_call(state: &SandboxState, operation: &str, params: &Map<String, Valu
                         format!("not authorized to perform sts:AssumeRole on {arn}"),
                     )
                 })?;
+            let session_arn = format!(
+                "arn:{}:sts::{}:assumed-role/{}/{session}",
+                state.partition, role.account_id, role.name
+            );
+            // 20 characters, as AWS's: ASIA, the account, and the session's number.
+            let key = format!("ASIA{}{:04}", role.account_id, state.assumed_sessions.len() % 10_000);
+            let account = role.account_id.clone();
+            state.assumed_sessions.insert(key.clone(), session_arn.clone());
             Ok(json!({
                 "Credentials": {
-                    "AccessKeyId": access_key_for(&role.account_id), "SecretAccessKey": "sandbox",
+                    "AccessKeyId": key, "SecretAccessKey": "sandbox",
                     "SessionToken": "sandbox-session", "Expiration": "2100-01-01T00:00:00Z",
                 },
                 "AssumedRoleUser": {
-                    "AssumedRoleId": format!("AROA{}:{session}", role.account_id),
-                    "Arn": format!("arn:{}:sts::{}:assumed-role/{}/{session}", state.partition, role.account_id, role.name),
+                    "AssumedRoleId": format!("AROA{account}:{session}"),
+                    "Arn": session_arn,
                 },
             }))
         }

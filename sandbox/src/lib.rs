@@ -8,6 +8,7 @@
 //! what the service models and the API references document, with a request log, a traffic
 //! log for the model check, and fault injection.
 
+mod cloudtrail;
 mod detective;
 mod iam;
 mod names;
@@ -24,7 +25,7 @@ pub use server::{decode_request, CloudFormationResponse, DecodedRequest, Request
 pub use sinks::{BusEvent, SecurityHubFinding, SqsMessage};
 pub use state::{
     Account, Fault, Graph, GraphSettings, IamRole, IngestHistory, Investigation, InvestigationProgress,
-    InvestigationResults, Invitation, Member, MemberOutcome, Organization, PackageState, Pending, RegionState,
-    SandboxState, ScopeRules, SlowAnswer, StateError, UnprocessedRule,
+    InvestigationResults, Invitation, Member, MemberOutcome, Organization, PackageState, Pending, QueuedDeletion,
+    RegionState, SandboxState, ScopeRules, SlowAnswer, StateError, Trail, UnprocessedRule,
 };
 pub use traffic::DIR_VARIABLE as TRAFFIC_DIR_VARIABLE;

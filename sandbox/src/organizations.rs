@@ -25,7 +25,8 @@ fn may_read_accounts(state: &SandboxState, organization: &Organization, caller: 
     let detective_admin = state
         .regions
         .values()
-        .any(|region| region.organization_admin_account_id.as_deref() == Some(caller));
+        .any(|region| region.organization_admin_account_id.as_deref() == Some(caller))
+        || organization.detective_delegated_administrator.as_deref() == Some(caller);
     if caller == organization.management_account_id
         || detective_admin
         || organization.delegated_administrators.iter().any(|id| id == caller)
@@ -105,6 +106,36 @@ pub fn call(state: &SandboxState, caller: &str, operation: &str, body: &Value) -
                         format!("account {id} is not in organization {}", organization.id),
                     )
                 })
+        }
+        "ListDelegatedAdministrators" => {
+            may_read_accounts(state, organization, caller)?;
+            let principal = body.get("ServicePrincipal").and_then(Value::as_str);
+            let detective = organization.detective_delegated_administrator.iter();
+            let ids: Vec<&String> = match principal {
+                Some("detective.amazonaws.com") => detective.collect(),
+                Some(_) => organization.delegated_administrators.iter().collect(),
+                None => detective.chain(organization.delegated_administrators.iter()).collect(),
+            };
+            let administrators: Vec<Value> = ids
+                .into_iter()
+                .filter_map(|id| organization.accounts.iter().find(|account| account.id == *id))
+                .map(|account| {
+                    let mut entry = account_json(state, organization, account);
+                    if let Value::Object(members) = &mut entry {
+                        members.insert("DelegationEnabledDate".to_owned(), json!(1_704_067_200.0));
+                    }
+                    entry
+                })
+                .collect();
+            let (administrators, next) = page(
+                Service::Organizations,
+                "ListDelegatedAdministrators",
+                &organization.id,
+                &administrators,
+                body,
+                ACCOUNT_PAGE,
+            )?;
+            Ok(json!({"DelegatedAdministrators": administrators, "NextToken": next}))
         }
         other => Err(ApiError::new(
             "UnknownOperationException",

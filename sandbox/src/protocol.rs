@@ -14,6 +14,7 @@ pub enum Service {
     Sqs,
     EventBridge,
     SecurityHub,
+    CloudTrail,
 }
 
 impl Service {
@@ -26,6 +27,7 @@ impl Service {
             Self::Sqs => "sqs",
             Self::EventBridge => "events",
             Self::SecurityHub => "securityhub",
+            Self::CloudTrail => "cloudtrail",
         }
     }
 
@@ -39,6 +41,7 @@ impl Service {
             Self::Sqs => "InvalidParameterValue",
             Self::EventBridge => "ValidationException",
             Self::SecurityHub => "InvalidInputException",
+            Self::CloudTrail => "InvalidParameterException",
         }
     }
 }
@@ -104,7 +107,7 @@ impl ApiError {
                 _ => 400,
             },
             // awsJson: 400 for client errors, 500 for the models' faults.
-            Service::Organizations | Service::Sqs | Service::EventBridge => match code {
+            Service::Organizations | Service::Sqs | Service::EventBridge | Service::CloudTrail => match code {
                 "ServiceException" | "InternalException" | "InternalFailure" => 500,
                 "ServiceUnavailable" => 503,
                 _ => 400,

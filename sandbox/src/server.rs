@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use chrono::Utc;
 
+use crate::cloudtrail;
 use crate::detective::{self, Call};
 use crate::iam::{self, account_of_key};
 use crate::organizations;
@@ -29,8 +30,9 @@ use crate::traffic::{Exchange, TrafficLog};
 /// One served call, as `GET /_sandbox/requests` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRecord {
-    /// `detective`, `organizations`, `iam`, `sts`, `sqs`, `events` or `securityhub`: the IAM
-    /// action is `{service}:{operation}`.
+    /// `detective`, `organizations`, `iam`, `sts`, `sqs`, `events`, `securityhub` or
+    /// `cloudtrail`: the IAM action's prefix (its name is the Service Authorization
+    /// Reference's for the operation).
     pub service: &'static str,
     pub operation: String,
     pub region: String,
@@ -38,6 +40,13 @@ pub struct RequestRecord {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The access key the request was signed with (its credential scope): who called.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub access_key_id: String,
+    /// The session's ARN when the key is one the sandbox's AssumeRole issued
+    /// (`arn:<partition>:sts::<account>:assumed-role/<role>/<session>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
 }
 
 /// A custom resource's answer, PUT to the sandbox standing in for CloudFormation's presigned
@@ -104,7 +113,7 @@ impl Sandbox {
             traffic,
         });
         let app = Router::new()
-            .route("/_sandbox/state", get(read_state))
+            .route("/_sandbox/state", get(read_state).put(replace_state))
             .route("/_sandbox/requests", get(read_requests))
             .route("/_sandbox/cloudformation", get(read_cloudformation))
             .route("/_sandbox/cloudformation/{*rest}", put(answer_cloudformation))
@@ -198,6 +207,19 @@ async fn read_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(serde_json::to_value(lock(&shared.state).as_ref()).unwrap_or_default())
 }
 
+/// Replaces the state (a test changes the world between calls: an account joins the
+/// organization, a fault is set); one AWS could never be in is refused, saying why.
+async fn replace_state(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode, String) {
+    let text = String::from_utf8_lossy(&body);
+    match SandboxState::from_json("PUT /_sandbox/state", &text) {
+        Ok(state) => {
+            *lock(&shared.state) = Some(state);
+            (StatusCode::OK, String::new())
+        }
+        Err(error) => (StatusCode::BAD_REQUEST, error.to_string()),
+    }
+}
+
 async fn read_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RequestRecord>> {
     Json(lock(&shared.requests).clone())
 }
@@ -267,6 +289,8 @@ fn route(
             (Service::Organizations, organizations::TARGET_PREFIX),
             (Service::Sqs, sqs::TARGET_PREFIX),
             (Service::EventBridge, eventbridge::TARGET_PREFIX),
+            (Service::CloudTrail, cloudtrail::TARGET_PREFIX),
+            (Service::CloudTrail, cloudtrail::LONG_TARGET_PREFIX),
         ]
         .into_iter()
         .find_map(|(service, prefix)| target.strip_prefix(prefix).map(|name| (service, name)))
@@ -376,22 +400,24 @@ async fn dispatch(
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let (result, injected, slow) = {
+    let (result, injected, slow, caller_arn) = {
         let mut guard = lock(&shared.state);
         match guard.as_mut() {
             None => (
                 Err(ApiError::new("InternalServerException", "sandbox has no state")),
                 false,
                 0,
+                None,
             ),
             Some(state) => {
+                let caller_arn = state.assumed_sessions.get(&access_key).cloned();
                 let slow = slow_answer_ms(state, &name, &region);
                 match injected_fault(state, &name, &region) {
-                    Some(fault) => (Err(fault), true, slow),
+                    Some(fault) => (Err(fault), true, slow, caller_arn),
                     None => {
                         let mut sinks = lock(&shared.sinks);
                         let served = serve(state, &mut sinks, service, &name, &region, &access_key, &parameters);
-                        (served, false, slow)
+                        (served, false, slow, caller_arn)
                     }
                 }
             }
@@ -412,6 +438,8 @@ async fn dispatch(
             .as_ref()
             .err()
             .map(|error| format!("{}: {}", error.code, error.message)),
+        access_key_id: access_key.clone(),
+        caller_arn,
     });
     // A slow answer: the call has taken effect (or failed) above; only the answer is late.
     if slow > 0 {
@@ -476,6 +504,7 @@ fn serve(
         Service::Sqs => sinks::sqs::call(sinks, name, &call),
         Service::EventBridge => sinks::eventbridge::call(sinks, name, &call),
         Service::SecurityHub => sinks::securityhub::call(sinks, name, &call),
+        Service::CloudTrail => cloudtrail::call(state, &caller, region, name, parameters),
     }?;
     Ok(if stuck { stuck_page(served) } else { served })
 }
@@ -529,7 +558,7 @@ fn render(service: Service, operation: &str, status: u16, result: Result<Value, 
 /// The awsJson protocols' Content-Type (restJson1 answers `application/json`).
 fn aws_json_content_type(service: Service) -> Option<&'static str> {
     match service {
-        Service::Organizations | Service::EventBridge => Some("application/x-amz-json-1.1"),
+        Service::Organizations | Service::EventBridge | Service::CloudTrail => Some("application/x-amz-json-1.1"),
         Service::Sqs => Some("application/x-amz-json-1.0"),
         _ => None,
     }

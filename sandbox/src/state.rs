@@ -69,6 +69,19 @@ pub struct SandboxState {
     /// Next investigation number (ids are 21 digits, as Detective's are).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub next_investigation: u64,
+    /// CloudTrail trails of the accounts (DescribeTrails, GetTrailStatus, GetEventSelectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trails: Vec<Trail>,
+    /// Reads during which ListGraphs still lists a graph DeleteGraph has queued for deletion
+    /// (documented: "Disables the specified behavior graph and queues it to be deleted").
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub graph_deletion_reads: u32,
+    /// Graphs DeleteGraph queued that ListGraphs still lists, each for its reads left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued_deletions: Vec<QueuedDeletion>,
+    /// The sessions AssumeRole issued: access key id -> the session's ARN.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub assumed_sessions: BTreeMap<String, String>,
 }
 
 fn default_partition() -> String {
@@ -92,6 +105,11 @@ pub struct Organization {
     /// Delegated administrators of other services: they may read Organizations too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub delegated_administrators: Vec<String>,
+    /// Detective's delegated administrator in Organizations: registered when the management
+    /// account designates another account Detective's administrator (documented), kept when
+    /// that is disabled in a region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detective_delegated_administrator: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -570,6 +588,42 @@ impl ScopeRules {
     }
 }
 
+/// A graph deleted but still listed by ListGraphs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedDeletion {
+    pub region: String,
+    pub graph_arn: String,
+    pub reads_left: u32,
+}
+
+/// A CloudTrail trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trail {
+    /// Its owner.
+    pub account_id: String,
+    pub name: String,
+    pub home_region: String,
+    #[serde(default)]
+    pub is_multi_region_trail: bool,
+    /// The management account's trail of every account of the organization.
+    #[serde(default)]
+    pub is_organization_trail: bool,
+    /// GetTrailStatus' IsLogging (default true).
+    #[serde(default = "yes")]
+    pub logging: bool,
+    /// The management events it logs: All (default), WriteOnly, ReadOnly or None.
+    #[serde(default = "all_events")]
+    pub management_events: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn all_events() -> String {
+    "All".to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamRole {
     pub account_id: String,
@@ -742,6 +796,15 @@ impl SandboxState {
             }
         }
         check_results(&self.investigation_results)?;
+        for trail in &self.trails {
+            accounts.push(("trails[].account_id", trail.account_id.as_str()));
+            check_one_of(
+                &format!("trail {}", trail.name),
+                "management_events",
+                &trail.management_events,
+                &["All", "WriteOnly", "ReadOnly", "None"],
+            )?;
+        }
         match accounts.into_iter().find(|(_, id)| !is_account_id(id)) {
             Some((field, id)) => Err(format!("{field} {id:?} is not a 12-digit account id")),
             None => Ok(()),
@@ -772,6 +835,10 @@ impl SandboxState {
             slow_answers: Vec::new(),
             now: None,
             next_investigation: 0,
+            trails: Vec::new(),
+            graph_deletion_reads: 0,
+            queued_deletions: Vec::new(),
+            assumed_sessions: BTreeMap::new(),
         }
     }
 

@@ -26,10 +26,10 @@ from botocore.loaders import Loader
 # The traffic log's service names are the IAM action prefixes; each is checked against the
 # botocore model of that name: detective/2018-10-26, organizations/2016-11-28, iam/2010-05-08,
 # sts/2011-06-15, sqs/2012-11-05 (json), events/2015-10-07 (json), securityhub/2018-10-26
-# (rest-json).
+# (rest-json), cloudtrail/2013-11-01 (json).
 MODELS = {
     "detective": "2018-10-26", "organizations": "2016-11-28", "iam": "2010-05-08", "sts": "2011-06-15",
-    "sqs": "2012-11-05", "events": "2015-10-07", "securityhub": "2018-10-26",
+    "sqs": "2012-11-05", "events": "2015-10-07", "securityhub": "2018-10-26", "cloudtrail": "2013-11-01",
 }
 SERVICES = tuple(MODELS)
 

@@ -69,6 +69,7 @@ pub fn state() -> SandboxState {
             })
             .collect(),
         delegated_administrators: Vec::new(),
+        detective_delegated_administrator: None,
     });
     let graph = Graph {
         arn: GRAPH.into(),

@@ -10,14 +10,15 @@ use super::{administered, region_mut, Call};
 use crate::names::admin_of;
 use crate::paging::page;
 use crate::protocol::{ApiError, Service};
-use crate::state::{Graph, GraphSettings, PackageState, SandboxState};
+use crate::state::{Graph, GraphSettings, PackageState, QueuedDeletion, SandboxState};
 
 const GRAPH_PAGE: usize = 200;
 
 /// Only the graphs the caller administers (the API reference: "the behavior graphs that the
-/// calling account is an administrator account of").
+/// calling account is an administrator account of"), and those it deleted that Detective
+/// has not yet removed (`graph_deletion_reads`).
 pub fn list_graphs(state: &mut SandboxState, call: &Call) -> Result<Value, ApiError> {
-    let graphs: Vec<Graph> = state
+    let mut graphs: Vec<Graph> = state
         .region(call.region)
         .map(|region| {
             region
@@ -28,6 +29,17 @@ pub fn list_graphs(state: &mut SandboxState, call: &Call) -> Result<Value, ApiEr
                 .collect()
         })
         .unwrap_or_default();
+    for queued in &mut state.queued_deletions {
+        if queued.region == call.region && admin_of(&queued.graph_arn) == call.caller && queued.reads_left > 0 {
+            queued.reads_left -= 1;
+            graphs.push(Graph {
+                arn: queued.graph_arn.clone(),
+                auto_enable: false,
+                members: Vec::new(),
+            });
+        }
+    }
+    state.queued_deletions.retain(|queued| queued.reads_left > 0);
     let (graphs, next) = page(
         Service::Detective,
         "ListGraphs",
@@ -96,6 +108,13 @@ pub(super) fn ensure_graph(
 pub fn delete_graph(state: &mut SandboxState, call: &Call) -> Result<Value, ApiError> {
     let arn = administered(state, call)?.arn.clone();
     remove_graph(state, call.region, &arn);
+    if state.graph_deletion_reads > 0 {
+        state.queued_deletions.push(QueuedDeletion {
+            region: call.region.to_owned(),
+            graph_arn: arn,
+            reads_left: state.graph_deletion_reads,
+        });
+    }
     Ok(json!({}))
 }
 

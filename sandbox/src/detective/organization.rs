@@ -46,6 +46,22 @@ pub fn enable_organization_admin_account(state: &mut SandboxState, call: &Call) 
             "account {account} is not an account of the organization"
         )));
     }
+    // Documented: "Once the delegated administrator account is set in Organizations, the
+    // organization management account can only choose either the delegated administrator
+    // account or their own account as the Detective administrator account."
+    if let Some(organization) = state.organization.as_mut() {
+        if account != organization.management_account_id {
+            match organization.detective_delegated_administrator.as_deref() {
+                Some(delegated) if delegated != account => {
+                    return Err(ApiError::validation(format!(
+                        "account {delegated} is Detective's delegated administrator in Organizations: only it or the management account can be designated"
+                    )))
+                }
+                Some(_) => {}
+                None => organization.detective_delegated_administrator = Some(account.clone()),
+            }
+        }
+    }
     let region = region_mut(state, call.region);
     match region.organization_admin_account_id.as_deref() {
         Some(current) if current != account => {
