@@ -625,30 +625,21 @@ async fn a_lookup_that_cannot_assume_its_role_fails_the_invocation() {
     );
 }
 
+/// Its IAM allows only its own region's graph: a finding of another region is that
+/// region's stack's (GuardDuty and Security Hub deliver it there), never a denied call here.
 #[tokio::test]
-async fn graph_arn_serves_only_its_own_region() {
-    let mut seeded = state();
-    let eu_graph = "arn:aws:detective:eu-west-1:111111111111:graph:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
-    seeded.regions.insert(
-        "eu-west-1".into(),
-        sandbox::RegionState {
-            organization_admin_account_id: Some(ADMIN.into()),
-            graphs: vec![Graph {
-                arn: eu_graph.into(),
-                auto_enable: true,
-                members: vec![sandbox::Member::new(MEMBER, "m@example.com", "ENABLED")],
-            }],
-            ..sandbox::RegionState::default()
-        },
-    );
-    let (sandbox, sdk) = start(seeded).await;
+async fn a_finding_of_another_region_is_left_to_that_regions_stack() {
+    let (sandbox, sdk) = start(state()).await;
     let mut event = finding_event(MEMBER, "IAMUser", "alice");
     event["region"] = json!("eu-west-1");
     event["detail"]["region"] = json!("eu-west-1");
     let outcome = run(&sdk, &event, &config(&[("GRAPH_ARN", GRAPH)])).await;
-    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
-    assert_eq!(start_calls(&sandbox)[0]["GraphArn"], eu_graph);
-    assert_eq!(sandbox.count("ListGraphs"), 1, "the eu-west-1 graph is looked up");
+    assert_eq!(outcome.status, Status::Ignored, "{}", outcome.to_json());
+    assert_eq!(
+        outcome.reason,
+        "a finding of another region (eu-west-1, this function runs in us-east-1): the administrator stack of eu-west-1 investigates it there"
+    );
+    assert!(sandbox.requests().is_empty(), "no call to another region");
 }
 
 #[tokio::test]
@@ -736,27 +727,47 @@ fn two_members() -> sandbox::SandboxState {
     seeded
 }
 
+/// An attack sequence names no user's path: only IAM (the lookup) may say it, never a
+/// guess. Its owner is its access key's account, not where it acted.
 #[tokio::test]
-async fn an_attack_sequence_with_one_principal_investigates_it() {
+async fn an_attack_sequence_user_is_investigated_only_under_the_arn_iam_gives() {
+    let event = sample("guardduty-finding-attack-sequence-one-principal.json");
     let (sandbox, sdk) = start(two_members()).await;
-    let outcome = run(
-        &sdk,
-        &sample("guardduty-finding-attack-sequence-one-principal.json"),
-        &config(&[]),
-    )
-    .await;
+    let guessed = run(&sdk, &event, &config(&[])).await;
+    assert_eq!(guessed.status, Status::Ignored, "{}", guessed.to_json());
+    assert!(
+        guessed.reason.contains("user ci-deployer of account 222222222222")
+            && guessed.reason.contains("not investigated under a guessed ARN"),
+        "{}",
+        guessed.reason
+    );
+    assert!(entities(&sandbox).is_empty());
+
+    let mut seeded = two_members();
+    seeded.iam_roles = vec![lookup_role(MEMBER)];
+    seeded.iam_users = vec![role(MEMBER, "ci-deployer", "/automation/")];
+    let (sandbox, sdk) = start(seeded).await;
+    let outcome = run(&sdk, &event, &config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)])).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
-    assert_eq!(entities(&sandbox), ["arn:aws:iam::222222222222:user/ci-deployer"]);
+    assert_eq!(
+        entities(&sandbox),
+        ["arn:aws:iam::222222222222:user/automation/ci-deployer"]
+    );
 }
 
 #[tokio::test]
 async fn an_attack_sequence_with_several_principals_starts_one_investigation_each_deduplicated() {
-    let (sandbox, sdk) = start(two_members()).await;
+    let mut seeded = two_members();
+    seeded.iam_roles = vec![lookup_role(MEMBER)];
+    seeded.iam_users = vec![role(MEMBER, "ci-deployer", "/")];
+    let (sandbox, sdk) = start(seeded).await;
     let event = sample("guardduty-finding-attack-sequence-several-principals.json");
-    let outcome = run(&sdk, &event, &config(&[])).await;
+    let lookup = config(&[("ROLE_LOOKUP_ROLE_NAME", LOOKUP_ROLE)]);
+    let outcome = run(&sdk, &event, &lookup).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
-    // The role session, the user (named twice: as an actor and by its access key, investigated
-    // once), and not the root user.
+    // The role session (its issuer's role: no lookup needed), the user (named twice: as an
+    // actor and by its access key, investigated once, its path read from IAM), and not the
+    // root user.
     assert_eq!(
         entities(&sandbox),
         [
@@ -772,7 +783,7 @@ async fn an_attack_sequence_with_several_principals_starts_one_investigation_eac
         outcome.reason
     );
     // Delivered again: each principal is de-duplicated.
-    let again = run(&sdk, &event, &config(&[])).await;
+    let again = run(&sdk, &event, &lookup).await;
     assert_eq!(again.status, Status::Ignored, "{}", again.to_json());
     assert_eq!(sandbox.count("StartInvestigation"), 2);
     assert!(again

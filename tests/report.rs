@@ -334,8 +334,140 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
         &[("SECURITY_HUB", "true"), ("ARCHIVE_AT_OR_BELOW", "LOW")],
     )
     .await;
+    // sqs:SendMessage is a message sent again or to the dead-letter queue (tested below).
+    let declared: Vec<&str> = shared::report::AWS_ACTIONS
+        .iter()
+        .copied()
+        .filter(|action| *action != "sqs:SendMessage")
+        .collect();
     assert_eq!(
         integration_tests::actions_called(&sandbox),
-        integration_tests::sorted(shared::report::AWS_ACTIONS)
+        integration_tests::sorted(&declared)
     );
+}
+
+const DEAD_LETTERS: &str = "https://sqs.us-east-1.amazonaws.com/111111111111/detective-autopilot-report-dlq";
+
+/// The queues report-investigations sends to, as the template sets them.
+fn queues() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("REPORT_QUEUE_URL", QUEUE),
+        ("REPORT_DEAD_LETTER_QUEUE_URL", DEAD_LETTERS),
+    ]
+}
+
+/// The SQS batch of one body, delivered for the `receives`-th time.
+fn delivered(body: &str, receives: u32) -> Value {
+    let mut batch = batch(&[body.to_owned()]);
+    batch["Records"][0]["attributes"]["ApproximateReceiveCount"] = json!(receives.to_string());
+    batch
+}
+
+/// The messages report-investigations sent to `queue`, from `after` on.
+fn sent_to(sandbox: &Sandbox, queue: &str, after: usize) -> Vec<sandbox::SqsMessage> {
+    sandbox
+        .sqs_messages()
+        .into_iter()
+        .skip(after)
+        .filter(|message| message.queue_url == queue)
+        .collect()
+}
+
+/// Security Hub answers `error` to BatchImportFindings (`times` times, or always): the
+/// variables of a function that imports there, with both queues.
+fn security_hub_failing(sandbox: &Sandbox, error: &str, times: Option<u32>) -> Vec<(&'static str, &'static str)> {
+    sandbox.update(|state| {
+        state.faults.push(Fault {
+            operation: "BatchImportFindings".into(),
+            error: error.into(),
+            times,
+            region: None,
+        })
+    });
+    let mut vars = queues();
+    vars.push(("SECURITY_HUB", "true"));
+    vars
+}
+
+/// Security Hub fails after the report is published: the message is sent again saying the
+/// report is out, and its next delivery imports the finding without publishing again.
+#[tokio::test]
+async fn a_report_published_before_a_later_write_failed_is_never_published_again() {
+    let (sandbox, sdk) = start(state()).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    let before = sandbox.sqs_messages().len();
+    // Past the SDK's retries (5 attempts): the import fails this time.
+    let vars = security_hub_failing(&sandbox, "InternalException", Some(5));
+    let first = report(&sdk, &batch(&[body]), &vars).await;
+    assert!(failures(&first).is_empty(), "{}", first.to_json());
+    let again = sent_to(&sandbox, QUEUE, before);
+    assert_eq!(again.len(), 1, "{}", first.to_json());
+    assert_eq!(again[0].delay_seconds, Some(900));
+    let (continued, _) = ReportMessage::parse(&again[0].body).unwrap();
+    assert_eq!(continued.delivered, [shared::report::Sink::EventBridge]);
+    assert_eq!(continued.attempts, 1);
+    assert_eq!(sandbox.count("PutEvents"), 1);
+
+    let second = report(&sdk, &batch(&[again[0].body.clone()]), &vars).await;
+    assert!(failures(&second).is_empty(), "{}", second.to_json());
+    assert_eq!(sandbox.count("PutEvents"), 1, "the report is published once");
+    assert_eq!(sandbox.security_hub_findings().len(), 1);
+    assert_eq!(second.actions[0].result, ActionResult::Skipped);
+}
+
+/// Security Hub refuses for good (access denied): after a few receives the message goes to
+/// the dead-letter queue, with why, and carrying that the report was published.
+#[tokio::test]
+async fn a_report_security_hub_refuses_goes_to_the_dead_letter_queue_within_a_few_receives() {
+    let (sandbox, sdk) = start(state()).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    let before = sandbox.sqs_messages().len();
+    let vars = security_hub_failing(&sandbox, "AccessDeniedException", None);
+    // Published, the import refused: sent again with the report out.
+    report(&sdk, &batch(&[body]), &vars).await;
+    let again = sent_to(&sandbox, QUEUE, before)[0].body.clone();
+    // Nothing new delivered: SQS delivers it again.
+    let second = report(&sdk, &delivered(&again, 1), &vars).await;
+    assert_eq!(failures(&second), ["message-0"]);
+    // The third attempt: to the dead-letter queue, done here.
+    let third = report(&sdk, &delivered(&again, 2), &vars).await;
+    assert!(failures(&third).is_empty(), "{}", third.to_json());
+    let dead = sent_to(&sandbox, DEAD_LETTERS, before);
+    assert_eq!(dead.len(), 1);
+    let reason = dead[0].attributes["reason"]["StringValue"].as_str().unwrap();
+    assert!(reason.starts_with("after 3 attempts: BatchImportFindings"), "{reason}");
+    assert!(reason.contains("AccessDeniedException"), "{reason}");
+    let (kept, _) = ReportMessage::parse(&dead[0].body).unwrap();
+    assert_eq!(kept.delivered, [shared::report::Sink::EventBridge]);
+    assert_eq!(sandbox.count("PutEvents"), 1, "published once");
+    assert_eq!(sandbox.count("BatchImportFindings"), 3);
+}
+
+/// What can never be reported here goes to the dead-letter queue at once, with why: a
+/// message that is not a report request, and another region's investigation.
+#[tokio::test]
+async fn a_message_that_can_never_be_reported_here_goes_to_the_dead_letter_queue_at_once() {
+    let (sandbox, sdk) = start(state()).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    let before = sandbox.sqs_messages().len();
+    let unreadable = report(&sdk, &batch(&["not a report request".to_owned()]), &queues()).await;
+    assert!(failures(&unreadable).is_empty(), "{}", unreadable.to_json());
+    let mut elsewhere: Value = serde_json::from_str(&body).unwrap();
+    elsewhere["region"] = json!("eu-west-1");
+    elsewhere["graph_arn"] = json!(GRAPH.replace("us-east-1", "eu-west-1"));
+    let other = report(&sdk, &batch(&[elsewhere.to_string()]), &queues()).await;
+    assert!(failures(&other).is_empty(), "{}", other.to_json());
+    let dead = sent_to(&sandbox, DEAD_LETTERS, before);
+    let reasons: Vec<&str> = dead
+        .iter()
+        .map(|message| message.attributes["reason"]["StringValue"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[0].starts_with("not a report request: "), "{}", reasons[0]);
+    assert_eq!(
+        reasons[1],
+        "an investigation of eu-west-1: report-investigations of us-east-1 reports this region's only"
+    );
+    assert_eq!(dead[0].body, "not a report request", "kept as it came, for a redrive");
+    assert_eq!(sandbox.count("GetInvestigation"), 0);
 }

@@ -4,10 +4,28 @@
 use std::collections::BTreeMap;
 
 use sandbox::{Sandbox, SandboxState};
-use shared::aws::{local_sdk_config_as, SdkDetective, SdkOrganizations};
-use shared::status::{read_memberships, read_status, render_table};
+use shared::aws::{local_sdk_config_as, AwsError, SdkDetective, SdkOrganizations};
+use shared::status::{read_memberships, read_status, render_table, ManagementEvents, TrailPort, TrailRead};
 
 const GAPS: &str = include_str!("fixtures/status-gaps.json");
+
+/// CloudTrail as these tests want it (the CLI's adapter is checked against the sandbox by
+/// cli/tests and the organization simulation): an organization trail logging every
+/// region's management events but us-west-2's, where no trail is.
+struct Trails;
+
+impl TrailPort for Trails {
+    async fn trails(&self, region: &str) -> Result<Vec<TrailRead>, AwsError> {
+        Ok(match region {
+            "us-west-2" => Vec::new(),
+            _ => vec![TrailRead {
+                arn: "arn:aws:cloudtrail:us-east-1:999999999999:trail/organization".to_owned(),
+                is_logging: true,
+                management_events: ManagementEvents::All,
+            }],
+        })
+    }
+}
 
 async fn status(sandbox: &Sandbox, regions: &[&str]) -> shared::status::StatusReport {
     let admin = local_sdk_config_as(
@@ -27,6 +45,7 @@ async fn status(sandbox: &Sandbox, regions: &[&str]) -> shared::status::StatusRe
         &SdkDetective::new(&admin),
         &SdkOrganizations::new(&admin),
         Some(&SdkDetective::new(&management)),
+        &Trails,
         &regions,
     )
     .await
@@ -53,6 +72,7 @@ us-east-1
   not ingesting    333333333333 (EKS_AUDIT STOPPED)
   outside the org  888888888888
   investigations   CRITICAL 1, HIGH 1
+  trail            logging management events (arn:aws:cloudtrail:us-east-1:999999999999:trail/organization)
 
 us-west-2
   administrator    unknown (none designated)
@@ -64,11 +84,13 @@ us-west-2
   not ingesting    none
   outside the org  none
   investigations   none
+  trail            NONE logs management events here: Detective's calls (tamper response) and Organizations' API calls never reach EventBridge
 
 coverage
   us-east-1: 4 of 6 active accounts monitored
   us-west-2: 0 of 6 active accounts monitored (no behavior graph)
   overall: 0 of 6 active accounts monitored in 1 of 2 regions
+  no trail logs management events in us-west-2: calls that weaken Detective there are never alerted
 "
     );
 }
@@ -112,6 +134,33 @@ async fn status_reads_with_the_fewest_calls() {
                 || record.operation.starts_with("Describe")
                 || record.operation.starts_with("BatchGet")),
         "status never writes"
+    );
+}
+
+/// A region whose members cannot be read is unknown, never covered; the overall line names it.
+#[tokio::test]
+async fn a_region_that_cannot_be_read_is_unknown_not_covered() {
+    let mut state = SandboxState::from_json("gaps", GAPS).unwrap();
+    state.faults.push(sandbox::Fault {
+        operation: "ListMembers".into(),
+        error: "AccessDeniedException".into(),
+        times: None,
+        region: Some("us-east-1".into()),
+    });
+    let sandbox = Sandbox::start(state).await.unwrap();
+    let report = status(&sandbox, &["us-east-1"]).await;
+    assert!(!report.covered);
+    assert_eq!(report.unread_regions, ["us-east-1"]);
+    assert_eq!(report.accounts_monitored_everywhere, 0);
+    let table = render_table(&report);
+    assert!(
+        table.contains("  us-east-1: unknown, could not be read (ListMembers failed: AccessDeniedException"),
+        "{table}"
+    );
+    assert!(
+        table
+            .contains("  overall: 0 of 6 active accounts monitored in 0 of 1 regions; not read, so unknown: us-east-1"),
+        "{table}"
     );
 }
 

@@ -162,6 +162,17 @@ async fn a_failed_call_changed_nothing() {
     assert!(sandbox.requests().is_empty());
 }
 
+/// The write after the alert turns AutoEnable on again.
+fn assert_auto_enable_turned_back_on(sandbox: &Sandbox) {
+    assert_eq!(
+        writes(sandbox)[1],
+        (
+            "UpdateOrganizationConfiguration".to_owned(),
+            json!({"AutoEnable": true, "GraphArn": GRAPH})
+        )
+    );
+}
+
 #[tokio::test]
 async fn auto_enable_turned_off_is_turned_back_on() {
     let mut off = state();
@@ -173,13 +184,7 @@ async fn auto_enable_turned_off_is_turned_back_on() {
     );
     let outcome = handle(&sdk, &event, &[]).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
-    assert_eq!(
-        writes(&sandbox)[1],
-        (
-            "UpdateOrganizationConfiguration".to_owned(),
-            json!({"AutoEnable": true, "GraphArn": GRAPH})
-        )
-    );
+    assert_auto_enable_turned_back_on(&sandbox);
     let detail = alert(&sandbox);
     assert_eq!(detail["auto_enable"], false);
     assert_eq!(detail["response"], "restoring");
@@ -237,6 +242,59 @@ async fn a_deleted_graph_is_alerted_on_never_recreated() {
         detail["reason"].as_str().unwrap().contains("autopilot setup"),
         "{detail}"
     );
+}
+
+/// An account outside the organization cannot be enrolled again: only a new invitation
+/// brings it back. Removed, it is alerted on; still a member (a stale event), nothing.
+#[tokio::test]
+async fn an_invited_member_removed_is_alerted_on_never_enrolled() {
+    const INVITED: &str = "444444444444";
+    let (sandbox, sdk) = start(state()).await;
+    let event = call("DeleteMembers", json!({"graphArn": GRAPH, "accountIds": [INVITED]}));
+    let outcome = handle(&sdk, &event, &[]).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(operations(&sandbox), ["PutEvents"], "no CreateMembers");
+    let detail = alert(&sandbox);
+    assert_eq!(detail["response"], "alerted_only");
+    assert_eq!(detail["accounts"], json!([INVITED]));
+    assert!(
+        detail["reason"]
+            .as_str()
+            .unwrap()
+            .contains("only a new invitation brings it back"),
+        "{detail}"
+    );
+
+    let mut still = state();
+    still.regions.get_mut(REGION).unwrap().graphs[0]
+        .members
+        .push(sandbox::Member::new(INVITED, "partner@example.com", "ENABLED"));
+    let (stale, sdk) = start(still).await;
+    let outcome = handle(&sdk, &event, &[]).await;
+    assert_eq!(outcome.status, Status::Ignored, "{}", outcome.to_json());
+    assert!(stale.events().is_empty(), "still a member: no alert");
+}
+
+/// Detective queues a graph's deletion: ListGraphs may still list it. It is alerted on
+/// all the same.
+#[tokio::test]
+async fn a_graph_deletion_still_queued_is_alerted_on() {
+    let (sandbox, sdk) = start(state()).await;
+    let outcome = handle(&sdk, &call("DeleteGraph", json!({"graphArn": GRAPH})), &[]).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_eq!(operations(&sandbox), ["PutEvents"], "no CreateGraph");
+    assert_eq!(alert(&sandbox)["operation"], "DeleteGraph");
+}
+
+/// AutoEnable is not required and defaults to false: a call that omits it turns it off.
+#[tokio::test]
+async fn auto_enable_omitted_turned_it_off_and_it_is_turned_back_on() {
+    let (sandbox, sdk) = start(state()).await;
+    let event = call("UpdateOrganizationConfiguration", json!({"graphArn": GRAPH}));
+    let outcome = handle(&sdk, &event, &[]).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    assert_auto_enable_turned_back_on(&sandbox);
+    assert_eq!(alert(&sandbox)["response"], "restoring");
 }
 
 #[tokio::test]

@@ -131,6 +131,7 @@ pub fn organization(size: usize) -> Organization {
         management_account_id: MANAGEMENT.to_owned(),
         accounts,
         delegated_administrators: Vec::new(),
+        detective_delegated_administrator: None,
     }
 }
 

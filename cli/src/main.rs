@@ -6,6 +6,7 @@ mod functions;
 mod replay;
 mod setup;
 mod status;
+mod trails;
 
 use std::process::ExitCode;
 

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 use sandbox::{Sandbox, SandboxState};
-use shared::aws::{load_sdk_config, local_sdk_config_as, SdkDetective};
+use shared::aws::{load_sdk_config, local_sdk_config_as, DesignationPort, SdkDetective, SdkOrganizations};
 use shared::clock::SystemClock;
 use shared::config::{Env, ProcessEnv};
-use shared::configure::{observe, plan, reconcile_region, DesiredState, Part};
+use shared::configure::{observe, plan, reconcile_region, AsManagementReads, DesiredState, Part};
 use shared::domain::AccountId;
 use shared::execute::{Policy, Step, Write};
 use shared::outcome::{Action, Retry};
@@ -117,9 +117,12 @@ pub async fn run(args: SetupArgs) -> Result<ExitCode, UsageError> {
             return Err(UsageError(failure.to_string()));
         }
         let detective = SdkDetective::new(&sdk);
+        // Who is Detective's administrator, asked before a graph is created: Organizations'
+        // delegated administrator (the management account's own read is not at hand here).
+        let designations = SdkOrganizations::new(&sdk);
         let mut failed = false;
         for part in parts {
-            failed |= set_up(&detective, &desired, part, !args.execute).await;
+            failed |= set_up(&detective, &designations, &desired, part, !args.execute).await;
         }
         return Ok(exit(failed));
     }
@@ -141,6 +144,11 @@ pub async fn run(args: SetupArgs) -> Result<ExitCode, UsageError> {
         "detective-autopilot setup against the local sandbox ({})\n",
         sandbox.endpoint()
     );
+    // The management account's reads say who is Detective's administrator, for the graph part.
+    let management_sdk =
+        local_sdk_config_as(&sandbox.endpoint(), "us-east-1", &sandbox::access_key_for(&management)).await;
+    let management_detective = SdkDetective::new(&management_sdk);
+    let designations = AsManagementReads(&management_detective);
     let mut failed = false;
     for part in parts {
         let account = match part {
@@ -148,7 +156,7 @@ pub async fn run(args: SetupArgs) -> Result<ExitCode, UsageError> {
             Part::Graph => desired.administrator.to_string(),
         };
         let sdk = local_sdk_config_as(&sandbox.endpoint(), "us-east-1", &sandbox::access_key_for(&account)).await;
-        failed |= set_up(&SdkDetective::new(&sdk), &desired, part, false).await;
+        failed |= set_up(&SdkDetective::new(&sdk), &designations, &desired, part, false).await;
     }
     Ok(exit(failed))
 }
@@ -184,11 +192,17 @@ const HEADER: &str =
     "PART          REGION      OPERATION                        RESULT    WITH                                     WHY";
 
 /// Prints the plan of every region, then runs it and prints the outcome; true when something failed.
-async fn set_up(detective: &SdkDetective, desired: &DesiredState, part: Part, dry_run: bool) -> bool {
+async fn set_up<G: DesignationPort>(
+    detective: &SdkDetective,
+    designations: &G,
+    desired: &DesiredState,
+    part: Part,
+    dry_run: bool,
+) -> bool {
     println!("plan ({} part{}):", part.name(), if dry_run { ", dry run" } else { "" });
     println!("{HEADER}");
     for region in &desired.regions {
-        match observe(detective, part, region).await {
+        match observe(detective, designations, part, region).await {
             Ok(observed) => {
                 for step in plan(desired, region, &observed, false).steps {
                     let action = match step {
@@ -212,7 +226,7 @@ async fn set_up(detective: &SdkDetective, desired: &DesiredState, part: Part, dr
     };
     let mut failed = false;
     for region in &desired.regions {
-        let report = reconcile_region(detective, desired, part, region, false, &policy).await;
+        let report = reconcile_region(detective, designations, desired, part, region, false, &policy).await;
         for action in &report.actions {
             failed |= action.result == shared::outcome::ActionResult::Failed;
             println!("{}", row(part, action));

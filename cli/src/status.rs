@@ -1,5 +1,6 @@
 //! `autopilot status`: Detective's coverage of the organization, per region and overall.
-//! Exit code 0 when fully covered, 3 when not (for pipelines), 1 when it could not be read.
+//! Exit code 0 when fully covered, 3 when not (for pipelines), 1 when a region (or the
+//! organization) could not be read.
 
 use std::process::ExitCode;
 
@@ -10,6 +11,7 @@ use shared::config::{self, Env, ProcessEnv};
 use shared::status::{read_memberships, read_status, render_member_table, render_table, StatusReport};
 
 use crate::replay::load_state;
+use crate::trails::SdkCloudTrail;
 use crate::UsageError;
 
 /// Not fully covered: a gate in a pipeline.
@@ -75,15 +77,29 @@ pub async fn run(args: StatusArgs) -> Result<ExitCode, UsageError> {
         }
         let management = match &args.management_profile {
             Some(profile) => {
+                // The profile's own credentials: the default chain would take the
+                // environment's (the administrator's) before any profile.
+                let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build();
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .profile_name(profile)
+                    .credentials_provider(credentials)
                     .load()
                     .await;
                 Some(SdkDetective::new(&sdk))
             }
             None => None,
         };
-        let report = read_status(&detective, &SdkOrganizations::new(&sdk), management.as_ref(), &regions).await;
+        let trails = SdkCloudTrail::new(&sdk);
+        let report = read_status(
+            &detective,
+            &SdkOrganizations::new(&sdk),
+            management.as_ref(),
+            &trails,
+            &regions,
+        )
+        .await;
         return Ok(print(report, args.json));
     }
     let state = load_state(args.sandbox.as_deref())?;
@@ -136,6 +152,7 @@ async fn print_sandbox_status(
         &SdkDetective::new(&admin_sdk),
         &SdkOrganizations::new(&admin_sdk),
         Some(&SdkDetective::new(&management_sdk)),
+        &SdkCloudTrail::new(&admin_sdk),
         regions,
     )
     .await;
@@ -170,7 +187,13 @@ fn print(report: Result<StatusReport, shared::aws::AwsError>, json: bool) -> Exi
     } else {
         print!("{}", render_table(&report));
     }
-    if report.covered {
+    if !report.unread_regions.is_empty() {
+        eprintln!(
+            "autopilot status: could not read {}: their coverage is unknown",
+            report.unread_regions.join(", ")
+        );
+        ExitCode::FAILURE
+    } else if report.covered {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(NOT_COVERED)

@@ -12,8 +12,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use shared::aws::arn::{is_account_id, is_partition, GraphArn};
-use shared::aws::{InvestigationDetails, MemberDetail, OrgAccount, OrganizationAdmin};
-use shared::configure::{plan_designation, plan_graph, plan_teardown, plan_wrong_account, read_request, GraphObserved};
+use shared::aws::{Designated, InvestigationDetails, MemberDetail, OrgAccount, OrganizationAdmin};
+use shared::configure::{
+    plan_designation, plan_graph, plan_no_graph, plan_teardown, plan_wrong_account, read_request, GraphObserved,
+};
 use shared::domain::{
     AccountId, AccountState, CreationState, DatasourcePackage, HandshakeState, IngestState, InvestigationSeverity,
     InvestigationStatus, InvitationType, MemberStatus,
@@ -591,14 +593,21 @@ fn custom_resource(request: &CustomResourceRequest, payload: &Value) -> Result<V
                 &plan_designation(&desired, region, &admins),
             ));
         }
-        decisions.push(describe_plan(
-            &format!("graph in {region}, none"),
-            &plan_graph(&desired, region, None),
-        ));
+        for designated in [
+            Designated::Account(ours.account_id.clone()),
+            Designated::Account(other.account_id.clone()),
+            Designated::Nobody,
+            Designated::Unknown("refused".to_owned()),
+        ] {
+            decisions.push(describe_plan(
+                &format!("graph in {region}, none, {designated:?}"),
+                &plan_no_graph(&desired, region, &designated),
+            ));
+        }
         for graph in &observed {
             decisions.push(describe_plan(
                 &format!("graph in {region}"),
-                &plan_graph(&desired, region, Some(graph)),
+                &plan_graph(&desired, region, graph),
             ));
         }
         for allowed in [false, true] {
@@ -676,10 +685,34 @@ fn sqs_batch(batch: &SqsBatch, payload: &Value) -> Result<Verdict, Unclear> {
                 scope_start: None,
                 scope_end: None,
             };
-            let verdict = plan_report(&config, &message, &graph, account.as_deref(), &details, &[]);
+            let verdict = plan_report(
+                &config,
+                &message,
+                &graph,
+                (account.as_deref(), &message.region),
+                &details,
+                &[],
+            );
             decisions.push(format!("{}: {verdict:?}", details.status));
             let report = summarize(&message, &graph.partition, &details, &[]);
-            let finding = asff_finding(&report, account.as_deref().unwrap_or(ADMIN), &graph.partition);
+            let finding = asff_finding(
+                &report,
+                account.as_deref().unwrap_or(ADMIN),
+                &graph.partition,
+                &message.region,
+            );
+            // ASFF's documented limits (Security Hub refuses a finding over them).
+            for (field, text, most) in [
+                ("Id", &finding.id, 512),
+                ("Title", &finding.title, 256),
+                ("Description", &finding.description, 1024),
+            ] {
+                if text.chars().count() > most {
+                    return Err(format!(
+                        "a report finding's {field} over ASFF's {most} characters: {text:?}"
+                    ));
+                }
+            }
             decisions.push(format!("{} {finding:?}", report.headline()));
         }
     }

@@ -79,7 +79,12 @@ impl Counts {
                 }
                 ("RejectInvitation", _) => counts.invitations_untrusted += 1,
                 ("DisassociateMembership", ActionResult::Done) => counts.memberships_left += 1,
-                ("SendMessage", ActionResult::Done) => counts.report_requests_sent += 1,
+                // Not report-investigations' own sends (a message sent again, a dead letter).
+                ("SendMessage", ActionResult::Done)
+                    if !matches!(reason, Some(Reason::SentAgain(_) | Reason::DeadLettered(_))) =>
+                {
+                    counts.report_requests_sent += 1
+                }
                 ("PutEvents", ActionResult::Done) => counts.reports_published += 1,
                 ("PutEvents", ActionResult::Skipped) if matches!(reason, Some(Reason::StillRunning(_))) => {
                     counts.reports_still_running += 1

@@ -18,16 +18,27 @@ pub use detective::SdkDetective;
 pub use error::AwsError;
 pub use graph_cache::GraphCache;
 pub use graph_lookup::{single_graph, GraphError};
+
+/// Actions a function is granted but never calls: what AWS checks besides a call's own
+/// action (the Service Authorization Reference's dependent actions). Detective's
+/// organization operations (DescribeOrganizationConfiguration, UpdateOrganizationConfiguration,
+/// the administrator's designation) read the organization with the caller's permissions.
+pub const DEPENDENT_ACTIONS: &[&str] = &[
+    "organizations:DescribeOrganization",
+    "organizations:EnableAWSServiceAccess",
+    "organizations:RegisterDelegatedAdministrator",
+    "iam:CreateServiceLinkedRole",
+];
 pub use iam::SdkPrincipalLookup;
 pub use indicator::Indicator;
 pub use organizations::SdkOrganizations;
 pub use ports::{
     AccountDatasources, ActiveInvestigation, AdministratorPort, AlertPort, AsffFinding, CreatedMembers, DatasourcePort,
-    DatasourcesLookup, GraphPort, GraphSetupPort, InvestigationDetails, InvestigationFilter, InvestigationPort,
-    InvestigationReportPort, InvestigationResultPort, InvestigationSummary, InvitationPort, MemberChanges,
-    MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin, OrganizationConfigPort,
-    OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort, ReportQueuePort, ReportSinkPort,
-    StartInvestigationRequest, Tags, UnprocessedAccount,
+    DatasourcesLookup, Designated, DesignationPort, GraphPort, GraphSetupPort, InvestigationDetails,
+    InvestigationFilter, InvestigationPort, InvestigationReportPort, InvestigationResultPort, InvestigationSummary,
+    InvitationPort, MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin,
+    OrganizationConfigPort, OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort, ReportQueuePort,
+    ReportSinkPort, StartInvestigationRequest, Tags, UnprocessedAccount,
 };
 pub use reporting::{ReportSinks, SdkEventBridge, SdkSecurityHub, SdkSqs};
 pub use sdk::{load_sdk_config, local_sdk_config, local_sdk_config_as, DEFAULT_MAX_ATTEMPTS};

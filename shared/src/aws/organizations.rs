@@ -4,7 +4,7 @@ use aws_config::SdkConfig;
 use aws_sdk_organizations::operation::describe_account::DescribeAccountError;
 use aws_sdk_organizations::Client;
 
-use super::ports::{OrgAccount, OrganizationPort};
+use super::ports::{Designated, DesignationPort, OrgAccount, OrganizationPort};
 use super::AwsError;
 use crate::domain::AccountState;
 
@@ -60,6 +60,43 @@ impl OrganizationPort for SdkOrganizations {
             accounts.extend(page.accounts().iter().map(org_account));
         }
         Ok(accounts)
+    }
+}
+
+/// Detective's service principal, for its delegated administrator in Organizations.
+const DETECTIVE: &str = "detective.amazonaws.com";
+
+impl DesignationPort for SdkOrganizations {
+    /// Organizations' delegated administrator for Detective (ListDelegatedAdministrators):
+    /// the management account designates only it (or itself) once it is registered, in
+    /// every region. Only the management account and delegated administrators may ask: an
+    /// account refused is none, and cannot tell who is.
+    async fn designated(&self, _region: &str) -> Result<Designated, AwsError> {
+        let mut pages = self
+            .client
+            .list_delegated_administrators()
+            .service_principal(DETECTIVE)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => found.extend(
+                    page.delegated_administrators()
+                        .iter()
+                        .filter_map(|admin| admin.id().map(str::to_owned)),
+                ),
+                Err(error) => {
+                    let error = AwsError::from_sdk("ListDelegatedAdministrators", error);
+                    return match error.code.as_str() {
+                        "AWSOrganizationsNotInUseException" => Ok(Designated::NoOrganization),
+                        "AccessDeniedException" | "AccessDenied" => Ok(Designated::Unknown(error.to_string())),
+                        _ => Err(error),
+                    };
+                }
+            }
+        }
+        Ok(found.into_iter().next().map_or(Designated::Nobody, Designated::Account))
     }
 }
 

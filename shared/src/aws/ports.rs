@@ -255,6 +255,26 @@ pub struct OrganizationAdmin {
     pub graph_arn: Option<String>,
 }
 
+/// Who is Detective's administrator, as far as the administrator account can learn it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Designated {
+    /// This account, as Organizations (or the management account's read) says.
+    Account(String),
+    /// None designated yet.
+    Nobody,
+    /// The account is in no organization: Detective is used without one.
+    NoOrganization,
+    /// It cannot be read from here, why.
+    Unknown(String),
+}
+
+/// Before a graph is created where the administrator account has none: who is Detective's
+/// administrator (a graph created in any other account than it would be a stray, standalone
+/// one).
+pub trait DesignationPort: Sync {
+    fn designated(&self, region: &str) -> impl Future<Output = Result<Designated, AwsError>> + Send;
+}
+
 /// What only the organization's management account may do: designate Detective's
 /// administrator, per region.
 pub trait AdministratorPort: Sync {
@@ -427,6 +447,14 @@ pub trait ReportQueuePort: Sync {
         queue_url: &str,
         body: &str,
         delay_seconds: u32,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+
+    /// SendMessage to a dead-letter queue, with why as the message attribute `reason`.
+    fn send_dead_letter(
+        &self,
+        queue_url: &str,
+        body: &str,
+        reason: &str,
     ) -> impl Future<Output = Result<String, AwsError>> + Send;
 }
 

@@ -199,6 +199,31 @@ impl ReportQueuePort for SdkSqs {
             .map_err(|error| AwsError::from_sdk("SendMessage", error))?;
         Ok(output.message_id().unwrap_or_default().to_owned())
     }
+
+    async fn send_dead_letter(&self, queue_url: &str, body: &str, reason: &str) -> Result<String, AwsError> {
+        // SQS's attribute value limit is the message's (256 KiB): a reason is far smaller,
+        // but is cut to stay well inside it.
+        let reason: String = reason.chars().take(4096).collect();
+        let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(if reason.is_empty() {
+                "unknown".to_owned()
+            } else {
+                reason
+            })
+            .build()
+            .map_err(|error| AwsError::new("SendMessage", "ConstructionFailure", error.to_string()))?;
+        let output = self
+            .client
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(body)
+            .message_attributes("reason", attribute)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("SendMessage", error))?;
+        Ok(output.message_id().unwrap_or_default().to_owned())
+    }
 }
 
 /// EventBridge in the function's own region.

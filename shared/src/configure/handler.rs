@@ -11,7 +11,10 @@ use super::desired::{DesiredState, NAMES};
 use super::plan::{wrong_account, Part};
 use super::reconcile::reconcile;
 use super::{ConfigureConfig, AWS_ACTIONS, VARIABLES};
-use crate::aws::{AdministratorPort, GraphPort, GraphSetupPort, OrganizationConfigPort, SdkDetective};
+use crate::aws::{
+    AdministratorPort, DesignationPort, GraphPort, GraphSetupPort, OrganizationConfigPort, SdkDetective,
+    SdkOrganizations,
+};
 use crate::config::{ConfigError, Env};
 use crate::domain::AccountId;
 use crate::event::{CustomResourceRequest, RequestKind, Trigger};
@@ -40,8 +43,10 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// changes nothing, whatever DisableOnDelete says.
 const CREATE_FAILED: &str = ":create-failed";
 
-pub struct ConfigureDetective<D = SdkDetective> {
+pub struct ConfigureDetective<D = SdkDetective, O = SdkOrganizations> {
     pub detective: D,
+    /// Who is Detective's administrator, asked only before creating a graph.
+    pub organizations: O,
     pub config: ConfigureConfig,
 }
 
@@ -112,9 +117,10 @@ pub fn read_request(request: &CustomResourceRequest) -> Result<(RequestKind, Par
     Ok((kind, part, desired))
 }
 
-impl<D> Handler for ConfigureDetective<D>
+impl<D, O> Handler for ConfigureDetective<D, O>
 where
     D: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+    O: DesignationPort,
 {
     const NAME: &'static str = FUNCTION;
     const NOT_TAKEN: &'static str = "is not a CloudFormation custom resource request";
@@ -203,9 +209,10 @@ fn answer_reason(outcome: &Outcome) -> String {
     reason
 }
 
-impl<D> ConfigureDetective<D>
+impl<D, O> ConfigureDetective<D, O>
 where
     D: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+    O: DesignationPort,
 {
     async fn act(&self, invocation: &Invocation<'_>, request: &CustomResourceRequest, physical_id: &str) -> Outcome {
         let id = invocation.event_id();
@@ -227,7 +234,8 @@ where
             );
         }
         let policy = invocation.policy(FUNCTION, self.config.dry_run);
-        let reports = reconcile(&self.detective, &desired, part, kind == RequestKind::Delete, &policy).await;
+        let teardown = kind == RequestKind::Delete;
+        let reports = reconcile(&self.detective, &self.organizations, &desired, part, teardown, &policy).await;
         let subject = format!(
             "{} {} of Detective's {} setup",
             request.logical_resource_id,
@@ -254,6 +262,7 @@ impl Function for ConfigureDetective {
     fn build(config: ConfigureConfig, sdk: &SdkConfig) -> Self {
         Self {
             detective: SdkDetective::new(sdk),
+            organizations: SdkOrganizations::new(sdk),
             config,
         }
     }

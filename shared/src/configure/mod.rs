@@ -13,8 +13,11 @@ mod writes;
 pub use answer::{response_body, CloudFormationAnswer};
 pub use desired::{DesiredState, MANAGED_TAGS_KEY, NAMES};
 pub use handler::{read_request, ConfigureDetective, FUNCTION};
-pub use plan::{plan_designation, plan_graph, plan_teardown, wrong_account as plan_wrong_account, GraphObserved, Part};
-pub use reconcile::{observe, plan, reconcile, reconcile_region, Observed};
+pub use plan::{
+    plan_designation, plan_graph, plan_no_graph, plan_teardown, wrong_account as plan_wrong_account, GraphObserved,
+    Part,
+};
+pub use reconcile::{observe, plan, reconcile, reconcile_region, AsManagementReads, Observed};
 pub use writes::SetupWrite;
 
 use crate::config::{self, ConfigError, Env};
@@ -33,6 +36,7 @@ pub const AWS_ACTIONS: &[&str] = &[
     "organizations:RegisterDelegatedAdministrator",
     "iam:CreateServiceLinkedRole",
     "detective:ListGraphs",
+    "organizations:ListDelegatedAdministrators",
     "detective:CreateGraph",
     "detective:DeleteGraph",
     "detective:ListDatasourcePackages",

@@ -1,6 +1,6 @@
 //! What to change, decided purely from what was read and the desired state.
 
-use crate::aws::{AwsError, OrganizationAdmin, PackageStates, Tags};
+use crate::aws::{AwsError, Designated, OrganizationAdmin, PackageStates, Tags};
 use crate::domain::{AccountId, DatasourcePackage, IngestState};
 use crate::execute::Plan;
 use crate::outcome::{Action, ActionResult, Failure, Reason};
@@ -78,17 +78,43 @@ pub fn plan_designation(desired: &DesiredState, region: &str, admins: &[Organiza
     plan
 }
 
-/// The graph's packages, tags and AutoEnable as desired; a missing graph is created first
-/// (the rest is planned once it exists, from what it then reads).
-pub fn plan_graph(desired: &DesiredState, region: &str, observed: Option<&GraphObserved>) -> Plan<SetupWrite> {
+/// No graph in the administrator account: created (the rest is planned once it exists,
+/// from what it then reads) only where this account is Detective's administrator or none
+/// is; where another account is, a graph here would be a stray, standalone one.
+pub fn plan_no_graph(desired: &DesiredState, region: &str, designated: &Designated) -> Plan<SetupWrite> {
     let mut plan = Plan::default();
-    let Some(graph) = observed else {
-        plan.write(SetupWrite::CreateGraph {
-            region: region.to_owned(),
-            tags: desired.tags_with_marker(),
-        });
-        return plan;
+    let refused = |failure: Failure| {
+        let mut action = Action::new("CreateGraph", ActionResult::Failed);
+        action.region = Some(region.to_owned());
+        action.administrator_id = Some(desired.administrator.to_string());
+        action.failed(failure)
     };
+    match designated {
+        Designated::Account(other) if *other != desired.administrator.as_str() => {
+            plan.decided(refused(Failure::StrayGraph {
+                administrator: other.clone(),
+                account: desired.administrator.clone(),
+            }));
+        }
+        Designated::Unknown(why) => {
+            plan.decided(refused(Failure::AdministratorUnknown {
+                account: desired.administrator.clone(),
+                why: why.clone(),
+            }));
+        }
+        Designated::Account(_) | Designated::Nobody | Designated::NoOrganization => {
+            plan.write(SetupWrite::CreateGraph {
+                region: region.to_owned(),
+                tags: desired.tags_with_marker(),
+            });
+        }
+    }
+    plan
+}
+
+/// The graph's packages, tags and AutoEnable as desired.
+pub fn plan_graph(desired: &DesiredState, region: &str, graph: &GraphObserved) -> Plan<SetupWrite> {
+    let mut plan = Plan::default();
     plan_packages(&mut plan, desired, region, graph);
     plan_tags(&mut plan, desired, region, graph);
     plan_auto_enable(&mut plan, desired, region, graph);
@@ -362,10 +388,54 @@ mod tests {
 
     #[test]
     fn a_missing_graph_is_created_with_its_tags_and_the_marker() {
-        let plan = plan_graph(&desired(&[("GRAPH_TAGS", "team=security")]), "us-east-1", None);
-        assert_eq!(
-            lines(&plan),
-            [format!("CreateGraph planned [{MANAGED_TAGS_KEY}=team team=security]")]
+        let tagged = desired(&[("GRAPH_TAGS", "team=security")]);
+        for designated in [
+            Designated::Account(OURS.to_owned()),
+            Designated::Nobody,
+            Designated::NoOrganization,
+        ] {
+            assert_eq!(
+                lines(&plan_no_graph(&tagged, "us-east-1", &designated)),
+                [format!("CreateGraph planned [{MANAGED_TAGS_KEY}=team team=security]")],
+                "{designated:?}"
+            );
+        }
+    }
+
+    /// Where another account is the organization's administrator (or who is cannot be
+    /// read), no graph is created here: it would be a standalone one.
+    #[test]
+    fn no_stray_graph_where_another_account_is_the_administrator() {
+        let stray = plan_no_graph(
+            &desired(&[]),
+            "us-east-1",
+            &Designated::Account("333333333333".to_owned()),
+        );
+        assert_eq!(lines(&stray).len(), 1);
+        assert!(
+            lines(&stray)[0].starts_with("CreateGraph failed"),
+            "{:?}",
+            lines(&stray)
+        );
+        assert!(
+            lines(&stray)[0].contains("account 333333333333 is Detective's administrator"),
+            "{:?}",
+            lines(&stray)
+        );
+        let unknown = plan_no_graph(
+            &desired(&[]),
+            "us-east-1",
+            &Designated::Unknown("AccessDenied".to_owned()),
+        );
+        assert!(
+            lines(&unknown)[0].starts_with("CreateGraph failed"),
+            "{:?}",
+            lines(&unknown)
+        );
+        assert!(
+            lines(&unknown)[0].contains("cannot be read (AccessDenied)"),
+            "{:?}",
+            lines(&unknown)
         );
     }
 
@@ -466,7 +536,7 @@ mod tests {
             },
         ];
         for case in cases {
-            let plan = plan_graph(&desired(case.env), "us-east-1", Some(&case.graph));
+            let plan = plan_graph(&desired(case.env), "us-east-1", &case.graph);
             assert_eq!(lines(&plan), case.expected, "{}", case.name);
         }
     }
@@ -483,7 +553,7 @@ mod tests {
             "AccessDeniedException",
             "not the administrator",
         ));
-        let plan = plan_graph(&desired(&[]), "us-east-1", Some(&observed));
+        let plan = plan_graph(&desired(&[]), "us-east-1", &observed);
         let last = lines(&plan).pop().unwrap_or_default();
         assert!(last.starts_with("UpdateOrganizationConfiguration failed"), "{last}");
         assert!(last.contains("deploy that first"), "{last}");

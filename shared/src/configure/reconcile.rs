@@ -2,15 +2,15 @@
 //! the rest planned from what it then is.
 
 use crate::aws::{
-    single_graph, AdministratorPort, AwsError, GraphError, GraphPort, GraphSetupPort, OrganizationAdmin,
-    OrganizationConfigPort,
+    single_graph, AdministratorPort, AwsError, Designated, DesignationPort, GraphError, GraphPort, GraphSetupPort,
+    OrganizationAdmin, OrganizationConfigPort,
 };
 use crate::execute::{execute, Plan, Policy, Step};
 use crate::outcome::{ActionResult, Failure};
 use crate::regions::{each_region, RegionReport};
 
 use super::desired::DesiredState;
-use super::plan::{plan_designation, plan_graph, plan_teardown, GraphObserved, Part};
+use super::plan::{plan_designation, plan_graph, plan_no_graph, plan_teardown, GraphObserved, Part};
 use super::writes::SetupWrite;
 
 /// Regions set up at once.
@@ -21,14 +21,18 @@ const CONCURRENT_REGIONS: usize = 4;
 pub enum Observed {
     /// ListOrganizationAdminAccounts (management account).
     Organization(Vec<OrganizationAdmin>),
-    /// The administrator account's graph, if it has one.
-    Graph(Option<GraphObserved>),
+    /// The administrator account's graph.
+    Graph(GraphObserved),
+    /// The administrator account has no graph; who is Detective's administrator.
+    NoGraph(Designated),
 }
 
-/// Reads what the part's plan needs.
-pub async fn observe<P>(ports: &P, part: Part, region: &str) -> Result<Observed, Failure>
+/// Reads what the part's plan needs; `designations` says who Detective's administrator is
+/// when the administrator account has no graph.
+pub async fn observe<P, G>(ports: &P, designations: &G, part: Part, region: &str) -> Result<Observed, Failure>
 where
     P: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+    G: DesignationPort,
 {
     match part {
         Part::Organization => Ok(Observed::Organization(
@@ -37,19 +41,21 @@ where
         Part::Graph => {
             let graph = match single_graph(ports, region).await {
                 Ok(graph) => graph,
-                Err(GraphError::NoGraph { .. }) => return Ok(Observed::Graph(None)),
+                Err(GraphError::NoGraph { .. }) => {
+                    return Ok(Observed::NoGraph(designations.designated(region).await?))
+                }
                 Err(error) => return Err(error.into()),
             };
             let packages = ports.list_datasource_packages(region, &graph.arn).await?;
             let tags = ports.list_tags(region, &graph.arn).await?;
             let auto_enable: Result<bool, AwsError> =
                 ports.describe_organization_configuration(region, &graph.arn).await;
-            Ok(Observed::Graph(Some(GraphObserved {
+            Ok(Observed::Graph(GraphObserved {
                 graph_arn: graph.arn,
                 packages,
                 tags,
                 auto_enable,
-            })))
+            }))
         }
     }
 }
@@ -58,15 +64,13 @@ where
 pub fn plan(desired: &DesiredState, region: &str, observed: &Observed, teardown: bool) -> Plan<SetupWrite> {
     match (observed, teardown) {
         (Observed::Organization(admins), false) => plan_designation(desired, region, admins),
-        (Observed::Graph(graph), false) => plan_graph(desired, region, graph.as_ref()),
+        (Observed::Graph(graph), false) => plan_graph(desired, region, graph),
+        (Observed::NoGraph(designated), false) => plan_no_graph(desired, region, designated),
         (Observed::Organization(admins), true) => plan_teardown(desired, Part::Organization, region, admins, None),
-        (Observed::Graph(graph), true) => plan_teardown(
-            desired,
-            Part::Graph,
-            region,
-            &[],
-            graph.as_ref().map(|graph| graph.graph_arn.as_str()),
-        ),
+        (Observed::Graph(graph), true) => {
+            plan_teardown(desired, Part::Graph, region, &[], Some(graph.graph_arn.as_str()))
+        }
+        (Observed::NoGraph(_), true) => plan_teardown(desired, Part::Graph, region, &[], None),
     }
 }
 
@@ -77,8 +81,9 @@ fn creates_graph(plan: &Plan<SetupWrite>) -> bool {
 }
 
 /// One region: read, plan, execute (and once more after creating the graph).
-pub async fn reconcile_region<P>(
+pub async fn reconcile_region<P, G>(
     ports: &P,
+    designations: &G,
     desired: &DesiredState,
     part: Part,
     region: &str,
@@ -87,8 +92,9 @@ pub async fn reconcile_region<P>(
 ) -> RegionReport
 where
     P: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+    G: DesignationPort,
 {
-    let observed = match observe(ports, part, region).await {
+    let observed = match observe(ports, designations, part, region).await {
         Ok(observed) => observed,
         Err(failure) => return RegionReport::failed(region, failure),
     };
@@ -101,7 +107,7 @@ where
         .iter()
         .any(|action| action.operation == "CreateGraph" && action.result == ActionResult::Done);
     if again && created {
-        match observe(ports, part, region).await {
+        match observe(ports, designations, part, region).await {
             Ok(observed) => {
                 let rest = plan(desired, region, &observed, teardown);
                 report.actions.extend(execute(rest, ports, policy).await);
@@ -113,8 +119,9 @@ where
 }
 
 /// Every region of the desired state.
-pub async fn reconcile<P>(
+pub async fn reconcile<P, G>(
     ports: &P,
+    designations: &G,
     desired: &DesiredState,
     part: Part,
     teardown: bool,
@@ -122,9 +129,23 @@ pub async fn reconcile<P>(
 ) -> Vec<RegionReport>
 where
     P: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+    G: DesignationPort,
 {
     each_region(&desired.regions, CONCURRENT_REGIONS, |region| async move {
-        reconcile_region(ports, desired, part, &region, teardown, policy).await
+        reconcile_region(ports, designations, desired, part, &region, teardown, policy).await
     })
     .await
+}
+
+/// Who is Detective's administrator per region, as the management account reads it
+/// (ListOrganizationAdminAccounts): `autopilot setup` running both parts.
+pub struct AsManagementReads<'a, M>(pub &'a M);
+
+impl<M: AdministratorPort> DesignationPort for AsManagementReads<'_, M> {
+    async fn designated(&self, region: &str) -> Result<Designated, AwsError> {
+        let admins = self.0.list_organization_admin_accounts(region).await?;
+        Ok(admins.first().map_or(Designated::Nobody, |admin| {
+            Designated::Account(admin.account_id.clone())
+        }))
+    }
 }

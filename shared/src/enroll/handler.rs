@@ -12,7 +12,6 @@ use super::tamper::{self, Screened};
 use super::writes::{MemberPorts, MemberWrite};
 use super::AWS_ACTIONS;
 use crate::aws::arn::GraphArn;
-use crate::aws::single_graph;
 use crate::aws::{
     AdministratorPort, AlertPort, AwsError, GraphCache, GraphError, GraphPort, GraphSetupPort, MemberDetail,
     MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort, SdkDetective, SdkEventBridge, SdkOrganizations,
@@ -268,6 +267,22 @@ where
         Ok((graph, member))
     }
 
+    /// An account outside the organization removed from the graph of `region`: still a
+    /// member (a stale event), nothing; gone, the action that says it cannot be restored.
+    async fn invited_member_gone(&self, region: &str, account: &AccountId) -> Result<Option<Action>, Failure> {
+        let (graph, member) = self.membership(region, account).await?;
+        Ok(member.is_none().then(|| {
+            Action::on_accounts(
+                "CreateMembers",
+                ActionResult::Skipped,
+                region,
+                &graph.arn,
+                vec![account.to_string()],
+            )
+            .with_reason(Reason::InvitedMemberGone)
+        }))
+    }
+
     async fn run_plan(&self, invocation: &Invocation<'_>, region: &str, plan: Plan<MemberWrite>) -> RegionReport {
         self.run_plan_with(&self.policy(invocation), region, plan).await
     }
@@ -457,6 +472,14 @@ where
             }
             Err(failure) => return Outcome::failed(FUNCTION, id, failure),
         };
+        // Something to restore, or (an invited member gone) only to tell.
+        let restorable = planned.iter().any(|action| action.result != ActionResult::Skipped);
+        let (restore, why) = if restore && !restorable && !planned.is_empty() {
+            let told: Vec<String> = planned.iter().filter_map(Action::reason_text).collect();
+            (false, format!("nothing can be restored: {}", told.join("; ")))
+        } else {
+            (restore, why)
+        };
         let response = if !restore {
             tamper::Response::AlertedOnly
         } else if self.config.dry_run {
@@ -549,6 +572,17 @@ where
                 let mut actions = Vec::new();
                 for id in &ids {
                     let account = valid_account(Some(id), field)?;
+                    // A member by invitation (an account outside the organization) cannot be
+                    // enrolled again: it comes back only by a new invitation. Absent now,
+                    // that is said; still a member, the event was stale.
+                    if !self.config.is_skipped(account.as_str())
+                        && self.organizations.describe_account(account.as_str()).await?.is_none()
+                    {
+                        if event.operation == TamperOperation::DeleteMembers {
+                            actions.extend(self.invited_member_gone(&region, &account).await?);
+                        }
+                        continue;
+                    }
                     let outcome = self.enroll_with(policy, invocation, name, &account).await;
                     if let Some(failure) = outcome.failure {
                         return Err(failure);
@@ -560,8 +594,9 @@ where
                     actions.extend(outcome.actions);
                 }
                 let weakened = actions.iter().any(|action| {
-                    matches!(action.operation, "CreateMembers" | "StartMonitoringMember")
-                        && action.result != ActionResult::Skipped
+                    (matches!(action.operation, "CreateMembers" | "StartMonitoringMember")
+                        && action.result != ActionResult::Skipped)
+                        || action.reason == Some(Reason::InvitedMemberGone)
                 });
                 Ok(weakened.then_some(actions))
             }
@@ -611,15 +646,9 @@ where
                 });
                 Ok(Some(execute(plan, &self.detective, policy).await))
             }
-            // Gone? Then say so, and leave the decision to a person.
-            TamperOperation::DeleteGraph => match single_graph(&self.detective, &region).await {
-                Err(GraphError::NoGraph { .. }) => Ok(Some(Vec::new())),
-                Ok(graph) if event.graph_arn.as_deref().is_some_and(|deleted| deleted != graph.arn) => {
-                    Ok(Some(Vec::new()))
-                }
-                Ok(_) => Ok(None),
-                Err(error) => Err(error.into()),
-            },
+            // Whether the graph is gone yet or still listed (Detective queues a deletion),
+            // it is being deleted: always alerted, and the decision left to a person.
+            TamperOperation::DeleteGraph => Ok(Some(Vec::new())),
             // Answered only in the management account: not re-readable from here.
             TamperOperation::DisableOrganizationAdminAccount | TamperOperation::DeregisterDelegatedAdministrator => {
                 Ok(Some(Vec::new()))

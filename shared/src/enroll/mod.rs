@@ -29,6 +29,9 @@ pub const AWS_ACTIONS: &[&str] = &[
     "detective:StartMonitoringMember",
     "detective:DescribeOrganizationConfiguration",
     "detective:UpdateOrganizationConfiguration",
+    // Not called: what Detective's organization configuration calls require besides their
+    // own action (their dependent action, the Service Authorization Reference).
+    "organizations:DescribeOrganization",
     // Restoring what a tamper event turned off, and the alert.
     "detective:ListDatasourcePackages",
     "detective:UpdateDatasourcePackages",

@@ -59,10 +59,11 @@ pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
     let never = "never recreated automatically (a new graph starts without its history): \
                  decide, then run `autopilot setup` or redeploy the setup";
     match event.operation {
-        TamperOperation::UpdateOrganizationConfiguration if event.auto_enable != Some(false) => {
+        // AutoEnable is not required and defaults to false: a call that omits it turns it
+        // off (the re-read decides).
+        TamperOperation::UpdateOrganizationConfiguration if event.auto_enable == Some(true) => {
             return Screened::Ignore(format!(
-                "{operation} did not turn AutoEnable off (requestParameters.autoEnable: {})",
-                event.auto_enable.map_or("not given".to_owned(), |on| on.to_string())
+                "{operation} did not turn AutoEnable off (requestParameters.autoEnable: true)"
             ))
         }
         TamperOperation::DeleteGraph
@@ -264,6 +265,10 @@ mod tests {
             verdict(&turned_on, &[]).starts_with("ignore: UpdateOrganizationConfiguration did not turn AutoEnable off")
         );
         assert_eq!(verdict(&event(UpdateOrganizationConfiguration), &[]), "restore");
+        // Omitted, AutoEnable is false: the re-read decides.
+        let mut omitted = event(UpdateOrganizationConfiguration);
+        omitted.auto_enable = None;
+        assert_eq!(verdict(&omitted, &[]), "restore");
         assert_eq!(
             verdict(
                 &event(UpdateOrganizationConfiguration),

@@ -15,9 +15,67 @@ pub fn lookup<'a>(root: &'a Value, path: &[&str]) -> Option<&'a Value> {
         .filter(|value| !value.is_null())
 }
 
+/// `lookup`, for a field of an event whose readers declare what they read: `prefix` is
+/// where `root` is in the event (`event.detail.findings[0]`). Tests record every field read
+/// this way, to prove the declared lists of fields (checked against the services' models)
+/// complete.
+pub fn value<'a>(root: &'a Value, prefix: &str, path: &[&str]) -> Option<&'a Value> {
+    #[cfg(test)]
+    record::read(prefix, path);
+    #[cfg(not(test))]
+    let _ = prefix;
+    lookup(root, path)
+}
+
+/// The fields read through `value` while a test records them.
+#[cfg(test)]
+pub mod record {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static READ: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    }
+
+    pub fn read(prefix: &str, path: &[&str]) {
+        READ.with(|read| {
+            if let Some(read) = read.borrow_mut().as_mut() {
+                read.push(format!("{prefix}.{}", path.join(".")));
+            }
+        });
+    }
+
+    /// Every field `work` read: its full path, each list index written `[]`.
+    pub fn fields_read(work: impl FnOnce()) -> Vec<String> {
+        READ.with(|read| *read.borrow_mut() = Some(Vec::new()));
+        work();
+        let read = READ.with(|read| read.borrow_mut().take()).unwrap_or_default();
+        let mut fields: Vec<String> = read.iter().map(|path| without_indices(path)).collect();
+        fields.sort();
+        fields.dedup();
+        fields
+    }
+
+    fn without_indices(path: &str) -> String {
+        let mut out = String::new();
+        let mut in_index = false;
+        for c in path.chars() {
+            match c {
+                '[' => {
+                    in_index = true;
+                    out.push_str("[]");
+                }
+                ']' => in_index = false,
+                _ if in_index => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+}
+
 /// A string, or a number written as one (`"123"` and `123` both give `"123"`).
 pub fn string(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<String>, EventError> {
-    match lookup(root, path) {
+    match value(root, prefix, path) {
         None => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
         Some(Value::Number(number)) => Ok(Some(number.to_string())),
@@ -27,7 +85,7 @@ pub fn string(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<String
 
 /// A number, or a string holding one (`8`, `8.0` and `"8.0"` are all 8.0).
 pub fn number(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<f64>, EventError> {
-    match lookup(root, path) {
+    match value(root, prefix, path) {
         None => Ok(None),
         Some(Value::Number(number)) => number
             .as_f64()
@@ -53,7 +111,7 @@ pub fn number(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<f64>, 
 
 /// A boolean, or the strings `"true"` / `"false"` (any case).
 pub fn boolean(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<bool>, EventError> {
-    match lookup(root, path) {
+    match value(root, prefix, path) {
         None => Ok(None),
         Some(Value::Bool(flag)) => Ok(Some(*flag)),
         Some(Value::String(text)) if text.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -64,7 +122,7 @@ pub fn boolean(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<bool>
 
 /// An object; some stores (SIEM exports) keep nested objects as JSON text, which is decoded.
 pub fn object(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<Value>, EventError> {
-    match lookup(root, path) {
+    match value(root, prefix, path) {
         None => Ok(None),
         Some(value @ Value::Object(_)) => Ok(Some(value.clone())),
         Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
@@ -77,6 +135,15 @@ pub fn object(root: &Value, prefix: &str, path: &[&str]) -> Result<Option<Value>
             )),
         },
         Some(other) => Err(EventError::invalid(prefix, path, "an object", other)),
+    }
+}
+
+/// A list; absent or `null` is an empty one.
+pub fn list<'a>(root: &'a Value, prefix: &str, path: &[&str]) -> Result<&'a [Value], EventError> {
+    match value(root, prefix, path) {
+        None => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(other) => Err(EventError::invalid(prefix, path, "a list", other)),
     }
 }
 

@@ -6,6 +6,42 @@ use super::{fields, EventError};
 
 const PREFIX: &str = "event.detail";
 
+/// Every field of the finding this module reads, from `detail` (a list's items are `[]`):
+/// `autopilot describe` lists them, `make test` checks each against GuardDuty's model
+/// (`Finding`), and a test proves the list is exactly what the readers below read.
+pub const FIELDS: &[&str] = &[
+    "accountId",
+    "createdAt",
+    "id",
+    "partition",
+    "region",
+    "resource.accessKeyDetails",
+    "resource.accessKeyDetails.accessKeyId",
+    "resource.accessKeyDetails.principalId",
+    "resource.accessKeyDetails.userName",
+    "resource.accessKeyDetails.userType",
+    "service.additionalInfo.sample",
+    "service.archived",
+    "service.detection.sequence.actors",
+    "service.detection.sequence.actors[].session.issuer",
+    "service.detection.sequence.actors[].user",
+    "service.detection.sequence.actors[].user.account.uid",
+    "service.detection.sequence.actors[].user.credentialUid",
+    "service.detection.sequence.actors[].user.name",
+    "service.detection.sequence.actors[].user.type",
+    "service.detection.sequence.resources",
+    "service.detection.sequence.resources[].accountId",
+    "service.detection.sequence.resources[].data.accessKey.userName",
+    "service.detection.sequence.resources[].data.accessKey.userType",
+    "service.detection.sequence.resources[].resourceType",
+    "service.detection.sequence.resources[].uid",
+    "service.eventFirstSeen",
+    "service.eventLastSeen",
+    "severity",
+    "type",
+    "updatedAt",
+];
+
 /// The parts of a finding our decisions use; everything else is ignored.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Finding {
@@ -32,14 +68,42 @@ pub struct Finding {
     pub via_security_hub: bool,
 }
 
+/// What a finding says of an identity's own account, which may differ from the account
+/// where it acted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Owner {
+    /// The finding's account (`accountId`): a finding's resource is about the account it
+    /// was generated in.
+    #[default]
+    FindingAccount,
+    /// Named: a resource's account ("the account to which the resource belongs").
+    Account(String),
+    /// Not said: an attack sequence's actor, whose `user.account.uid` is only "the account
+    /// within which the activity took place", and its owner is learnt from its session's
+    /// issuer or its access key's resource, if at all.
+    Unknown,
+}
+
 /// An identity a finding names besides `accessKeyDetails`, with where it was read (for
-/// errors) and its account when the finding gives one (else the finding's account).
+/// errors) and what the finding says of its account and path.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Actor {
     pub field: String,
     pub user_type: Option<String>,
     pub user_name: Option<String>,
-    pub account_id: Option<String>,
+    pub owner: Owner,
+    /// Where it acted (an attack sequence actor's `user.account.uid`), never its owner.
+    pub acted_in: Option<String>,
+    /// The session's issuer (`session.issuer`): the ARN of the role behind the session,
+    /// path included.
+    pub issuer: Option<String>,
+    /// The access key it used (`user.credentialUid`; an ACCESS_KEY resource's `uid`).
+    pub credential: Option<String>,
+    /// Its path, when the finding gives it (Security Hub's AwsIamRole / AwsIamUser `Path`).
+    pub path: Option<String>,
+    /// The finding cannot give its path: an investigation under a guessed ARN is worthless,
+    /// so only IAM (the role lookup) may say it.
+    pub path_must_be_known: bool,
 }
 
 /// `detail.resource.accessKeyDetails`: who used the credentials.
@@ -55,7 +119,7 @@ impl Finding {
     pub fn from_detail(detail: &Value) -> Result<Self, EventError> {
         let text = |path: &[&str]| fields::string(detail, PREFIX, path);
         let flag = |path: &[&str]| fields::boolean(detail, PREFIX, path).map(|v| v.unwrap_or(false));
-        let access_key = match fields::lookup(detail, &["resource", "accessKeyDetails"]) {
+        let access_key = match fields::value(detail, PREFIX, &["resource", "accessKeyDetails"]) {
             None => None,
             Some(Value::Object(_)) => Some(AccessKeyDetails {
                 user_type: text(&["resource", "accessKeyDetails", "userType"])?,
@@ -93,32 +157,31 @@ impl Finding {
     }
 }
 
-/// An attack sequence's identities (`service.detection.sequence`): each actor's `user`
-/// (`name`, `type`, `account.uid`) and each ACCESS_KEY resource's `data.accessKey`
-/// (`userName`, `userType`, with the resource's `accountId`).
+const SEQUENCE: [&str; 3] = ["service", "detection", "sequence"];
+
+/// An attack sequence's identities (`service.detection.sequence`): each actor's `user` with
+/// its `session.issuer`, and each ACCESS_KEY resource's `data.accessKey` with the
+/// resource's `accountId` (its owner). An actor's account is only where it acted.
 fn sequence_actors(detail: &Value) -> Result<Vec<Actor>, EventError> {
-    const SEQUENCE: [&str; 3] = ["service", "detection", "sequence"];
-    let list = |key: &str| -> Result<Vec<Value>, EventError> {
-        let path = [SEQUENCE[0], SEQUENCE[1], SEQUENCE[2], key];
-        match fields::lookup(detail, &path) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => Ok(items.clone()),
-            Some(other) => Err(EventError::invalid(PREFIX, &path, "a list", other)),
-        }
-    };
+    let list = |key: &str| fields::list(detail, PREFIX, &[SEQUENCE[0], SEQUENCE[1], SEQUENCE[2], key]);
     let text = |value: &Value, path: &[&str], field: &str| -> Result<Option<String>, EventError> {
         fields::string(value, field, path)
     };
     let mut actors = Vec::new();
     for (index, actor) in list("actors")?.iter().enumerate() {
         let base = format!("{PREFIX}.service.detection.sequence.actors[{index}]");
-        if fields::lookup(actor, &["user"]).is_none() {
+        if fields::value(actor, &base, &["user"]).is_none() {
             continue;
         }
         actors.push(Actor {
             user_type: text(actor, &["user", "type"], &base)?,
             user_name: text(actor, &["user", "name"], &base)?,
-            account_id: text(actor, &["user", "account", "uid"], &base)?,
+            owner: Owner::Unknown,
+            acted_in: text(actor, &["user", "account", "uid"], &base)?,
+            issuer: text(actor, &["session", "issuer"], &base)?,
+            credential: text(actor, &["user", "credentialUid"], &base)?,
+            path: None,
+            path_must_be_known: true,
             field: format!("{base}.user"),
         });
     }
@@ -130,7 +193,12 @@ fn sequence_actors(detail: &Value) -> Result<Vec<Actor>, EventError> {
         actors.push(Actor {
             user_type: text(resource, &["data", "accessKey", "userType"], &field)?,
             user_name: text(resource, &["data", "accessKey", "userName"], &field)?,
-            account_id: text(resource, &["accountId"], &field)?,
+            owner: text(resource, &["accountId"], &field)?.map_or(Owner::Unknown, Owner::Account),
+            acted_in: None,
+            issuer: None,
+            credential: text(resource, &["uid"], &field)?,
+            path: None,
+            path_must_be_known: true,
             field: format!("{field}.data.accessKey"),
         });
     }
@@ -161,6 +229,28 @@ mod tests {
     }
 
     #[test]
+    fn an_attack_sequence_actor_keeps_its_issuer_and_where_it_acted_apart_from_its_owner() {
+        let detail = json!({"service": {"detection": {"sequence": {
+            "actors": [{"id": "USER:a", "user": {"name": "deployer", "type": "AssumedRole", "uid": "AROA:s",
+                        "credentialUid": "ASIAKEY", "account": {"uid": "222222222222"}},
+                        "session": {"issuer": "arn:aws:iam::333333333333:role/ci/deployer"}}],
+            "resources": [{"uid": "AKIAKEY", "resourceType": "ACCESS_KEY", "accountId": "444444444444",
+                           "data": {"accessKey": {"userName": "alice", "userType": "IAMUser"}}}]}}}});
+        let actors = Finding::from_detail(&detail)
+            .map(|finding| finding.actors)
+            .unwrap_or_default();
+        assert_eq!(actors.len(), 2);
+        assert_eq!(actors[0].owner, Owner::Unknown);
+        assert_eq!(actors[0].acted_in.as_deref(), Some("222222222222"));
+        assert_eq!(
+            actors[0].issuer.as_deref(),
+            Some("arn:aws:iam::333333333333:role/ci/deployer")
+        );
+        assert_eq!(actors[1].owner, Owner::Account("444444444444".to_owned()));
+        assert_eq!(actors[1].credential.as_deref(), Some("AKIAKEY"));
+    }
+
+    #[test]
     fn a_severity_word_is_a_clear_error() {
         let error = Finding::from_detail(&json!({"severity": "HIGH"}))
             .err()
@@ -175,5 +265,22 @@ mod tests {
     fn missing_resource_means_no_principal() {
         let finding = Finding::from_detail(&json!({"resource": null}));
         assert_eq!(finding.map(|finding| finding.access_key), Ok(None));
+    }
+
+    /// The declared fields are exactly what reading every GuardDuty sample reads.
+    #[test]
+    fn the_declared_fields_are_the_fields_read() {
+        let read = fields::record::fields_read(|| {
+            for event in crate::event::samples::of("aws.guardduty", "GuardDuty Finding") {
+                let _ = Finding::from_detail(&event["detail"]);
+            }
+        });
+        let read: Vec<String> = read
+            .iter()
+            .filter_map(|path| path.strip_prefix("event.detail.").map(str::to_owned))
+            .collect();
+        let mut declared: Vec<String> = FIELDS.iter().map(|field| (*field).to_owned()).collect();
+        declared.sort();
+        assert_eq!(read, declared);
     }
 }

@@ -8,13 +8,16 @@ pub mod fields;
 mod guardduty;
 mod membership;
 mod route;
+#[cfg(test)]
+pub(crate) mod samples;
 mod sqs;
 mod tamper;
 
+pub use asff::{guardduty_type, FIELDS as ASFF_FIELDS};
 pub use cloudtrail::CloudTrailRecord;
 pub use custom_resource::{CustomResourceRequest, RequestKind};
 pub use envelope::Envelope;
-pub use guardduty::{AccessKeyDetails, Actor, Finding};
+pub use guardduty::{AccessKeyDetails, Actor, Finding, Owner, FIELDS as GUARDDUTY_FIELDS};
 pub use route::{route, AccountEventKind, DepartureKind, Trigger};
 pub use sqs::{SqsBatch, SqsRecord};
 pub use tamper::{Caller, TamperEvent, TamperOperation};

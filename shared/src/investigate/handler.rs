@@ -17,7 +17,7 @@ use crate::aws::{
 };
 use crate::config::{ConfigError, Env};
 use crate::domain::{AccountId, InvestigationState, MemberStatus};
-use crate::event::{Finding, Trigger};
+use crate::event::{Finding, Trigger, ASFF_FIELDS, GUARDDUTY_FIELDS};
 use crate::execute::{execute, Plan};
 use crate::function::{described, Function, Handler, Invocation};
 use crate::metrics::IgnoredMetric;
@@ -42,6 +42,9 @@ pub struct InvestigateFindings<P = SdkDetective, L = SdkPrincipalLookup, Q = Sdk
     pub queue: Option<Q>,
     pub config: InvestigateConfig,
     pub graphs: GraphCache,
+    /// The function's own region (its SDK's): findings of another region are that region's
+    /// stack's to investigate (its IAM is for this region's graph only).
+    pub region: Option<String>,
 }
 
 impl<P, L, Q> Handler for InvestigateFindings<P, L, Q>
@@ -88,6 +91,7 @@ impl Function for InvestigateFindings {
             queue,
             config,
             graphs: GraphCache::default(),
+            region: sdk.region().map(ToString::to_string),
         }
     }
 
@@ -96,6 +100,11 @@ impl Function for InvestigateFindings {
         if let Some(entry) = described.as_object_mut() {
             // What the role in member accounts (ROLE_LOOKUP_ROLE_NAME) must be allowed.
             entry.insert("lookup_role_actions".to_owned(), serde_json::json!(LOOKUP_ROLE_ACTIONS));
+            // The finding fields it reads, checked against GuardDuty's and Security Hub's models.
+            entry.insert(
+                "event_fields".to_owned(),
+                serde_json::json!({"guardduty": GUARDDUTY_FIELDS, "securityhub": ASFF_FIELDS}),
+            );
         }
         described
     }
@@ -105,6 +114,13 @@ impl Function for InvestigateFindings {
 struct ResolvedArn {
     arn: String,
     notes: Vec<String>,
+}
+
+/// A principal's ARN, or why it is not investigated (its path is not known and must not be
+/// guessed).
+enum Resolution {
+    Arn(ResolvedArn),
+    LeftOut(String),
 }
 
 impl<P, L, Q> InvestigateFindings<P, L, Q>
@@ -128,6 +144,11 @@ where
             .clone()
             .or_else(|| invocation.envelope.region.clone())
             .or_else(|| self.config.graph_arn.as_ref().map(|graph| graph.region.clone()));
+        if let (Some(finding_region), Some(own)) = (region.as_deref(), self.region.as_deref()) {
+            if finding_region != own {
+                return outcome(Status::Ignored, elsewhere(finding, finding_region, own));
+            }
+        }
         let candidate = match screen(finding, region.as_deref(), &self.config, invocation.clock.now()) {
             Screened::Investigate(candidate) => candidate,
             Screened::Ignore(reason) => return outcome(Status::Ignored, reason),
@@ -166,7 +187,8 @@ where
         let failed = |failure: Failure| Outcome::failed(FUNCTION, event_id.clone(), failure);
         let region = region.to_owned();
         let resolved = match self.resolve_arn(principal).await {
-            Ok(resolved) => resolved,
+            Ok(Resolution::Arn(resolved)) => resolved,
+            Ok(Resolution::LeftOut(why)) => return outcome(Status::Ignored, why),
             Err(failure) => return failed(failure),
         };
         let write = |graph: &GraphArn| StartInvestigation {
@@ -308,16 +330,23 @@ where
         })
     }
 
-    /// The principal's ARN: derived where the name says the path, read from IAM where
-    /// ROLE_LOOKUP_ROLE_NAME allows, otherwise assumed `/` and said so.
-    async fn resolve_arn(&self, principal: &Principal) -> Result<ResolvedArn, Failure> {
+    /// The principal's ARN: the finding's path where it gives one, derived where the name
+    /// says the path, read from IAM where ROLE_LOOKUP_ROLE_NAME allows, otherwise assumed
+    /// `/` and said so (never for a principal whose path must be known: it is left out).
+    async fn resolve_arn(&self, principal: &Principal) -> Result<Resolution, Failure> {
+        if let Some(path) = &principal.path {
+            return Ok(Resolution::Arn(ResolvedArn {
+                arn: principal.arn_with_path(path),
+                notes: Vec::new(),
+            }));
+        }
         let known = known_path(principal, self.config.identity_center_region.as_deref());
         let (fallback_path, assumption) = match known {
             KnownPath::Certain(path) => {
-                return Ok(ResolvedArn {
+                return Ok(Resolution::Arn(ResolvedArn {
                     arn: principal.arn_with_path(&path),
                     notes: Vec::new(),
-                })
+                }))
             }
             KnownPath::Assumed { path, assumption } => (path, assumption),
             KnownPath::Unknown => (
@@ -328,11 +357,23 @@ where
                 ),
             ),
         };
+        let guess = |note: String| {
+            if principal.path_must_be_known {
+                Resolution::LeftOut(format!(
+                    "{} {} of account {}: {note}; not investigated under a guessed ARN (an attack sequence names no path)",
+                    principal.kind.resource(),
+                    principal.name,
+                    principal.account_id
+                ))
+            } else {
+                Resolution::Arn(ResolvedArn {
+                    arn: principal.arn_with_path(&fallback_path),
+                    notes: vec![note],
+                })
+            }
+        };
         let Some(lookup) = &self.lookup else {
-            return Ok(ResolvedArn {
-                arn: principal.arn_with_path(&fallback_path),
-                notes: vec![assumption],
-            });
+            return Ok(guess(assumption));
         };
         let found = lookup
             .principal_arn(
@@ -343,16 +384,19 @@ where
             )
             .await;
         match found {
-            Ok(Some(arn)) => Ok(ResolvedArn { arn, notes: Vec::new() }),
-            Ok(None) => Ok(ResolvedArn {
-                arn: principal.arn_with_path(&fallback_path),
-                notes: vec![format!(
-                    "IAM has no {} {} in account {} (deleted since the finding?), so its path is assumed to be {fallback_path}",
-                    principal.kind.resource(),
-                    principal.name,
-                    principal.account_id
-                )],
-            }),
+            Ok(Some(arn)) => Ok(Resolution::Arn(ResolvedArn { arn, notes: Vec::new() })),
+            Ok(None) if principal.path_must_be_known => Ok(Resolution::LeftOut(format!(
+                "IAM has no {} {} in account {} (deleted since the finding?): not investigated under a guessed ARN",
+                principal.kind.resource(),
+                principal.name,
+                principal.account_id
+            ))),
+            Ok(None) => Ok(guess(format!(
+                "IAM has no {} {} in account {} (deleted since the finding?), so its path is assumed to be {fallback_path}",
+                principal.kind.resource(),
+                principal.name,
+                principal.account_id
+            ))),
             Err(error) => Err(Failure::Lookup {
                 kind: principal.kind,
                 account: principal.account_id.clone(),
@@ -394,6 +438,20 @@ where
             }),
         }
     }
+}
+
+/// Why a finding of another region is left to that region's stack. Security Hub's home
+/// region receives its linked regions' findings too; the finding stays in its own region,
+/// where Security Hub (and GuardDuty) deliver it to EventBridge as well.
+fn elsewhere(finding: &Finding, finding_region: &str, own: &str) -> String {
+    let how = if finding.via_security_hub {
+        "a finding Security Hub aggregated here from its region"
+    } else {
+        "a finding of another region"
+    };
+    format!(
+        "{how} ({finding_region}, this function runs in {own}): the administrator stack of {finding_region} investigates it there"
+    )
 }
 
 /// One outcome for several principals: failed if any failed (Lambda retries the finding;

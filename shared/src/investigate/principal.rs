@@ -8,15 +8,21 @@
 use crate::aws::arn::is_partition;
 use crate::aws::PrincipalKind;
 use crate::domain::AccountId;
-use crate::event::{EventError, Finding};
+use crate::event::{Actor, EventError, Finding, Owner};
 
 /// An IAM user or role Detective can investigate, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub partition: String,
+    /// Its own account (never where it acted).
     pub account_id: AccountId,
     pub kind: PrincipalKind,
     pub name: String,
+    /// Its path, when the finding says it (a session issuer's ARN, a resource's Path).
+    pub path: Option<String>,
+    /// The finding cannot say its path and an assumed one is not acceptable (an attack
+    /// sequence's actor): only IAM may say it, else it is not investigated.
+    pub path_must_be_known: bool,
 }
 
 impl Principal {
@@ -113,13 +119,152 @@ pub fn principal(finding: &Finding, region: Option<&str>) -> Result<Principal, N
         account_id,
         kind,
         name: name.to_owned(),
+        path: None,
+        path_must_be_known: false,
     })
 }
 
+/// An IAM role ARN, `arn:<partition>:iam::<account>:role/<path><name>`: its partition,
+/// account, path and name; None when it is not one.
+fn role_arn(arn: &str) -> Option<(String, AccountId, String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if prefix != "arn" || service != "iam" || !region.is_empty() || !is_partition(partition) {
+        return None;
+    }
+    let rest = resource.strip_prefix("role/")?;
+    let (path, name) = match rest.rfind('/') {
+        Some(cut) => (format!("/{}", rest.get(..=cut)?), rest.get(cut + 1..)?),
+        None => ("/".to_owned(), rest),
+    };
+    (is_iam_name(name) && is_iam_path(&path))
+        .then(|| Some((partition.to_owned(), AccountId::parse(account)?, path, name.to_owned())))
+        .flatten()
+}
+
+/// IAM's path pattern: `/`, or `/` then printable ASCII then `/`, at most 512.
+fn is_iam_path(path: &str) -> bool {
+    path.len() <= 512
+        && path.starts_with('/')
+        && path.ends_with('/')
+        && path.bytes().all(|byte| (0x21..=0x7e).contains(&byte))
+}
+
+/// An actor of the finding as a principal: its own account and, when said, its path; or
+/// why it is left out (not a user or role, or what the finding does not say).
+fn actor_principal(
+    finding: &Finding,
+    actor: &Actor,
+    actors: &[Actor],
+    region: Option<&str>,
+) -> Result<Result<Principal, String>, EventError> {
+    let kind = match actor.user_type.as_deref() {
+        Some("IAMUser") => PrincipalKind::User,
+        Some("AssumedRole" | "Role") => PrincipalKind::Role,
+        other => {
+            return Ok(Err(format!(
+                "{} is {}, not an IAM user or role",
+                actor.field,
+                other.map_or("of no type".to_owned(), |kind| format!("{kind:?}"))
+            )))
+        }
+    };
+    // A role session names its role: the issuer's ARN gives its account and path.
+    if let (PrincipalKind::Role, Some(issuer)) = (kind, actor.issuer.as_deref()) {
+        return match role_arn(issuer) {
+            Some((partition, account_id, path, name)) => Ok(Ok(Principal {
+                partition,
+                account_id,
+                kind,
+                name,
+                path: Some(path),
+                path_must_be_known: actor.path_must_be_known,
+            })),
+            None => Err(EventError::InvalidField {
+                field: format!("{} session issuer", actor.field),
+                expected: "an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<path><name>)",
+                found: format!("{issuer:?}"),
+            }),
+        };
+    }
+    let Some(name) = actor.user_name.as_deref().filter(|name| !name.is_empty()) else {
+        return Ok(Err(format!("{} has no name", actor.field)));
+    };
+    if !is_iam_name(name) {
+        return Err(EventError::InvalidField {
+            field: actor.field.clone(),
+            expected: "an IAM user or role name (1 to 64 of letters, digits and _+=,.@-)",
+            found: format!("{name:?}"),
+        });
+    }
+    let owner = match &actor.owner {
+        Owner::Account(account) => Some((account.clone(), format!("{} account", actor.field))),
+        Owner::FindingAccount => finding
+            .account_id
+            .clone()
+            .map(|account| (account, "event.detail.accountId".to_owned())),
+        // An actor's account is where it acted; its owner is its access key's resource's.
+        Owner::Unknown => actors
+            .iter()
+            .filter(|other| other.credential.is_some() && other.credential == actor.credential)
+            .find_map(|other| match &other.owner {
+                Owner::Account(account) => Some((account.clone(), format!("{} account", other.field))),
+                _ => None,
+            }),
+    };
+    let Some((account, field)) = owner else {
+        return Ok(Err(format!(
+            "the finding does not say which account owns {} {name}{}: not investigated under a guessed account",
+            kind.resource(),
+            actor
+                .acted_in
+                .as_deref()
+                .map(|acted| format!(" (it acted in {acted}, which need not be its own)"))
+                .unwrap_or_default()
+        )));
+    };
+    let Some(account_id) = AccountId::parse(&account) else {
+        return Err(EventError::InvalidField {
+            field,
+            expected: "a 12-digit account id",
+            found: format!("{account:?}"),
+        });
+    };
+    let path = match actor.path.as_deref() {
+        Some(path) if is_iam_path(path) => Some(path.to_owned()),
+        Some(path) => {
+            return Err(EventError::InvalidField {
+                field: format!("{} Path", actor.field),
+                expected: "an IAM path (/ or /segments/)",
+                found: format!("{path:?}"),
+            })
+        }
+        None => None,
+    };
+    Ok(Ok(Principal {
+        partition: partition_for(finding, region)?,
+        account_id,
+        kind,
+        name: name.to_owned(),
+        path,
+        path_must_be_known: actor.path_must_be_known,
+    }))
+}
+
 /// Every IAM user and role the finding names: `accessKeyDetails`, and an attack sequence's
-/// actors and access keys (or a Security Hub finding's IAM resources), each once. Identities
-/// that are not users or roles (Root, FederatedUser, AWSService) are left out with a reason;
-/// a name or account we cannot read is an error naming its field.
+/// actors and access keys (or a Security Hub finding's IAM resources), each once. A role
+/// session's role is its issuer's (account and path); an actor's account is only where it
+/// acted, so its owner comes from its access key's resource or is not known. Identities that
+/// are not users or roles (Root, FederatedUser, AWSService), and those whose owner the
+/// finding does not say, are left out with a reason; a name or account we cannot read is
+/// an error naming its field.
 pub fn principals(finding: &Finding, region: Option<&str>) -> Result<(Vec<Principal>, Vec<String>), NotInvestigable> {
     if finding.actors.is_empty() {
         return principal(finding, region).map(|principal| (vec![principal], Vec::new()));
@@ -134,45 +279,13 @@ pub fn principals(finding: &Finding, region: Option<&str>) -> Result<(Vec<Princi
         }
     }
     for actor in &finding.actors {
-        let kind = match actor.user_type.as_deref() {
-            Some("IAMUser") => PrincipalKind::User,
-            Some("AssumedRole" | "Role") => PrincipalKind::Role,
-            other => {
-                left_out.push(format!(
-                    "{} is {}, not an IAM user or role",
-                    actor.field,
-                    other.map_or("of no type".to_owned(), |kind| format!("{kind:?}"))
-                ));
-                continue;
+        match actor_principal(finding, actor, &finding.actors, region).map_err(NotInvestigable::Invalid)? {
+            Ok(principal) => {
+                if !found.contains(&principal) {
+                    found.push(principal);
+                }
             }
-        };
-        let Some(name) = actor.user_name.as_deref().filter(|name| !name.is_empty()) else {
-            left_out.push(format!("{} has no name", actor.field));
-            continue;
-        };
-        if !is_iam_name(name) {
-            return Err(NotInvestigable::Invalid(EventError::InvalidField {
-                field: actor.field.clone(),
-                expected: "an IAM user or role name (1 to 64 of letters, digits and _+=,.@-)",
-                found: format!("{name:?}"),
-            }));
-        }
-        let account = actor.account_id.as_deref().or(finding.account_id.as_deref());
-        let Some(account_id) = account.and_then(AccountId::parse) else {
-            return Err(NotInvestigable::Invalid(EventError::InvalidField {
-                field: format!("{} account (else event.detail.accountId)", actor.field),
-                expected: "a 12-digit account id",
-                found: account.map_or_else(|| "nothing".to_owned(), |id| format!("{id:?}")),
-            }));
-        };
-        let principal = Principal {
-            partition: partition_for(finding, region).map_err(NotInvestigable::Invalid)?,
-            account_id,
-            kind,
-            name: name.to_owned(),
-        };
-        if !found.contains(&principal) {
-            found.push(principal);
+            Err(why) => left_out.push(why),
         }
     }
     if found.is_empty() {
@@ -284,6 +397,113 @@ mod tests {
             account_id: AccountId::parse("111122223333").unwrap_or_else(|| unreachable!()),
             kind: PrincipalKind::Role,
             name: name.into(),
+            path: None,
+            path_must_be_known: false,
+        }
+    }
+
+    /// An attack sequence's actor: where it acted, and its session's issuer if any.
+    fn sequence_actor(user_type: &str, name: &str, acted_in: &str, issuer: Option<&str>) -> Actor {
+        Actor {
+            field: "event.detail.service.detection.sequence.actors[0].user".to_owned(),
+            user_type: Some(user_type.to_owned()),
+            user_name: Some(name.to_owned()),
+            owner: Owner::Unknown,
+            acted_in: Some(acted_in.to_owned()),
+            issuer: issuer.map(str::to_owned),
+            credential: Some("ASIAKEY".to_owned()),
+            path: None,
+            path_must_be_known: true,
+        }
+    }
+
+    fn of_sequence(actors: Vec<Actor>) -> Finding {
+        Finding {
+            account_id: Some("222222222222".to_owned()),
+            actors,
+            ..Finding::default()
+        }
+    }
+
+    /// Each principal as `arn (path: ...)`, then each left-out reason.
+    fn sequence_principals(finding: &Finding) -> Vec<String> {
+        match principals(finding, None) {
+            Ok((found, left_out)) => found
+                .iter()
+                .map(|p| {
+                    let path = p.path.clone().unwrap_or_else(|| "?".to_owned());
+                    format!(
+                        "{} path {path} must_be_known {}",
+                        p.arn_with_path(&path),
+                        p.path_must_be_known
+                    )
+                })
+                .chain(left_out.iter().map(|why| format!("left out: {why}")))
+                .collect(),
+            Err(NotInvestigable::Ignore(why)) => vec![format!("ignored: {why}")],
+            Err(NotInvestigable::Invalid(error)) => vec![format!("invalid: {error}")],
+        }
+    }
+
+    #[test]
+    fn an_attack_sequence_role_is_its_issuers_role_in_the_issuers_account_with_its_path() {
+        let finding = of_sequence(vec![sequence_actor(
+            "AssumedRole",
+            "deployer",
+            "222222222222",
+            Some("arn:aws:iam::333333333333:role/ci/deployer"),
+        )]);
+        assert_eq!(
+            sequence_principals(&finding),
+            vec!["arn:aws:iam::333333333333:role/ci/deployer path /ci/ must_be_known true"]
+        );
+    }
+
+    #[test]
+    fn an_attack_sequence_actor_without_a_known_owner_is_left_out_never_guessed() {
+        let finding = of_sequence(vec![
+            sequence_actor("AssumedRole", "deployer", "222222222222", None),
+            sequence_actor("IAMUser", "alice", "222222222222", None),
+        ]);
+        assert_eq!(
+            sequence_principals(&finding),
+            vec!["ignored: the finding names no IAM user or role: the finding does not say which account owns role deployer (it acted in 222222222222, which need not be its own): not investigated under a guessed account; the finding does not say which account owns user alice (it acted in 222222222222, which need not be its own): not investigated under a guessed account"]
+        );
+    }
+
+    #[test]
+    fn an_attack_sequence_user_is_owned_by_its_access_keys_account() {
+        let mut key = sequence_actor("IAMUser", "alice", "222222222222", None);
+        key.field = "event.detail.service.detection.sequence.resources[0].data.accessKey".to_owned();
+        key.owner = Owner::Account("444444444444".to_owned());
+        key.acted_in = None;
+        let finding = of_sequence(vec![sequence_actor("IAMUser", "alice", "222222222222", None), key]);
+        assert_eq!(
+            sequence_principals(&finding),
+            vec!["arn:aws:iam::444444444444:user?alice path ? must_be_known true"]
+        );
+    }
+
+    #[test]
+    fn a_session_issuer_that_is_not_a_role_arn_is_a_field_error() {
+        for issuer in [
+            "arn:aws:iam::333333333333:user/alice",
+            "arn:aws:sts::333333333333:assumed-role/deployer/s",
+            "arn:aws:iam::33333333333:role/deployer",
+            "arn:aws:iam::333333333333:role/ci/dep#loyer",
+        ] {
+            let finding = of_sequence(vec![sequence_actor(
+                "AssumedRole",
+                "deployer",
+                "222222222222",
+                Some(issuer),
+            )]);
+            let described = sequence_principals(&finding);
+            assert_eq!(described.len(), 1, "{issuer}");
+            assert!(
+                described[0].starts_with("invalid: event.detail.service.detection.sequence.actors[0].user session issuer: expected an IAM role ARN"),
+                "{issuer}: {described:?}"
+            );
         }
     }
 
@@ -345,7 +565,7 @@ mod tests {
             field: "event.detail.service.actors[0]".to_owned(),
             user_type: Some("IAMUser".to_owned()),
             user_name: Some("carol".to_owned()),
-            account_id: None,
+            ..Actor::default()
         }];
         assert!(matches!(principals(&crafted, None), Err(NotInvestigable::Invalid(_))));
         crafted.partition = Some("aws-iso-b".to_owned());

@@ -51,7 +51,7 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
         && !config
             .finding_types
             .iter()
-            .any(|prefix| finding_type.starts_with(prefix))
+            .any(|prefix| type_matches(finding_type, prefix, finding.via_security_hub))
     {
         return Screened::Ignore(format!(
             "finding type {finding_type:?} matches none of FINDING_TYPES ({})",
@@ -101,6 +101,13 @@ pub fn screen(finding: &Finding, region: Option<&str>, config: &InvestigateConfi
             found: format!("{first} to {last}"),
         }),
     }
+}
+
+/// Whether a finding type starts with a FINDING_TYPES prefix. Security Hub writes a
+/// GuardDuty type's `/` as `-` (`UnauthorizedAccess:IAMUser-TorIPCaller`), except in
+/// attack sequences': a prefix written GuardDuty's way matches either.
+fn type_matches(finding_type: &str, prefix: &str, via_security_hub: bool) -> bool {
+    finding_type.starts_with(prefix) || (via_security_hub && finding_type.starts_with(&prefix.replace('/', "-")))
 }
 
 /// The first of the named timestamps that is present; present but unreadable, or outside
@@ -245,6 +252,39 @@ mod tests {
         assert!(
             reason(screen(&iam_finding(), None, &only_recon, now())).contains("matches none of FINDING_TYPES (Recon:)")
         );
+    }
+
+    #[test]
+    fn finding_types_match_security_hubs_copy_by_its_classifier() {
+        let mut config = config();
+        config.investigate_security_hub_findings = true;
+        let asff = |asff_type: &str| Finding {
+            finding_type: crate::event::guardduty_type(asff_type),
+            via_security_hub: true,
+            ..iam_finding()
+        };
+        for (prefixes, asff_type, investigated) in [
+            ("Discovery:", "TTPs/Discovery/Discovery:IAMUser-AnomalousBehavior", true),
+            (
+                "UnauthorizedAccess:IAMUser/",
+                "TTPs/Initial Access/UnauthorizedAccess:IAMUser-TorIPCaller",
+                true,
+            ),
+            (
+                "AttackSequence:IAM/",
+                "TTPs/AttackSequence:IAM/CompromisedCredentials",
+                true,
+            ),
+            ("Recon:", "TTPs/Discovery/Discovery:IAMUser-AnomalousBehavior", false),
+        ] {
+            config.finding_types = vec![prefixes.to_owned()];
+            let screened = screen(&asff(asff_type), None, &config, now());
+            assert_eq!(
+                matches!(screened, Screened::Investigate(_)),
+                investigated,
+                "{prefixes} {asff_type}: {screened:?}"
+            );
+        }
     }
 
     #[test]

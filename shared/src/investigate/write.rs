@@ -68,6 +68,8 @@ impl SendReport {
             entity_arn: self.entity_arn.clone(),
             region: self.graph.region.clone(),
             finding: self.report.finding.clone(),
+            delivered: Vec::new(),
+            attempts: 0,
         };
         match queue
             .send_report_message(&self.report.queue_url, &message.to_body(), self.report.delay_seconds)

@@ -51,6 +51,17 @@ pub enum Failure {
         designated: String,
         wanted: AccountId,
     },
+    /// No graph, and another account is Detective's administrator: a graph created here
+    /// would be a standalone one beside the organization's.
+    StrayGraph {
+        administrator: String,
+        account: AccountId,
+    },
+    /// No graph, and who is Detective's administrator cannot be read from this account.
+    AdministratorUnknown {
+        account: AccountId,
+        why: String,
+    },
     /// DescribeOrganizationConfiguration refused: the account is not (yet) the organization's
     /// Detective administrator there.
     NotOrganizationAdministrator {
@@ -144,6 +155,17 @@ impl fmt::Display for Failure {
                 formatter,
                 "account {designated} is already Detective's administrator, not {wanted}: never overwritten; \
                  DisableOrganizationAdminAccount it first if {wanted} should be"
+            ),
+            Self::StrayGraph { administrator, account } => write!(
+                formatter,
+                "account {administrator} is Detective's administrator for the organization: no behavior graph is created \
+                 in {account}, which would stand beside the organization's"
+            ),
+            Self::AdministratorUnknown { account, why } => write!(
+                formatter,
+                "{account} has no behavior graph here, and who is Detective's administrator cannot be read ({why}): none \
+                 is created; designate {account} first (the management stack, or autopilot setup --part organization), \
+                 which creates its graph"
             ),
             Self::NotOrganizationAdministrator { account, region, error } => write!(
                 formatter,

@@ -104,6 +104,8 @@ pub enum Reason {
     Disabled(MemberState),
     Reenabled(MemberStatus),
     AutoEnableOff,
+    /// An account outside the organization, removed: only a new invitation brings it back.
+    InvitedMemberGone,
     AutoEnableWasOff,
     AutoEnableNotEnsured,
     DeadlineNear(Retry),
@@ -154,6 +156,13 @@ pub enum Reason {
         threshold: String,
     },
     AlreadyArchived,
+    /// The message says this sink has the report already (sent again after a later write
+    /// failed).
+    AlreadyDelivered,
+    /// Sent again to the report queue carrying how many sinks are delivered.
+    SentAgain(usize),
+    /// Sent to the dead-letter queue, why.
+    DeadLettered(String),
     // investigate-findings
     AlreadyInvestigating {
         investigation_id: String,
@@ -193,6 +202,10 @@ impl fmt::Display for Reason {
             Self::Disabled(state) => write!(formatter, "member status {state}"),
             Self::Reenabled(status) => write!(formatter, "was ACCEPTED_BUT_DISABLED, now {status}"),
             Self::AutoEnableOff => write!(formatter, "AutoEnable is off"),
+            Self::InvitedMemberGone => write!(
+                formatter,
+                "not an account of the organization (a member by invitation, or one that left it): only a new invitation brings it back (CreateMembers, then its acceptance)"
+            ),
             Self::AutoEnableWasOff => write!(formatter, "AutoEnable was off"),
             Self::AutoEnableNotEnsured => write!(formatter, "AutoEnable is off and ENSURE_AUTO_ENABLE is false"),
             Self::DeadlineNear(retry) => write!(
@@ -279,6 +292,15 @@ impl fmt::Display for Reason {
                 write!(formatter, "severity {severity} is at or below ARCHIVE_AT_OR_BELOW={threshold}")
             }
             Self::AlreadyArchived => write!(formatter, "already ARCHIVED"),
+            Self::SentAgain(delivered) => write!(
+                formatter,
+                "a write failed after {delivered} sink(s) had the report: sent again with what is delivered, so none gets it twice"
+            ),
+            Self::DeadLettered(why) => write!(formatter, "to the report dead-letter queue: {why}"),
+            Self::AlreadyDelivered => write!(
+                formatter,
+                "delivered already (the message was sent again after a later write failed)"
+            ),
             Self::AlreadyInvestigating {
                 investigation_id,
                 entity_arn,

@@ -17,5 +17,7 @@ pub fn message() -> ReportMessage {
             finding_type: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom".to_owned(),
             severity: 8.0,
         },
+        delivered: Vec::new(),
+        attempts: 0,
     }
 }

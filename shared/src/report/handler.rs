@@ -1,28 +1,35 @@
-//! The function: each message of the batch read, planned and executed on its own; a
-//! message not finished (RUNNING), unreadable or whose writes failed is a batch item
-//! failure, so SQS delivers it again (and, after maxReceiveCount, to the dead-letter queue),
-//! while the others are done.
+//! The function: each message of the batch read, planned and executed on its own. A
+//! message not finished (RUNNING) is a batch item failure, so SQS delivers it again; what
+//! becomes of one whose reads or writes failed is `follow_up`'s decision (delivered again,
+//! sent again with what is delivered, or to the dead-letter queue with why), while the
+//! others are done.
 
 use aws_config::SdkConfig;
 
+use super::follow_up::{self, FollowUp};
 use super::message::ReportMessage;
 use super::plan::{plan_report, Verdict};
-use super::writes::ReportPorts;
+use super::writes::{ReportPorts, ReportWrite};
 use super::{ReportConfig, AWS_ACTIONS, VARIABLES};
-use crate::aws::{InvestigationResultPort, ReportSinkPort, ReportSinks, SdkDetective};
+use crate::aws::{InvestigationResultPort, ReportQueuePort, ReportSinkPort, ReportSinks, SdkDetective, SdkSqs};
 use crate::config::{ConfigError, Env};
 use crate::domain::InvestigationStatus;
 use crate::event::{EventError, SqsRecord, Trigger};
-use crate::execute::execute;
+use crate::execute::{execute, Plan};
 use crate::function::{Function, Handler, Invocation};
 use crate::outcome::{Action, ActionResult, Failure, Outcome, Status};
 
 pub const FUNCTION: &str = "report-investigations";
 
-pub struct ReportInvestigations<D = SdkDetective, S = ReportSinks> {
+pub struct ReportInvestigations<D = SdkDetective, S = ReportSinks, Q = SdkSqs> {
     pub detective: D,
     pub sinks: S,
+    /// The report queue (a message sent again) and its dead-letter queue.
+    pub queue: Q,
     pub config: ReportConfig,
+    /// The function's own region (its SDK's): Security Hub is called here, and another
+    /// region's investigation is not this function's.
+    pub region: Option<String>,
 }
 
 /// How one message ended.
@@ -33,10 +40,11 @@ struct Handled {
     summary: String,
 }
 
-impl<D, S> Handler for ReportInvestigations<D, S>
+impl<D, S, Q> Handler for ReportInvestigations<D, S, Q>
 where
     D: InvestigationResultPort,
     S: ReportSinkPort,
+    Q: ReportQueuePort,
 {
     const NAME: &'static str = FUNCTION;
     const NOT_TAKEN: &'static str = "is not a batch of report messages (SQS)";
@@ -91,46 +99,52 @@ where
     }
 }
 
-impl<D, S> ReportInvestigations<D, S>
+impl<D, S, Q> ReportInvestigations<D, S, Q>
 where
     D: InvestigationResultPort,
     S: ReportSinkPort,
+    Q: ReportQueuePort,
 {
     async fn report(&self, invocation: &Invocation<'_>, record: &SqsRecord, account: Option<&str>) -> Handled {
-        let unreadable = |why: String| {
-            let mut action = Action::new("PutEvents", ActionResult::Failed);
-            action.notes = vec![format!("message {}", record.message_id)];
-            let error = EventError::InvalidField {
-                field: format!("Records[messageId={}].body", record.message_id),
-                expected: "a report message (version, graph_arn, investigation_id, entity_arn, region, finding)",
-                found: why.clone(),
-            };
-            Handled {
-                actions: vec![action.failed(Failure::Event(error))],
-                retry: true,
-                summary: format!("unreadable, to the dead-letter queue after its retries: {why}"),
-            }
-        };
+        let receives = record.receive_count.unwrap_or(1);
+        let queues = &self.config.queues;
         let (message, graph) = match ReportMessage::parse(&record.body) {
             Ok(parsed) => parsed,
-            Err(why) => return unreadable(why),
-        };
-        let failed_read = |operation: &'static str, error: crate::aws::AwsError| {
-            let action = message.action(operation, ActionResult::Failed);
-            let summary = error.to_string();
-            Handled {
-                actions: vec![action.failed(error)],
-                retry: true,
-                summary,
+            Err(why) => {
+                let mut action = Action::new("PutEvents", ActionResult::Failed);
+                action.notes = vec![format!("message {}", record.message_id)];
+                let error = EventError::InvalidField {
+                    field: format!("Records[messageId={}].body", record.message_id),
+                    expected: "a report message (version, graph_arn, investigation_id, entity_arn, region, finding)",
+                    found: why.clone(),
+                };
+                let follow = follow_up::never(&record.body, format!("not a report request: {why}"), queues);
+                return self
+                    .follow(invocation, None, vec![action.failed(Failure::Event(error))], follow)
+                    .await;
             }
         };
+        // Another region's investigation can never be read here (this region's IAM).
+        if let Some(own) = self.region.as_deref().filter(|own| *own != message.region) {
+            let action = message.action("GetInvestigation", ActionResult::Skipped);
+            let reason = format!(
+                "an investigation of {}: report-investigations of {own} reports this region's only",
+                message.region
+            );
+            let follow = follow_up::never(&record.body, reason, queues);
+            return self.follow(invocation, Some(&message), vec![action], follow).await;
+        }
         let details = match self
             .detective
             .get_investigation(&message.region, &message.graph_arn, &message.investigation_id)
             .await
         {
             Ok(details) => details,
-            Err(error) => return failed_read("GetInvestigation", error),
+            Err(error) => {
+                return self
+                    .failed_read(invocation, &message, receives, "GetInvestigation", error)
+                    .await
+            }
         };
         let indicators = if details.status == InvestigationStatus::Successful {
             match self
@@ -139,12 +153,24 @@ where
                 .await
             {
                 Ok(indicators) => indicators,
-                Err(error) => return failed_read("ListIndicators", error),
+                Err(error) => {
+                    return self
+                        .failed_read(invocation, &message, receives, "ListIndicators", error)
+                        .await
+                }
             }
         } else {
             Vec::new()
         };
-        match plan_report(&self.config, &message, &graph, account, &details, &indicators) {
+        let region = self.region.clone().unwrap_or_else(|| message.region.clone());
+        match plan_report(
+            &self.config,
+            &message,
+            &graph,
+            (account, &region),
+            &details,
+            &indicators,
+        ) {
             Verdict::NotYet(reason) => {
                 let action = message.action("PutEvents", ActionResult::Skipped);
                 let summary = reason.to_string();
@@ -156,23 +182,103 @@ where
                 }
             }
             Verdict::Report(report, plan) => {
-                let ports = ReportPorts {
-                    detective: &self.detective,
-                    sinks: &self.sinks,
-                };
-                let policy = invocation.policy(FUNCTION, self.config.dry_run);
-                let actions = execute(plan, &ports, &policy).await;
-                let failed = actions.iter().any(|action| action.result == ActionResult::Failed);
-                Handled {
-                    retry: failed,
-                    summary: if failed {
-                        format!("{} (a write failed: delivered again)", report.headline())
-                    } else {
-                        report.headline()
-                    },
+                let actions = execute(plan, &self.ports(), &invocation.policy(FUNCTION, self.config.dry_run)).await;
+                let follow = follow_up::after_writes(&message, receives, &actions, queues);
+                let mut handled = self.follow(invocation, Some(&message), actions, follow).await;
+                handled.summary = format!("{}: {}", report.headline(), handled.summary);
+                handled
+            }
+        }
+    }
+
+    fn ports(&self) -> ReportPorts<'_, D, S, Q> {
+        ReportPorts {
+            detective: &self.detective,
+            sinks: &self.sinks,
+            queue: &self.queue,
+        }
+    }
+
+    async fn failed_read(
+        &self,
+        invocation: &Invocation<'_>,
+        message: &ReportMessage,
+        receives: u32,
+        operation: &'static str,
+        error: crate::aws::AwsError,
+    ) -> Handled {
+        let failure = Failure::Aws(error);
+        let follow = follow_up::after_failed_read(message, receives, &failure, &self.config.queues);
+        let action = message.action(operation, ActionResult::Failed).failed(failure);
+        self.follow(invocation, Some(message), vec![action], follow).await
+    }
+
+    /// Makes the follow-up's write (the message sent again, or to the dead-letter queue);
+    /// when that fails, SQS delivers the message itself again.
+    async fn follow(
+        &self,
+        invocation: &Invocation<'_>,
+        message: Option<&ReportMessage>,
+        mut actions: Vec<Action>,
+        follow: FollowUp,
+    ) -> Handled {
+        let write = match follow {
+            FollowUp::Done => {
+                return Handled {
                     actions,
+                    retry: false,
+                    summary: "reported".to_owned(),
                 }
             }
+            FollowUp::Again(why) => {
+                return Handled {
+                    actions,
+                    retry: true,
+                    summary: format!("delivered again by SQS: {why}"),
+                }
+            }
+            FollowUp::SendAgain { queue_url, message } => ReportWrite::SendAgain {
+                queue_url,
+                body: message.to_body(),
+                delivered: message.delivered.clone(),
+            },
+            FollowUp::DeadLetter {
+                queue_url,
+                body,
+                reason,
+            } => ReportWrite::DeadLetter {
+                queue_url,
+                body,
+                reason,
+            },
+        };
+        let summary = match &write {
+            ReportWrite::SendAgain { delivered, .. } => {
+                format!("sent again to the report queue with {delivered:?} delivered")
+            }
+            ReportWrite::DeadLetter { reason, .. } => format!("to the dead-letter queue: {reason}"),
+            _ => String::new(),
+        };
+        let mut plan = Plan::default();
+        plan.write(write);
+        let mut sent = execute(plan, &self.ports(), &invocation.policy(FUNCTION, self.config.dry_run)).await;
+        if let Some(message) = message {
+            for action in &mut sent {
+                action.region = Some(message.region.clone());
+                action.graph_arn = Some(message.graph_arn.clone());
+                action.investigation_id = Some(message.investigation_id.clone());
+            }
+        }
+        let retry = sent.iter().any(|action| action.result == ActionResult::Failed);
+        actions.extend(sent);
+        Handled {
+            actions,
+            retry,
+            summary: if retry {
+                format!("{summary} failed: delivered again by SQS")
+            } else {
+                summary
+            },
         }
     }
 }
@@ -194,7 +300,9 @@ impl Function for ReportInvestigations {
         Self {
             detective: SdkDetective::new(sdk),
             sinks: ReportSinks::new(sdk),
+            queue: SdkSqs::new(sdk),
             config,
+            region: sdk.region().map(ToString::to_string),
         }
     }
 }

@@ -14,6 +14,30 @@ pub struct OriginatingFinding {
     pub severity: f64,
 }
 
+/// Where a report goes (the writes of a report, besides reading it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sink {
+    /// PutEvents of the report.
+    EventBridge,
+    /// BatchImportFindings of its finding.
+    SecurityHub,
+    /// UpdateInvestigationState to ARCHIVED.
+    Archive,
+}
+
+impl Sink {
+    /// The sink an action of the report's writes is.
+    pub fn of_operation(operation: &str) -> Option<Self> {
+        match operation {
+            "PutEvents" => Some(Self::EventBridge),
+            "BatchImportFindings" => Some(Self::SecurityHub),
+            "UpdateInvestigationState" => Some(Self::Archive),
+            _ => None,
+        }
+    }
+}
+
 /// One investigation to report on (version 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportMessage {
@@ -23,6 +47,18 @@ pub struct ReportMessage {
     pub entity_arn: String,
     pub region: String,
     pub finding: OriginatingFinding,
+    /// The sinks already delivered: a message sent again after a later write failed
+    /// carries what is done, so that no sink gets the report twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivered: Vec<Sink>,
+    /// How many times it was received before this message was sent (carried over when it is
+    /// sent again), so that one that keeps failing ends in the dead-letter queue.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 pub const VERSION: u32 = 1;

@@ -6,15 +6,17 @@
 mod asff;
 #[cfg(test)]
 mod fixtures;
+mod follow_up;
 mod handler;
 mod message;
 mod plan;
 mod summary;
 mod writes;
 
-pub use asff::finding;
+pub use asff::{cut, finding};
+pub use follow_up::{FollowUp, Queues, MOST_ATTEMPTS, PERMANENT_AFTER};
 pub use handler::{ReportInvestigations, FUNCTION};
-pub use message::{OriginatingFinding, ReportMessage, VERSION};
+pub use message::{OriginatingFinding, ReportMessage, Sink, VERSION};
 pub use plan::{plan_report, Verdict};
 pub use summary::{console_url, report_id, summarize, Report, TOP};
 pub use writes::{ReportPorts, ReportWrite};
@@ -33,10 +35,13 @@ pub const AWS_ACTIONS: &[&str] = &[
     "detective:UpdateInvestigationState",
     "events:PutEvents",
     "securityhub:BatchImportFindings",
+    "sqs:SendMessage",
 ];
 
 pub const VARIABLES: &[(&str, &str)] = &[
     ("REPORT_BUS_NAME", "default"),
+    ("REPORT_QUEUE_URL", ""),
+    ("REPORT_DEAD_LETTER_QUEUE_URL", ""),
     ("SECURITY_HUB", "false"),
     ("ARCHIVE_AT_OR_BELOW", ""),
     ("DRY_RUN", "false"),
@@ -50,8 +55,22 @@ pub struct ReportConfig {
     pub security_hub: bool,
     /// `ARCHIVE_AT_OR_BELOW`: archive investigations of this severity or lower (unset: none).
     pub archive_at_or_below: Option<InvestigationSeverity>,
+    /// `REPORT_QUEUE_URL`, `REPORT_DEAD_LETTER_QUEUE_URL`: where a message is sent again
+    /// with what is delivered, and where one that can never succeed goes with why.
+    pub queues: Queues,
     /// `DRY_RUN`: read and decide, write nothing.
     pub dry_run: bool,
+}
+
+fn queue_url(env: &dyn Env, var: &'static str) -> Result<Option<String>, ConfigError> {
+    match config::optional(env, var) {
+        Some(url) if !url.starts_with("https://") && !url.starts_with("http://") => Err(ConfigError {
+            var,
+            expected: "an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)",
+            found: url,
+        }),
+        url => Ok(url),
+    }
 }
 
 impl ReportConfig {
@@ -73,6 +92,10 @@ impl ReportConfig {
             bus: config::optional(env, "REPORT_BUS_NAME").unwrap_or_else(|| "default".to_owned()),
             security_hub: config::boolean(env, "SECURITY_HUB", false)?,
             archive_at_or_below,
+            queues: Queues {
+                report: queue_url(env, "REPORT_QUEUE_URL")?,
+                dead_letter: queue_url(env, "REPORT_DEAD_LETTER_QUEUE_URL")?,
+            },
             dry_run: config::boolean(env, "DRY_RUN", false)?,
         })
     }

@@ -1,7 +1,7 @@
 //! What to do with one finished investigation, decided purely from what was read.
 
 use super::asff::finding;
-use super::message::ReportMessage;
+use super::message::{ReportMessage, Sink};
 use super::summary::{summarize, Report};
 use super::writes::ReportWrite;
 use super::{ReportConfig, DETAIL_COMPLETED, DETAIL_FAILED};
@@ -24,12 +24,22 @@ fn skipped(operation: &'static str, message: &ReportMessage, reason: Reason) -> 
     message.action(operation, ActionResult::Skipped).with_reason(reason)
 }
 
-/// `account`: the account the function runs in (Security Hub's default product is its own).
+/// A sink the message says is delivered already: left alone, said so.
+fn delivered(plan: &mut Plan<ReportWrite>, message: &ReportMessage, sink: Sink, operation: &'static str) -> bool {
+    if message.delivered.contains(&sink) {
+        plan.decided(skipped(operation, message, Reason::AlreadyDelivered));
+        return true;
+    }
+    false
+}
+
+/// `account` and `region`: where the function runs (Security Hub's default product is its
+/// own, in the region of the call).
 pub fn plan_report(
     config: &ReportConfig,
     message: &ReportMessage,
     graph: &GraphArn,
-    account: Option<&str>,
+    (account, region): (Option<&str>, &str),
     details: &InvestigationDetails,
     indicators: &[Indicator],
 ) -> Verdict {
@@ -40,25 +50,27 @@ pub fn plan_report(
     };
     let report = summarize(message, &graph.partition, details, indicators);
     let mut plan = Plan::default();
-    plan.write(ReportWrite::Publish {
-        severity: report.severity.clone(),
-        region: message.region.clone(),
-        graph_arn: message.graph_arn.clone(),
-        investigation_id: message.investigation_id.clone(),
-        bus: config.bus.clone(),
-        detail_type,
-        detail: serde_json::to_string(&report).unwrap_or_default(),
-        resources: vec![message.graph_arn.clone(), report.entity_arn.clone()],
-    });
+    if !delivered(&mut plan, message, Sink::EventBridge, "PutEvents") {
+        plan.write(ReportWrite::Publish {
+            severity: report.severity.clone(),
+            region: message.region.clone(),
+            graph_arn: message.graph_arn.clone(),
+            investigation_id: message.investigation_id.clone(),
+            bus: config.bus.clone(),
+            detail_type,
+            detail: serde_json::to_string(&report).unwrap_or_default(),
+            resources: vec![message.graph_arn.clone(), report.entity_arn.clone()],
+        });
+    }
     if details.status != InvestigationStatus::Successful {
         return Verdict::Report(Box::new(report), plan);
     }
-    if config.security_hub {
+    if config.security_hub && !delivered(&mut plan, message, Sink::SecurityHub, "BatchImportFindings") {
         match account {
             Some(account) => plan.write(ReportWrite::Import {
                 investigation_id: message.investigation_id.clone(),
                 graph_arn: message.graph_arn.clone(),
-                finding: Box::new(finding(&report, account, &graph.partition)),
+                finding: Box::new(finding(&report, account, &graph.partition, region)),
             }),
             None => {
                 let mut action = skipped("BatchImportFindings", message, Reason::NoAccountForSecurityHub);
@@ -75,7 +87,7 @@ pub fn plan_report(
             };
             if details.state == Some(InvestigationState::Archived) {
                 plan.decided(skipped("UpdateInvestigationState", message, Reason::AlreadyArchived));
-            } else {
+            } else if !delivered(&mut plan, message, Sink::Archive, "UpdateInvestigationState") {
                 plan.write(ReportWrite::Archive {
                     region: message.region.clone(),
                     graph_arn: message.graph_arn.clone(),
@@ -135,6 +147,7 @@ mod tests {
             bus: "security".to_owned(),
             security_hub,
             archive_at_or_below: archive,
+            queues: Default::default(),
             dry_run: false,
         }
     }
@@ -156,6 +169,7 @@ mod tests {
                 Step::Write(ReportWrite::Archive { reason, .. }) => {
                     format!("UpdateInvestigationState ARCHIVED ({reason})")
                 }
+                Step::Write(ReportWrite::SendAgain { .. } | ReportWrite::DeadLetter { .. }) => "SendMessage".to_owned(),
                 Step::Decided(action) => format!(
                     "{} {:?} ({})",
                     action.operation,
@@ -168,7 +182,14 @@ mod tests {
 
     fn verdict(config: &ReportConfig, details: &InvestigationDetails) -> Verdict {
         let graph = GraphArn::parse(GRAPH).unwrap();
-        plan_report(config, &message(), &graph, Some("111111111111"), details, &[])
+        plan_report(
+            config,
+            &message(),
+            &graph,
+            (Some("111111111111"), "us-east-1"),
+            details,
+            &[],
+        )
     }
 
     #[test]
@@ -230,6 +251,65 @@ mod tests {
         for (config, details, expected) in cases {
             assert_eq!(steps(&verdict(&config, &details)), expected, "{config:?} {details:?}");
         }
+    }
+
+    #[test]
+    fn a_sink_the_message_says_is_delivered_is_left_alone() {
+        use InvestigationSeverity::*;
+        let mut again = message();
+        again.delivered = vec![Sink::EventBridge];
+        let graph = GraphArn::parse(GRAPH).unwrap();
+        let done = details(InvestigationStatus::Successful, Low, InvestigationState::Active);
+        let verdict = plan_report(
+            &config(true, Some(Low)),
+            &again,
+            &graph,
+            (Some("111111111111"), "us-east-1"),
+            &done,
+            &[],
+        );
+        assert_eq!(
+            steps(&verdict),
+            vec![
+                "PutEvents Skipped (delivered already (the message was sent again after a later write failed))",
+                "BatchImportFindings LOW",
+                "UpdateInvestigationState ARCHIVED (severity LOW is at or below ARCHIVE_AT_OR_BELOW=LOW)",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_finding_is_imported_in_the_region_of_the_call_and_cut_to_asffs_limits() {
+        use InvestigationSeverity::*;
+        let mut long = message();
+        long.entity_arn = format!(
+            "arn:aws:iam::222222222222:role/{}deployer",
+            "platform-engineering-team/".repeat(20)
+        );
+        let graph = GraphArn::parse(GRAPH).unwrap();
+        let mut done = details(InvestigationStatus::Successful, High, InvestigationState::Active);
+        done.entity_arn = Some(long.entity_arn.clone());
+        let Verdict::Report(_, plan) = plan_report(
+            &config(true, None),
+            &long,
+            &graph,
+            (Some("111111111111"), "eu-west-1"),
+            &done,
+            &[],
+        ) else {
+            panic!("a report")
+        };
+        let Some(Step::Write(ReportWrite::Import { finding, .. })) = plan.steps.get(1) else {
+            panic!("an import")
+        };
+        assert_eq!(
+            finding.product_arn,
+            "arn:aws:securityhub:eu-west-1:111111111111:product/111111111111/default"
+        );
+        assert_eq!(finding.region, "eu-west-1");
+        assert_eq!(finding.title.chars().count(), 256);
+        assert!(finding.title.ends_with("..."), "{}", finding.title);
+        assert_eq!(finding.resource_id, long.entity_arn, "the resource keeps the whole ARN");
     }
 
     #[test]

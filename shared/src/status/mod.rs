@@ -5,6 +5,7 @@
 //! BatchGetGraphMemberDatasources (200 members a call), ListInvestigations (ACTIVE).
 
 mod render;
+mod trails;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use crate::aws::{
 use crate::domain::{AccountState, IngestState, MemberStatus};
 
 pub use render::{render_member_table, render_table};
+pub use trails::{ManagementEvents, TrailPort, TrailRead, TrailStatus};
 
 /// BatchGetGraphMemberDatasources takes at most this many accounts.
 const DATASOURCE_BATCH: usize = 200;
@@ -63,7 +65,12 @@ pub struct RegionStatus {
     /// ACTIVE organization accounts monitored here (ENABLED members and the administrator).
     pub monitored: usize,
     pub active_accounts: usize,
-    /// What could not be read.
+    /// Whether a CloudTrail trail logs this account's management events here: EventBridge
+    /// receives "AWS API Call via CloudTrail" events (tamper response, Organizations' calls)
+    /// only then. None when not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trail: Option<TrailStatus>,
+    /// What could not be read: the region's coverage is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -84,6 +91,7 @@ impl RegionStatus {
             active_investigations: BTreeMap::new(),
             monitored: 0,
             active_accounts,
+            trail: None,
             error: None,
         }
     }
@@ -98,6 +106,9 @@ impl RegionStatus {
     }
 
     pub fn coverage_line(&self) -> String {
+        if let Some(error) = &self.error {
+            return format!("{}: unknown, could not be read ({error})", self.region);
+        }
         format!(
             "{}: {} of {} active accounts monitored{}",
             self.region,
@@ -120,6 +131,8 @@ pub struct StatusReport {
     pub active_accounts: usize,
     /// Regions with a behavior graph.
     pub regions_with_graph: usize,
+    /// Regions that could not be read: their coverage is unknown, never counted as covered.
+    pub unread_regions: Vec<String>,
     pub covered: bool,
     pub summary: String,
 }
@@ -139,17 +152,20 @@ pub fn thousands(number: usize) -> String {
 }
 
 /// Reads the status of `regions` with the administrator account's ports (`detective`,
-/// `organizations`) and, when given, the management account's (for the designation).
-pub async fn read_status<D, O, M>(
+/// `organizations`, `trails`) and, when given, the management account's (for the
+/// designation).
+pub async fn read_status<D, O, M, T>(
     detective: &D,
     organizations: &O,
     management: Option<&M>,
+    trails: &T,
     regions: &[String],
 ) -> Result<StatusReport, AwsError>
 where
     D: GraphPort + MemberPort + OrganizationConfigPort + GraphSetupPort + DatasourcePort + InvestigationReportPort,
     O: OrganizationPort,
     M: AdministratorPort,
+    T: TrailPort,
 {
     let accounts = organizations.list_accounts().await?;
     let active: Vec<&OrgAccount> = accounts
@@ -160,7 +176,11 @@ where
         .map(|region| {
             let accounts = &accounts;
             let active = &active;
-            async move { region_status(detective, management, &region, accounts, active).await }
+            async move {
+                let mut status = region_status(detective, management, &region, accounts, active).await;
+                status.trail = Some(trails::trail_status(trails, &region).await);
+                status
+            }
         })
         .buffer_unordered(CONCURRENT_REGIONS)
         .collect()
@@ -170,28 +190,43 @@ where
 }
 
 fn summarize(regions: Vec<RegionStatus>, active: &[&OrgAccount]) -> StatusReport {
+    let unread: Vec<String> = regions
+        .iter()
+        .filter(|region| region.error.is_some())
+        .map(|region| region.region.clone())
+        .collect();
+    // A region not read monitors no one as far as we know: never counted as covering.
     let everywhere = active
         .iter()
         .filter(|account| {
-            regions
-                .iter()
-                .all(|region| region.graph_arn.is_some() && !region.not_enabled.iter().any(|gap| gap.id == account.id))
+            regions.iter().all(|region| {
+                region.error.is_none()
+                    && region.graph_arn.is_some()
+                    && !region.not_enabled.iter().any(|gap| gap.id == account.id)
+            })
         })
         .count();
-    let with_graph = regions.iter().filter(|region| region.graph_arn.is_some()).count();
+    let with_graph = regions
+        .iter()
+        .filter(|region| region.error.is_none() && region.graph_arn.is_some())
+        .count();
     let covered = !regions.is_empty() && regions.iter().all(RegionStatus::covered);
-    let summary = format!(
+    let mut summary = format!(
         "{} of {} active accounts monitored in {} of {} regions",
         thousands(everywhere),
         thousands(active.len()),
         with_graph,
         regions.len()
     );
+    if !unread.is_empty() {
+        summary.push_str(&format!("; not read, so unknown: {}", unread.join(", ")));
+    }
     StatusReport {
         regions,
         accounts_monitored_everywhere: everywhere,
         active_accounts: active.len(),
         regions_with_graph: with_graph,
+        unread_regions: unread,
         covered,
         summary,
     }
@@ -371,6 +406,40 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn account(id: &str) -> OrgAccount {
+        OrgAccount {
+            id: id.to_owned(),
+            name: None,
+            email: None,
+            state: AccountState::Active,
+        }
+    }
+
+    /// A region whose members could not be read is unknown: never covered, named.
+    #[test]
+    fn an_unread_region_is_unknown_never_covered() {
+        let accounts = [account("111111111111"), account("222222222222")];
+        let active: Vec<&OrgAccount> = accounts.iter().collect();
+        let mut read = RegionStatus::new("eu-west-1", 2);
+        read.graph_arn = Some("arn:aws:detective:eu-west-1:111111111111:graph:a".to_owned());
+        read.monitored = 2;
+        let mut unread = RegionStatus::new("us-east-1", 2);
+        unread.graph_arn = Some("arn:aws:detective:us-east-1:111111111111:graph:a".to_owned());
+        unread.error = Some("ListMembers failed: AccessDeniedException: no".to_owned());
+        let report = summarize(vec![read, unread], &active);
+        assert!(!report.covered);
+        assert_eq!(report.accounts_monitored_everywhere, 0);
+        assert_eq!(report.unread_regions, vec!["us-east-1".to_owned()]);
+        assert_eq!(
+            report.summary,
+            "0 of 2 active accounts monitored in 1 of 2 regions; not read, so unknown: us-east-1"
+        );
+        assert_eq!(
+            report.regions[1].coverage_line(),
+            "us-east-1: unknown, could not be read (ListMembers failed: AccessDeniedException: no)"
+        );
+    }
 
     #[test]
     fn numbers_get_thousands_separators() {

@@ -69,6 +69,13 @@ pub fn render_table(report: &StatusReport) -> String {
                 },
             ),
             ("investigations", counts(&region.active_investigations)),
+            (
+                "trail",
+                region
+                    .trail
+                    .as_ref()
+                    .map_or("not read".to_owned(), |trail| trail.describe()),
+            ),
         ];
         for (label, value) in rows {
             let _ = writeln!(out, "  {label:<16} {value}");
@@ -83,6 +90,19 @@ pub fn render_table(report: &StatusReport) -> String {
         let _ = writeln!(out, "  {}", region.coverage_line());
     }
     let _ = writeln!(out, "  overall: {}", report.summary);
+    let blind: Vec<&str> = report
+        .regions
+        .iter()
+        .filter(|region| region.trail.as_ref().is_some_and(|trail| !trail.logs_management_events))
+        .map(|region| region.region.as_str())
+        .collect();
+    if !blind.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no trail logs management events in {}: calls that weaken Detective there are never alerted",
+            blind.join(", ")
+        );
+    }
     out
 }
 

@@ -1,0 +1,111 @@
+//! CloudTrail, read-only, for `status`: the trails that cover a region and what they log.
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, ReadWriteType};
+use aws_sdk_cloudtrail::Client;
+use shared::aws::AwsError;
+use shared::status::{ManagementEvents, TrailPort, TrailRead};
+
+pub struct SdkCloudTrail {
+    config: SdkConfig,
+}
+
+impl SdkCloudTrail {
+    pub fn new(config: &SdkConfig) -> Self {
+        Self { config: config.clone() }
+    }
+
+    fn client(&self, region: &str) -> Client {
+        let config = aws_sdk_cloudtrail::config::Builder::from(&self.config)
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        Client::from_conf(config)
+    }
+}
+
+/// The management events basic event selectors log.
+fn basic(selectors: &[EventSelector]) -> ManagementEvents {
+    let mut logged = ManagementEvents::None;
+    for selector in selectors
+        .iter()
+        .filter(|selector| selector.include_management_events().unwrap_or(true))
+    {
+        logged = match (logged, selector.read_write_type()) {
+            (_, None | Some(ReadWriteType::All)) => ManagementEvents::All,
+            (ManagementEvents::ReadOnly, Some(ReadWriteType::WriteOnly))
+            | (ManagementEvents::WriteOnly, Some(ReadWriteType::ReadOnly)) => ManagementEvents::All,
+            (ManagementEvents::None, Some(ReadWriteType::WriteOnly)) => ManagementEvents::WriteOnly,
+            (ManagementEvents::None, Some(ReadWriteType::ReadOnly)) => ManagementEvents::ReadOnly,
+            (other, _) => other,
+        };
+    }
+    logged
+}
+
+/// The management events advanced event selectors log: a selector on eventCategory
+/// Management, narrowed by readOnly when it says so.
+fn advanced(selectors: &[AdvancedEventSelector]) -> ManagementEvents {
+    let mut logged = ManagementEvents::None;
+    for selector in selectors {
+        let fields = selector.field_selectors();
+        let equals = |name: &str| {
+            fields
+                .iter()
+                .find(|field| field.field() == name)
+                .map(|field| field.equals().to_vec())
+        };
+        if !equals("eventCategory").is_some_and(|values| values.iter().any(|value| value == "Management")) {
+            continue;
+        }
+        let this = match equals("readOnly").as_deref() {
+            Some([only]) if only == "true" => ManagementEvents::ReadOnly,
+            Some([only]) if only == "false" => ManagementEvents::WriteOnly,
+            _ => ManagementEvents::All,
+        };
+        logged = match (logged, this) {
+            (ManagementEvents::None, this) => this,
+            (same, this) if same == this => same,
+            _ => ManagementEvents::All,
+        };
+    }
+    logged
+}
+
+impl TrailPort for SdkCloudTrail {
+    async fn trails(&self, region: &str) -> Result<Vec<TrailRead>, AwsError> {
+        let client = self.client(region);
+        let described = client
+            .describe_trails()
+            .include_shadow_trails(true)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("DescribeTrails", error))?;
+        let mut trails = Vec::new();
+        for trail in described.trail_list() {
+            let Some(arn) = trail.trail_arn() else { continue };
+            let status = client
+                .get_trail_status()
+                .name(arn)
+                .send()
+                .await
+                .map_err(|error| AwsError::from_sdk("GetTrailStatus", error))?;
+            let selectors = client
+                .get_event_selectors()
+                .trail_name(arn)
+                .send()
+                .await
+                .map_err(|error| AwsError::from_sdk("GetEventSelectors", error))?;
+            let management_events = if selectors.advanced_event_selectors().is_empty() {
+                basic(selectors.event_selectors())
+            } else {
+                advanced(selectors.advanced_event_selectors())
+            };
+            trails.push(TrailRead {
+                arn: arn.to_owned(),
+                is_logging: status.is_logging().unwrap_or(false),
+                management_events,
+            });
+        }
+        Ok(trails)
+    }
+}
