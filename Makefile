@@ -13,7 +13,7 @@ CHECKOV_VENV := $(VENV)/checkov
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: demo test fmt-check clippy deny deny-advisories unit deploy-checks e2e model-check fault-matrix build bench fuzz
+.PHONY: demo test fmt-check clippy deny deny-advisories unit deploy-checks e2e org-sim model-check fault-matrix build bench fuzz
 
 # Every call the sandbox serves during `make test` is written here (one JSON line each) and
 # checked against botocore's service models by `model-check`.
@@ -24,8 +24,9 @@ demo:
 	$(CARGO) run --quiet -p autopilot -- demo
 
 ## test: everything CI checks (format, lints with warnings denied, supply chain, all tests,
-## the template scanned, the model check, and the fault matrix printed)
-test: fmt-check clippy deny unit deploy-checks e2e model-check fault-matrix
+## the template scanned, the organization simulation, the model check, and the fault matrix
+## and the simulation's figures printed)
+test: fmt-check clippy deny unit deploy-checks e2e org-sim model-check fault-matrix
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -90,7 +91,7 @@ $(CHECKOV_VENV)/.installed: tests/deploy/requirements-checkov.txt
 ## deploy-checks: cfn-lint, sam validate --lint, checkov (the template and its SAM transform),
 ## and template.yaml against the code and the events
 deploy-checks: $(VENV)/.installed $(CHECKOV_VENV)/.installed
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml role-lookup.yaml
 	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	mkdir -p target
@@ -104,10 +105,19 @@ e2e: $(VENV)/.installed
 	$(CARGO) build --quiet --bins
 	cd tests/deploy && SANDBOX_TRAFFIC_DIR=$(TRAFFIC) PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py
 
+## org-sim: the whole organization as deployed (tests/org): every stack rendered from the
+## template for its account and region, the real binaries as Lambda runs them, events routed
+## only where the deployed rules send them, every call checked against its role's IAM
+org-sim: $(VENV)/.installed
+	$(CARGO) build --quiet --bins
+	cd tests/org && SANDBOX_TRAFFIC_DIR=$(TRAFFIC) AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_iam.py test_organization.py
+	@cat target/org-simulation.txt
+
 ## model-check: every request our code sent to the sandbox and every response it returned
-## (the whole suite and the demo) against botocore's service models
+## (the whole suite and the demo) against botocore's service models; every sample finding
+## against GuardDuty's and Security Hub's models, and every field the code reads
 model-check: $(VENV)/.installed
-	cd tests/model && ../../$(PY) -m pytest -p no:cacheprovider -q test_check_traffic.py test_api_coverage.py
+	cd tests/model && AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_check_traffic.py test_api_coverage.py test_event_shapes.py
 	SANDBOX_TRAFFIC_DIR=$(TRAFFIC) $(CARGO) run --quiet -p autopilot -- demo > /dev/null
 	$(PY) tests/model/check_traffic.py $(TRAFFIC)
 

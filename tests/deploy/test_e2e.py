@@ -5,8 +5,6 @@ background by PID, stopped by PID, and log outside the source tree."""
 import json
 import os
 import pathlib
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,6 +12,8 @@ import urllib.request
 
 import boto3
 import pytest
+
+from local_servers import free_port, stop, wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN = "123456789012"  # moto's account: the organization's management and Detective administrator here
@@ -23,23 +23,6 @@ STRANGER = "666666666666"
 # A member account whose IAM (in moto) holds a role with a path, read through the lookup role.
 WITH_ROLES = "210987654321"
 LOOKUP_ROLE = "detective-autopilot-principal-lookup"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(url)
 
 
 class Stack:
@@ -57,11 +40,7 @@ class Stack:
 
     def stop(self):
         for _, process in reversed(self.processes):
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(process.pid, signal.SIGKILL)
+            stop(process)
 
 
 @pytest.fixture(scope="module")

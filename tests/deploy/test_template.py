@@ -2,14 +2,15 @@
 event pattern run through moto's EventBridge matcher on our samples and the corpus."""
 import json
 import re
-from unittest import mock
 
 import boto3
 import pytest
+from cfnlint.decode import cfn_yaml
 from moto import mock_aws
-from moto.events.models import EventPattern
 
 from conftest import CORPUS, ROOT, load_events
+from event_pattern import eventbridge_flattening
+from event_pattern import matches as pattern_matches
 
 FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations", "configure-detective", "report-investigations")
 
@@ -176,8 +177,12 @@ def test_every_variable_is_a_parameter_with_the_codes_default(template, describe
             assert when_false in ("", {"Ref": "AWS::NoValue"}), name
             assert described[binary]["variables"][name] == "", name
             continue
-        if value["Ref"].startswith("AWS::"):
-            # A pseudo parameter (the stack's own id): the code's default is unset.
+        if value["Ref"].startswith("AWS::") or value["Ref"] in template["Resources"]:
+            # A pseudo parameter (the stack's own id), or a resource of the function's own
+            # stack (report-investigations' queues): the code's default is unset.
+            if value["Ref"] in template["Resources"]:
+                assert template["Resources"][value["Ref"]].get("Condition") == \
+                    functions(template)[binary].get("Condition"), name
             assert described[binary]["variables"][name] == "", name
             continue
         parameter = template["Parameters"][value["Ref"]]
@@ -231,6 +236,10 @@ ORGANIZATION_ACTIONS = {
 # ...and the administrator stack's (the graph).
 GRAPH_ACTIONS = {
     "detective:ListGraphs",
+    "organizations:ListDelegatedAdministrators",
+    # Detective's dependent action of DescribeOrganizationConfiguration and
+    # UpdateOrganizationConfiguration (both parts need it).
+    "organizations:DescribeOrganization",
     "detective:CreateGraph",
     "detective:DeleteGraph",
     "detective:ListDatasourcePackages",
@@ -250,7 +259,7 @@ def setup_resources(template):
 
 def test_the_parts_split_exactly_what_configure_detective_calls(described):
     assert ORGANIZATION_ACTIONS | GRAPH_ACTIONS == set(described["configure-detective"]["actions"])
-    assert not ORGANIZATION_ACTIONS & GRAPH_ACTIONS
+    assert ORGANIZATION_ACTIONS & GRAPH_ACTIONS == {"organizations:DescribeOrganization"}
 
 
 def test_each_stack_role_is_granted_only_its_parts_actions(template):
@@ -261,7 +270,13 @@ def test_each_stack_role_is_granted_only_its_parts_actions(template):
     assert granted_actions(function, "DeploysOrganizationSetup") == ORGANIZATION_ACTIONS
     graph = granted_actions(function, "DeploysGraphSetup")
     assert graph == GRAPH_ACTIONS
-    assert not {action for action in graph if action.startswith(("organizations:", "iam:"))}
+    # Of Organizations and IAM, the graph part only reads: who is Detective's administrator,
+    # and the organization (what Detective's organization configuration calls need).
+    assert {action for action in graph if action.startswith(("organizations:", "iam:"))} == {
+        "organizations:ListDelegatedAdministrators", "organizations:DescribeOrganization"}
+    read = [statement for branch, statement in statements(function) if branch == "DeploysGraphSetup"
+            and "organizations:ListDelegatedAdministrators" in actions_of([statement])]
+    assert read[0]["Condition"] == {"StringEquals": {"organizations:ServicePrincipal": "detective.amazonaws.com"}}
 
 
 def test_the_parts_are_deployed_by_their_stack_roles_only(template):
@@ -387,35 +402,13 @@ def rule_patterns(template):
     return rules
 
 
-def flatten_like_eventbridge(node, prefix="", result=None):
-    """moto's EventPattern._flatten_dict, except that an array of objects is flattened too,
-    as EventBridge does: each field's values across the elements are gathered in one list,
-    which a pattern field matches when any of them does. moto (5.2) keeps such an array as one
-    opaque value, so no pattern could reach into Security Hub's detail.findings."""
-    if result is None:
-        result = {}
-    if isinstance(node, dict):
-        for k, v in node.items():
-            key = f"{prefix}.{k}" if prefix else k
-            if isinstance(v, dict) and v:
-                flatten_like_eventbridge(v, key, result)
-            elif isinstance(v, list) and any(isinstance(item, dict) for item in v):
-                for item in v:
-                    fields = flatten_like_eventbridge(item, key) if isinstance(item, dict) else {key: item}
-                    for field, value in fields.items():
-                        result.setdefault(field, []).extend(value if isinstance(value, list) else [value])
-            else:
-                result[key] = v
-    return result
-
-
 @pytest.fixture(scope="module")
 def matches(template):
     """Group -> names of the events some rule of that group matched, using moto's matcher
     (with arrays of objects flattened as EventBridge does)."""
     events = load_events()
     found = {}
-    with mock_aws(), mock.patch.object(EventPattern, "_flatten_dict", staticmethod(flatten_like_eventbridge)):
+    with mock_aws(), eventbridge_flattening():
         bus = boto3.client("events", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
         queues = {}
@@ -471,8 +464,9 @@ TAMPER_FORWARDED = {
     "organizations-deregister-delegated-administrator.json",
 }
 ENROLL = LIFECYCLE | TAMPER | TAMPER_FORWARDED
-# What the management stack forwards: all it sees of what enroll-accounts handles.
-FORWARDED = LIFECYCLE | TAMPER_FORWARDED
+# What the management stacks forward (all they see of what enroll-accounts handles), and
+# what extra-region administrator stacks forward to the home region (Detective's calls there).
+FORWARDED = LIFECYCLE | TAMPER_FORWARDED | TAMPER
 ENROLL_CORPUS = {
     "aws-sea_eventbridge-RemoveAccountFromOrganization-envelope_AssumedRole.json",
     "awsdocs-controltower-lifecycle-CreateManagedAccount-comments-stripped.json",
@@ -490,6 +484,7 @@ INVESTIGATE = {
     # SecurityHubGuardDutyFindingRule (deployed only with InvestigateSecurityHubFindings true;
     # every rule of the template is in its group here, whatever its condition).
     "securityhub-guardduty-finding-imported.json",
+    "securityhub-guardduty-attack-sequence-imported.json",
 }
 INVESTIGATE_CORPUS = set()
 # No rule delivers Detective's CreateMembers to accept-invitations (nothing forwarded it);
@@ -506,8 +501,8 @@ def test_enroll_rules_match_exactly_the_account_lifecycle_and_tamper_events(matc
 
 
 def test_forwarding_rules_forward_exactly_what_enroll_accounts_handles(matches):
-    """Every account lifecycle event, and the management account's tamper calls; never a call
-    of the administrator's own account (it arrives there directly)."""
+    """Every account lifecycle event, the management account's tamper calls, and the
+    administrator's own calls of other regions than the home one."""
     assert matches.get("forwarded", set()) == with_corpus(FORWARDED, ENROLL_CORPUS)
     assert matches.get("forwarded", set()) <= matches.get("enroll-accounts", set())
 
@@ -535,9 +530,11 @@ def test_forwarding_is_deployed_where_the_events_arrive(template):
     for name, rule in rules.items():
         source = rule["Properties"]["EventPattern"]["source"]
         # Detective's DisableOrganizationAdminAccount is regional: delivered wherever it was
-        # called, so every management stack forwards it.
+        # called, so every management stack forwards it; the administrator's own calls of
+        # an extra region are forwarded by that region's administrator stack.
         expected = {"aws.organizations": "ForwardsOrganizationsEvents", "aws.controltower": "ForwardsControlTowerEvents",
-                    "aws.detective": "IsManagement"}
+                    "aws.detective": "ForwardsDetectiveToHome" if name == "ForwardDetectiveWeakenedToHomeRule"
+                    else "IsManagement"}
         assert rule["Condition"] == expected[source[0]], name
     conditions = template["Conditions"]
     assert conditions["ForwardsControlTowerEvents"] == {"Fn::And": [
@@ -545,10 +542,30 @@ def test_forwarding_is_deployed_where_the_events_arrive(template):
     assert template["Mappings"]["Partitions"]["aws"]["OrganizationsRegion"] == "us-east-1"
     membership = rules["ForwardAccountMembershipRule"]["Properties"]["EventPattern"]["detail"]["eventName"]
     assert membership == ["AccountJoinedOrganization", "AccountDepartedOrganization"]
-    # Of Detective, only the call that only the management account can make.
-    detective = [rule["Properties"]["EventPattern"] for rule in rules.values()
-                 if rule["Properties"]["EventPattern"]["source"] == ["aws.detective"]]
-    assert [pattern["detail"]["eventName"] for pattern in detective] == [["DisableOrganizationAdminAccount"]]
+    # Of Detective, from the management account only the call only it can make; from an
+    # extra region, every call enroll-accounts' DetectiveWeakened rule matches.
+    detective = {name: rule["Properties"]["EventPattern"] for name, rule in rules.items()
+                 if rule["Properties"]["EventPattern"]["source"] == ["aws.detective"]}
+    assert detective["ForwardDetectiveAdministratorDisabledRule"]["detail"]["eventName"] == [
+        "DisableOrganizationAdminAccount"]
+    weakened = functions(template)["enroll-accounts"]["Properties"]["Events"]["DetectiveWeakened"]["Properties"]["Pattern"]
+    assert detective["ForwardDetectiveWeakenedToHomeRule"] == weakened
+    assert set(detective) == {"ForwardDetectiveAdministratorDisabledRule", "ForwardDetectiveWeakenedToHomeRule"}
+    assert template["Conditions"]["ForwardsDetectiveToHome"] == {"Fn::And": [
+        {"Condition": "IsAdministrator"}, {"Fn::Equals": [{"Ref": "EnrollAccounts"}, "false"]},
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "AdministratorRegion"}, {"Ref": "AWS::Region"}]}]}]}
+
+
+def test_the_role_lookup_template_is_the_sam_templates_role_without_a_transform(template):
+    """The StackSet's template: CloudFormation creates service-managed stack sets only from
+    templates without a Transform. The same role as template.yaml's, statement for statement."""
+    standalone = cfn_yaml.load(str(ROOT / "role-lookup.yaml"))
+    assert "Transform" not in standalone
+    assert list(standalone["Resources"]) == ["RoleLookupRole"]
+    ours = standalone["Resources"]["RoleLookupRole"]["Properties"]
+    sam = template["Resources"]["RoleLookupRole"]["Properties"]
+    assert json.loads(json.dumps(ours)) == json.loads(json.dumps(sam))
+    assert standalone["Parameters"]["AdministratorAccountId"]["AllowedPattern"] == "^[0-9]{12}$"
 
 
 def test_the_lookup_role_reads_principals_and_nothing_else(template, described):
@@ -700,9 +717,15 @@ def test_report_investigations_receives_from_the_report_queue_only(template):
     queue = {"Fn::GetAtt": [report_queue(template), "Arn"]}
     granted = {action for _, statement in statements(function) for action in actions_of([statement])}
     sqs = {action for action in granted if action.startswith("sqs:")}
-    assert sqs == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-    for action in sqs:
+    assert sqs == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"}
+    for action in sqs - {"sqs:SendMessage"}:
         assert granting(function, action) == [(None, queue)], action
+    # It sends only to its own queue (a message sent again) and its dead-letter queue.
+    dead_letter = template["Resources"][report_queue(template)]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]
+    assert granting(function, "sqs:SendMessage") == [(None, [queue, dead_letter])]
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["REPORT_QUEUE_URL"] == {"Ref": report_queue(template)}
+    assert variables["REPORT_DEAD_LETTER_QUEUE_URL"] == {"Ref": dead_letter["Fn::GetAtt"][0]}
     assert not [p for p in function["Properties"]["Policies"] if isinstance(p, dict) and "Statement" not in p and "Fn::If" not in p]
 
 
@@ -835,9 +858,7 @@ def ordinary_calls():
 
 
 def matching_rules(template, event):
-    with mock.patch.object(EventPattern, "_flatten_dict", staticmethod(flatten_like_eventbridge)):
-        return [name for _, name, pattern in rule_patterns(template)
-                if EventPattern.load(json.dumps(pattern)).matches_event(event)]
+    return [name for _, name, pattern in rule_patterns(template) if pattern_matches(pattern, event)]
 
 
 def test_ordinary_detective_calls_match_no_rule(template):
@@ -851,9 +872,9 @@ def test_the_tamper_rules_match_each_weakening_call(template):
     """The matcher above sees them (so that its negatives mean something), each by exactly the
     enroll-accounts rule and, from the management account, one forwarding rule."""
     for name in sorted(TAMPER):
-        assert matching_rules(template, sample(name)) == [TAMPER_RULE], name
+        assert matching_rules(template, sample(name)) == [TAMPER_RULE, "ForwardDetectiveWeakenedToHomeRule"], name
     assert matching_rules(template, sample("detective-disable-organization-admin-account.json")) == [
-        TAMPER_RULE, "ForwardDetectiveAdministratorDisabledRule"]
+        TAMPER_RULE, "ForwardDetectiveWeakenedToHomeRule", "ForwardDetectiveAdministratorDisabledRule"]
     assert matching_rules(template, sample("organizations-deregister-delegated-administrator.json")) == [
         "DetectiveAdministratorDeregistered", "ForwardDetectiveAdministratorDeregisteredRule"]
 
@@ -1310,12 +1331,25 @@ def test_only_this_accounts_rules_may_forward_with_the_forwarding_role(template)
             "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*"}},
         },
     }]
-    # Every user of the role is a rule of this stack (so of this account and region).
-    role = {"Fn::GetAtt": ["ForwardingRole", "Arn"]}
-    for name, resource in template["Resources"].items():
-        if "ForwardingRole" in json.dumps(resource) and name != "ForwardingRole":
-            assert resource["Type"] == "AWS::Events::Rule", name
-            assert [t["RoleArn"] for t in resource["Properties"]["Targets"]] == [role], name
+    # Every user of each forwarding role is a rule of this stack (so of this account and region).
+    for role_id in ("ForwardingRole", "DetectiveForwardingRole"):
+        trust = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust == [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*"}},
+            },
+        }], role_id
+        role = {"Fn::GetAtt": [role_id, "Arn"]}
+        for name, resource in template["Resources"].items():
+            if json.dumps(role) in json.dumps(resource) and name != role_id:
+                assert resource["Type"] == "AWS::Events::Rule", name
+                assert [t["RoleArn"] for t in resource["Properties"]["Targets"]] == [role], name
+    # The extra region's role puts only on the home region's default bus of this account.
+    home = template["Resources"]["DetectiveForwardingRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert home == [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": {
+        "Fn::Sub": "arn:${AWS::Partition}:events:${AdministratorRegion}:${AWS::AccountId}:event-bus/default"}}]
 
 
 def test_the_administrators_bus_accepts_only_what_the_management_stack_forwards(template):
@@ -1470,26 +1504,37 @@ def test_the_other_roles_need_none_of_those(template):
 
 
 def readme_stacks():
-    """The parameters of every stack the README deploys (sam deploy --parameter-overrides,
-    aws cloudformation create-stack-set --parameters)."""
+    """The parameters of every stack the README deploys (sam deploy --parameter-overrides, of
+    template.yaml; aws cloudformation create-stack-set --parameters, of its --template-body)."""
     text = re.sub(r"\\\n\s*", " ", (ROOT / "README.md").read_text())
     stacks = []
     for line in text.splitlines():
         line = line.split(" #")[0]
         if re.search(r"\bsam deploy\b", line) and "--parameter-overrides" in line:
             overrides = re.split(r"\s--", line.split("--parameter-overrides", 1)[1])[0]
-            stacks.append((line, dict(token.split("=", 1) for token in overrides.split())))
+            stacks.append((line, "template.yaml", dict(token.split("=", 1) for token in overrides.split())))
         elif "create-stack-set" in line and "--parameters" in line:
-            stacks.append((line, dict(re.findall(r"ParameterKey=([^,\s]+),ParameterValue=(\S*)", line))))
+            body = re.search(r"--template-body file://(\S+)", line)
+            stacks.append((line, body and body.group(1),
+                           dict(re.findall(r"ParameterKey=([^,\s]+),ParameterValue=(\S*)", line))))
     return stacks
 
 
 def test_the_readme_deployments_pass_the_parameters_and_rules(template):
     stacks = readme_stacks()
-    assert {stack["AccountRole"] for _, stack in stacks} >= {"administrator", "management", "member", "role-lookup"}
-    for line, stack in stacks:
-        assert parameter_errors(template, stack) == [], line
-        assert rule_failures(template, **stack) == [], line
+    assert {stack["AccountRole"] for _, file, stack in stacks if file == "template.yaml"} >= {
+        "administrator", "management", "member"}
+    assert [file for _, file, _ in stacks if file != "template.yaml"] == ["role-lookup.yaml"]
+    for line, file, stack in stacks:
+        if file == "template.yaml":
+            assert parameter_errors(template, stack) == [], line
+            assert rule_failures(template, **stack) == [], line
+        else:
+            standalone = cfn_yaml.load(str(ROOT / file))
+            assert parameter_errors(standalone, stack) == [], line
+            # Every parameter without a default is given.
+            assert {name for name, properties in standalone["Parameters"].items()
+                    if "Default" not in properties} <= set(stack), line
 
 
 def test_every_checkov_skip_gives_its_reason(template):
