@@ -441,6 +441,41 @@ mod tests {
         );
     }
 
+    /// A trail that could not be read is unknown: its region is not named as one no trail
+    /// logs, only the one read without any.
+    #[test]
+    fn only_a_region_read_without_a_trail_is_named_blind() {
+        let accounts = [account("111111111111")];
+        let active: Vec<&OrgAccount> = accounts.iter().collect();
+        let region = |name: &str, trail: TrailStatus| {
+            let mut status = RegionStatus::new(name, 1);
+            status.trail = Some(trail);
+            status
+        };
+        let unread = TrailStatus {
+            logs_management_events: false,
+            trails: Vec::new(),
+            error: Some("DescribeTrails failed: AccessDeniedException: no".to_owned()),
+        };
+        let none = TrailStatus {
+            logs_management_events: false,
+            trails: Vec::new(),
+            error: None,
+        };
+        let table = render_table(&summarize(
+            vec![region("eu-west-1", unread), region("us-west-2", none)],
+            &active,
+        ));
+        assert!(
+            table.contains("trail            unknown (DescribeTrails failed: AccessDeniedException: no)"),
+            "{table}"
+        );
+        assert!(
+            table.contains("  no trail logs management events in us-west-2: "),
+            "{table}"
+        );
+    }
+
     #[test]
     fn numbers_get_thousands_separators() {
         assert_eq!(thousands(0), "0");

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Membership, StatusReport};
+use super::{Membership, StatusReport, TrailStatus};
 
 fn counts(map: &BTreeMap<String, impl ToString>) -> String {
     if map.is_empty() {
@@ -93,7 +93,7 @@ pub fn render_table(report: &StatusReport) -> String {
     let blind: Vec<&str> = report
         .regions
         .iter()
-        .filter(|region| region.trail.as_ref().is_some_and(|trail| !trail.logs_management_events))
+        .filter(|region| region.trail.as_ref().is_some_and(TrailStatus::blind))
         .map(|region| region.region.as_str())
         .collect();
     if !blind.is_empty() {

@@ -44,6 +44,12 @@ pub struct TrailStatus {
 }
 
 impl TrailStatus {
+    /// Read, and no trail logs management events here (a trail that could not be read is
+    /// unknown, never blind).
+    pub fn blind(&self) -> bool {
+        self.error.is_none() && !self.logs_management_events
+    }
+
     /// As people read it.
     pub fn describe(&self) -> String {
         match (&self.error, self.logs_management_events) {
