@@ -23,52 +23,54 @@ impl SdkCloudTrail {
     }
 }
 
-/// The management events basic event selectors log.
+/// What two selectors log together: the one, the other, or both kinds (All).
+fn together(logged: ManagementEvents, this: ManagementEvents) -> ManagementEvents {
+    match (logged, this) {
+        (ManagementEvents::None, this) => this,
+        (logged, ManagementEvents::None) => logged,
+        (same, this) if same == this => same,
+        _ => ManagementEvents::All,
+    }
+}
+
+/// The management events basic event selectors log (a ReadWriteType AWS adds later counts
+/// for none).
 fn basic(selectors: &[EventSelector]) -> ManagementEvents {
-    let mut logged = ManagementEvents::None;
-    for selector in selectors
+    selectors
         .iter()
         .filter(|selector| selector.include_management_events().unwrap_or(true))
-    {
-        logged = match (logged, selector.read_write_type()) {
-            (_, None | Some(ReadWriteType::All)) => ManagementEvents::All,
-            (ManagementEvents::ReadOnly, Some(ReadWriteType::WriteOnly))
-            | (ManagementEvents::WriteOnly, Some(ReadWriteType::ReadOnly)) => ManagementEvents::All,
-            (ManagementEvents::None, Some(ReadWriteType::WriteOnly)) => ManagementEvents::WriteOnly,
-            (ManagementEvents::None, Some(ReadWriteType::ReadOnly)) => ManagementEvents::ReadOnly,
-            (other, _) => other,
-        };
-    }
-    logged
+        .map(|selector| match selector.read_write_type() {
+            None | Some(ReadWriteType::All) => ManagementEvents::All,
+            Some(ReadWriteType::WriteOnly) => ManagementEvents::WriteOnly,
+            Some(ReadWriteType::ReadOnly) => ManagementEvents::ReadOnly,
+            Some(_) => ManagementEvents::None,
+        })
+        .fold(ManagementEvents::None, together)
 }
 
 /// The management events advanced event selectors log: a selector on eventCategory
 /// Management, narrowed by readOnly when it says so.
 fn advanced(selectors: &[AdvancedEventSelector]) -> ManagementEvents {
-    let mut logged = ManagementEvents::None;
-    for selector in selectors {
-        let fields = selector.field_selectors();
-        let equals = |name: &str| {
-            fields
-                .iter()
-                .find(|field| field.field() == name)
-                .map(|field| field.equals().to_vec())
-        };
-        if !equals("eventCategory").is_some_and(|values| values.iter().any(|value| value == "Management")) {
-            continue;
-        }
-        let this = match equals("readOnly").as_deref() {
-            Some([only]) if only == "true" => ManagementEvents::ReadOnly,
-            Some([only]) if only == "false" => ManagementEvents::WriteOnly,
-            _ => ManagementEvents::All,
-        };
-        logged = match (logged, this) {
-            (ManagementEvents::None, this) => this,
-            (same, this) if same == this => same,
-            _ => ManagementEvents::All,
-        };
-    }
-    logged
+    selectors
+        .iter()
+        .filter_map(|selector| {
+            let fields = selector.field_selectors();
+            let equals = |name: &str| {
+                fields
+                    .iter()
+                    .find(|field| field.field() == name)
+                    .map(|field| field.equals().to_vec())
+            };
+            if !equals("eventCategory").is_some_and(|values| values.iter().any(|value| value == "Management")) {
+                return None;
+            }
+            Some(match equals("readOnly").as_deref() {
+                Some([only]) if only == "true" => ManagementEvents::ReadOnly,
+                Some([only]) if only == "false" => ManagementEvents::WriteOnly,
+                _ => ManagementEvents::All,
+            })
+        })
+        .fold(ManagementEvents::None, together)
 }
 
 impl TrailPort for SdkCloudTrail {

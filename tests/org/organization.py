@@ -158,8 +158,7 @@ class Organization:
     def _host(self, stack, logical_id, function):
         properties = function["Properties"]
         role_arn = properties["Role"]
-        role_id = next(name for name, role in stack.of_type("AWS::IAM::Role").items()
-                       if role["Attributes"]["Arn"] == role_arn)
+        role_id = stack.role_id(role_arn)
         name = function["Physical"]
         principal = role_principal(stack, role_id, session=name)
         key = self._access_key(stack.account)
@@ -282,8 +281,7 @@ class Organization:
         bus_arn = target["Arn"]
         rule_arn = rule["Attributes"]["Arn"]
         role_arn = target.get("RoleArn")
-        role_id = next((name for name, role in stack.of_type("AWS::IAM::Role").items()
-                        if role["Attributes"]["Arn"] == role_arn), None)
+        role_id = stack.role_id(role_arn)
         if role_id is None:
             self._deny(f"{stack}: rule {rule_id} forwards to {bus_arn} without a role of the stack")
             return
@@ -351,8 +349,10 @@ class Organization:
             self.checked = len(log)
             for record in new:
                 self._authorize(record)
+            # What the trails log is read once a round, not once a write.
+            state = self.state() if new else None
             for record in new:
-                self._cloudtrail(record)
+                self._cloudtrail(record, state)
             delivered = self._deliver_messages()
             if not new and not delivered:
                 return
@@ -404,10 +404,10 @@ class Organization:
 
     # ---------- CloudTrail ----------
 
-    def trail_logs(self, account, region):
-        """Whether a trail logs management events of `account` in `region` (its own trail, or
-        the organization trail of the management account), so that EventBridge receives them."""
-        state = self.state()
+    def trail_logs(self, account, region, state):
+        """Whether a trail of `state` logs management events of `account` in `region` (its own
+        trail, or the organization trail of the management account), so that EventBridge
+        receives them."""
         in_organization = any(a["id"] == account for a in (state.get("organization") or {}).get("accounts", []))
         for trail in state.get("trails", []):
             owner = trail["account_id"]
@@ -419,7 +419,7 @@ class Organization:
                 return True
         return False
 
-    def _cloudtrail(self, record):
+    def _cloudtrail(self, record, state):
         service = record["service"]
         action = self.sar.action(service, record["operation"])
         if self.sar.access_level(action) in ("Read", "List"):
@@ -429,7 +429,7 @@ class Organization:
             return
         region = "us-east-1" if service in ("organizations", "iam", "sts") and record["operation"] != "AssumeRole" \
             else record["region"]
-        if not self.trail_logs(principal.account, region):
+        if not self.trail_logs(principal.account, region, state):
             return
         time = iso(now())
         role_name = principal.arn.split("/")[-1]
@@ -548,9 +548,9 @@ class Organization:
 
     def trust_policy(self, role_arn):
         for stack in self.stacks:
-            for role in stack.of_type("AWS::IAM::Role").values():
-                if role["Attributes"]["Arn"] == role_arn:
-                    return role["Properties"].get("AssumeRolePolicyDocument")
+            role_id = stack.role_id(role_arn)
+            if role_id is not None:
+                return stack.resources[role_id]["Properties"].get("AssumeRolePolicyDocument")
         return None
 
     def queue_policy(self, arn):

@@ -61,6 +61,11 @@ class Stack:
     def of_type(self, kind):
         return {name: r for name, r in self.resources.items() if r["Type"] == kind}
 
+    def role_id(self, arn):
+        """The logical id of the stack's IAM role with this ARN, or None."""
+        return next((name for name, role in self.of_type("AWS::IAM::Role").items()
+                     if role["Attributes"]["Arn"] == arn), None)
+
     def physical(self, logical_id):
         return self.resources[logical_id]["Physical"]
 

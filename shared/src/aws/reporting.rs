@@ -185,19 +185,28 @@ impl SdkSqs {
     }
 }
 
+/// A SendMessage made: its message id.
+async fn sent(
+    request: aws_sdk_sqs::operation::send_message::builders::SendMessageFluentBuilder,
+) -> Result<String, AwsError> {
+    let output = request
+        .send()
+        .await
+        .map_err(|error| AwsError::from_sdk("SendMessage", error))?;
+    Ok(output.message_id().unwrap_or_default().to_owned())
+}
+
 impl ReportQueuePort for SdkSqs {
     async fn send_report_message(&self, queue_url: &str, body: &str, delay_seconds: u32) -> Result<String, AwsError> {
         let delay = i32::try_from(delay_seconds).unwrap_or(i32::MAX);
-        let output = self
-            .client
-            .send_message()
-            .queue_url(queue_url)
-            .message_body(body)
-            .delay_seconds(delay)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("SendMessage", error))?;
-        Ok(output.message_id().unwrap_or_default().to_owned())
+        sent(
+            self.client
+                .send_message()
+                .queue_url(queue_url)
+                .message_body(body)
+                .delay_seconds(delay),
+        )
+        .await
     }
 
     async fn send_dead_letter(&self, queue_url: &str, body: &str, reason: &str) -> Result<String, AwsError> {
@@ -213,16 +222,14 @@ impl ReportQueuePort for SdkSqs {
             })
             .build()
             .map_err(|error| AwsError::new("SendMessage", "ConstructionFailure", error.to_string()))?;
-        let output = self
-            .client
-            .send_message()
-            .queue_url(queue_url)
-            .message_body(body)
-            .message_attributes("reason", attribute)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("SendMessage", error))?;
-        Ok(output.message_id().unwrap_or_default().to_owned())
+        sent(
+            self.client
+                .send_message()
+                .queue_url(queue_url)
+                .message_body(body)
+                .message_attributes("reason", attribute),
+        )
+        .await
     }
 }
 

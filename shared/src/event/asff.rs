@@ -176,17 +176,14 @@ fn asff_actors(finding: &Value, prefix: &str) -> Result<Vec<Actor>, EventError> 
             continue;
         }
         let text = |path: &[&str]| fields::string(actor, &base, path);
-        actors.push(Actor {
-            user_type: text(&["User", "Type"])?,
-            user_name: text(&["User", "Name"])?,
-            owner: Owner::Unknown,
-            acted_in: text(&["User", "Account", "Uid"])?,
-            issuer: text(&["Session", "Issuer"])?,
-            credential: text(&["User", "CredentialUid"])?,
-            path: None,
-            path_must_be_known: true,
-            field: format!("{base}.User"),
-        });
+        actors.push(Actor::in_sequence(
+            format!("{base}.User"),
+            text(&["User", "Type"])?,
+            text(&["User", "Name"])?,
+            text(&["User", "Account", "Uid"])?,
+            text(&["Session", "Issuer"])?,
+            text(&["User", "CredentialUid"])?,
+        ));
     }
     Ok(actors)
 }

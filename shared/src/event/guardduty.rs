@@ -106,6 +106,31 @@ pub struct Actor {
     pub path_must_be_known: bool,
 }
 
+impl Actor {
+    /// An attack sequence's actor, by `user` and its session: its account is only where it
+    /// acted, so its owner is not known from it, and no path is ever assumed for it.
+    pub(super) fn in_sequence(
+        field: String,
+        user_type: Option<String>,
+        user_name: Option<String>,
+        acted_in: Option<String>,
+        issuer: Option<String>,
+        credential: Option<String>,
+    ) -> Self {
+        Self {
+            field,
+            user_type,
+            user_name,
+            owner: Owner::Unknown,
+            acted_in,
+            issuer,
+            credential,
+            path: None,
+            path_must_be_known: true,
+        }
+    }
+}
+
 /// `detail.resource.accessKeyDetails`: who used the credentials.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessKeyDetails {
@@ -173,17 +198,14 @@ fn sequence_actors(detail: &Value) -> Result<Vec<Actor>, EventError> {
         if fields::value(actor, &base, &["user"]).is_none() {
             continue;
         }
-        actors.push(Actor {
-            user_type: text(actor, &["user", "type"], &base)?,
-            user_name: text(actor, &["user", "name"], &base)?,
-            owner: Owner::Unknown,
-            acted_in: text(actor, &["user", "account", "uid"], &base)?,
-            issuer: text(actor, &["session", "issuer"], &base)?,
-            credential: text(actor, &["user", "credentialUid"], &base)?,
-            path: None,
-            path_must_be_known: true,
-            field: format!("{base}.user"),
-        });
+        actors.push(Actor::in_sequence(
+            format!("{base}.user"),
+            text(actor, &["user", "type"], &base)?,
+            text(actor, &["user", "name"], &base)?,
+            text(actor, &["user", "account", "uid"], &base)?,
+            text(actor, &["session", "issuer"], &base)?,
+            text(actor, &["user", "credentialUid"], &base)?,
+        ));
     }
     for (index, resource) in list("resources")?.iter().enumerate() {
         let field = format!("{PREFIX}.service.detection.sequence.resources[{index}]");

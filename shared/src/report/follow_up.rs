@@ -36,11 +36,13 @@ pub enum FollowUp {
         queue_url: String,
         message: ReportMessage,
     },
-    /// To the dead-letter queue with why; the message itself is done.
+    /// To the dead-letter queue with why; the message itself is done. `about`: the message,
+    /// when it could be read.
     DeadLetter {
         queue_url: String,
         body: String,
         reason: String,
+        about: Option<ReportMessage>,
     },
 }
 
@@ -75,12 +77,19 @@ pub fn permanent(failure: &Failure) -> bool {
     }
 }
 
-fn dead_letter(queues: &Queues, body: String, reason: String) -> FollowUp {
+/// Whether a message that failed `attempts` times goes to the dead-letter queue: a
+/// permanent failure after a few, any after the queue's own limit.
+fn gives_up(is_permanent: bool, attempts: u32) -> bool {
+    (is_permanent && attempts >= PERMANENT_AFTER) || attempts >= MOST_ATTEMPTS
+}
+
+fn dead_letter(queues: &Queues, body: String, reason: String, about: Option<&ReportMessage>) -> FollowUp {
     match &queues.dead_letter {
         Some(queue_url) => FollowUp::DeadLetter {
             queue_url: queue_url.clone(),
             body,
             reason,
+            about: about.cloned(),
         },
         None => FollowUp::Again(format!(
             "{reason} (REPORT_DEAD_LETTER_QUEUE_URL is unset: delivered again)"
@@ -90,17 +99,17 @@ fn dead_letter(queues: &Queues, body: String, reason: String) -> FollowUp {
 
 /// A message that can never be reported here (unreadable, another region's): straight to
 /// the dead-letter queue, its body as it came.
-pub fn never(body: &str, reason: String, queues: &Queues) -> FollowUp {
-    dead_letter(queues, body.to_owned(), reason)
+pub fn never(body: &str, about: Option<&ReportMessage>, reason: String, queues: &Queues) -> FollowUp {
+    dead_letter(queues, body.to_owned(), reason, about)
 }
 
 /// A read (GetInvestigation, ListIndicators) failed: nothing was delivered, so SQS delivers
 /// it again, unless the failure is permanent and has been seen `PERMANENT_AFTER` times.
 pub fn after_failed_read(message: &ReportMessage, receives: u32, failure: &Failure, queues: &Queues) -> FollowUp {
     let attempts = message.attempts.saturating_add(receives.max(1));
-    if (permanent(failure) && attempts >= PERMANENT_AFTER) || attempts >= MOST_ATTEMPTS {
+    if gives_up(permanent(failure), attempts) {
         let reason = format!("after {attempts} attempts: {failure}");
-        return dead_letter(queues, message.to_body(), reason);
+        return dead_letter(queues, message.to_body(), reason, Some(message));
     }
     FollowUp::Again(failure.to_string())
 }
@@ -144,8 +153,9 @@ pub fn after_writes(message: &ReportMessage, receives: u32, actions: &[Action], 
         attempts,
         ..message.clone()
     };
-    if (is_permanent && attempts >= PERMANENT_AFTER) || attempts >= MOST_ATTEMPTS {
-        return dead_letter(queues, continued.to_body(), format!("after {attempts} attempts: {why}"));
+    if gives_up(is_permanent, attempts) {
+        let reason = format!("after {attempts} attempts: {why}");
+        return dead_letter(queues, continued.to_body(), reason, Some(&continued));
     }
     match (&queues.report, progressed) {
         (Some(queue_url), true) => FollowUp::SendAgain {
@@ -244,6 +254,6 @@ mod tests {
             "again"
         );
         assert_eq!(kind(&after_writes(&message(), 5, &[published, denied], &none)), "again");
-        assert_eq!(kind(&never("x", "unreadable".to_owned(), &none)), "again");
+        assert_eq!(kind(&never("x", None, "unreadable".to_owned(), &none)), "again");
     }
 }

@@ -118,9 +118,9 @@ where
                     expected: "a report message (version, graph_arn, investigation_id, entity_arn, region, finding)",
                     found: why.clone(),
                 };
-                let follow = follow_up::never(&record.body, format!("not a report request: {why}"), queues);
+                let follow = follow_up::never(&record.body, None, format!("not a report request: {why}"), queues);
                 return self
-                    .follow(invocation, None, vec![action.failed(Failure::Event(error))], follow)
+                    .follow(invocation, vec![action.failed(Failure::Event(error))], follow)
                     .await;
             }
         };
@@ -131,8 +131,8 @@ where
                 "an investigation of {}: report-investigations of {own} reports this region's only",
                 message.region
             );
-            let follow = follow_up::never(&record.body, reason, queues);
-            return self.follow(invocation, Some(&message), vec![action], follow).await;
+            let follow = follow_up::never(&record.body, Some(&message), reason, queues);
+            return self.follow(invocation, vec![action], follow).await;
         }
         let details = match self
             .detective
@@ -184,7 +184,7 @@ where
             Verdict::Report(report, plan) => {
                 let actions = execute(plan, &self.ports(), &invocation.policy(FUNCTION, self.config.dry_run)).await;
                 let follow = follow_up::after_writes(&message, receives, &actions, queues);
-                let mut handled = self.follow(invocation, Some(&message), actions, follow).await;
+                let mut handled = self.follow(invocation, actions, follow).await;
                 handled.summary = format!("{}: {}", report.headline(), handled.summary);
                 handled
             }
@@ -210,19 +210,13 @@ where
         let failure = Failure::Aws(error);
         let follow = follow_up::after_failed_read(message, receives, &failure, &self.config.queues);
         let action = message.action(operation, ActionResult::Failed).failed(failure);
-        self.follow(invocation, Some(message), vec![action], follow).await
+        self.follow(invocation, vec![action], follow).await
     }
 
     /// Makes the follow-up's write (the message sent again, or to the dead-letter queue);
     /// when that fails, SQS delivers the message itself again.
-    async fn follow(
-        &self,
-        invocation: &Invocation<'_>,
-        message: Option<&ReportMessage>,
-        mut actions: Vec<Action>,
-        follow: FollowUp,
-    ) -> Handled {
-        let write = match follow {
+    async fn follow(&self, invocation: &Invocation<'_>, mut actions: Vec<Action>, follow: FollowUp) -> Handled {
+        let (write, summary) = match follow {
             FollowUp::Done => {
                 return Handled {
                     actions,
@@ -237,38 +231,29 @@ where
                     summary: format!("delivered again by SQS: {why}"),
                 }
             }
-            FollowUp::SendAgain { queue_url, message } => ReportWrite::SendAgain {
-                queue_url,
-                body: message.to_body(),
-                delivered: message.delivered.clone(),
-            },
+            FollowUp::SendAgain { queue_url, message } => {
+                let summary = format!("sent again to the report queue with {:?} delivered", message.delivered);
+                (ReportWrite::SendAgain { queue_url, message }, summary)
+            }
             FollowUp::DeadLetter {
                 queue_url,
                 body,
                 reason,
-            } => ReportWrite::DeadLetter {
-                queue_url,
-                body,
-                reason,
-            },
-        };
-        let summary = match &write {
-            ReportWrite::SendAgain { delivered, .. } => {
-                format!("sent again to the report queue with {delivered:?} delivered")
+                about,
+            } => {
+                let summary = format!("to the dead-letter queue: {reason}");
+                let write = ReportWrite::DeadLetter {
+                    queue_url,
+                    body,
+                    reason,
+                    about,
+                };
+                (write, summary)
             }
-            ReportWrite::DeadLetter { reason, .. } => format!("to the dead-letter queue: {reason}"),
-            _ => String::new(),
         };
         let mut plan = Plan::default();
         plan.write(write);
-        let mut sent = execute(plan, &self.ports(), &invocation.policy(FUNCTION, self.config.dry_run)).await;
-        if let Some(message) = message {
-            for action in &mut sent {
-                action.region = Some(message.region.clone());
-                action.graph_arn = Some(message.graph_arn.clone());
-                action.investigation_id = Some(message.investigation_id.clone());
-            }
-        }
+        let sent = execute(plan, &self.ports(), &invocation.policy(FUNCTION, self.config.dry_run)).await;
         let retry = sent.iter().any(|action| action.result == ActionResult::Failed);
         actions.extend(sent);
         Handled {

@@ -1,7 +1,8 @@
-//! report-investigations' writes: publish, import, archive.
+//! report-investigations' writes: publish, import, archive, and a message's follow-up (sent
+//! again, or to the dead-letter queue).
 
 use super::follow_up::SEND_AGAIN_DELAY_SECONDS;
-use super::message::Sink;
+use super::message::ReportMessage;
 use super::EVENT_SOURCE;
 use crate::aws::{AsffFinding, InvestigationResultPort, ReportQueuePort, ReportSinkPort};
 use crate::execute::{Policy, Write};
@@ -35,70 +36,73 @@ pub enum ReportWrite {
         reason: Reason,
     },
     /// SendMessage of the message again, to the report queue, with what is delivered.
-    SendAgain {
-        queue_url: String,
-        body: String,
-        delivered: Vec<Sink>,
-    },
-    /// SendMessage to the report dead-letter queue, with why (a message attribute).
+    SendAgain { queue_url: String, message: ReportMessage },
+    /// SendMessage of `body` to the report dead-letter queue, with why (a message
+    /// attribute); `about`: the message, when it could be read.
     DeadLetter {
         queue_url: String,
         body: String,
         reason: String,
+        about: Option<ReportMessage>,
     },
 }
 
 impl ReportWrite {
     fn action(&self, result: ActionResult) -> Action {
-        let (operation, region, graph, id) = match self {
-            Self::SendAgain {
-                queue_url, delivered, ..
-            } => {
-                let mut action = Action::new("SendMessage", result).with_reason(Reason::SentAgain(delivered.len()));
-                action.notes = vec![format!("to {queue_url}, delivered {delivered:?}")];
-                return action;
-            }
-            Self::DeadLetter { queue_url, reason, .. } => {
-                let mut action = Action::new("SendMessage", result).with_reason(Reason::DeadLettered(reason.clone()));
-                action.notes = vec![format!("to {queue_url}")];
-                return action;
-            }
-            Self::Publish {
-                region,
-                graph_arn,
-                investigation_id,
-                ..
-            } => ("PutEvents", region, graph_arn, investigation_id),
-            Self::Import {
-                investigation_id,
-                graph_arn,
-                finding,
-            } => ("BatchImportFindings", &finding.region, graph_arn, investigation_id),
-            Self::Archive {
-                region,
-                graph_arn,
-                investigation_id,
-                ..
-            } => ("UpdateInvestigationState", region, graph_arn, investigation_id),
+        let on = |operation, region: &str, graph: &str, id: &str| {
+            Action::on_graph(operation, result, region, Some(graph)).of_investigation(id)
         };
-        let mut action = Action::on_graph(operation, result, region, Some(graph)).of_investigation(id);
         match self {
             Self::Publish {
+                region,
+                graph_arn,
+                investigation_id,
                 bus,
                 detail_type,
                 severity,
                 ..
             } => {
+                let mut action = on("PutEvents", region, graph_arn, investigation_id);
                 action.notes = vec![format!("{detail_type} on bus {bus} (source {EVENT_SOURCE})")];
                 action.severity = severity.clone();
                 action
             }
-            Self::Import { finding, .. } => {
+            Self::Import {
+                investigation_id,
+                graph_arn,
+                finding,
+            } => {
+                let mut action = on("BatchImportFindings", &finding.region, graph_arn, investigation_id);
                 action.notes = vec![format!("finding {} in {}", finding.id, finding.product_arn)];
                 action
             }
-            Self::Archive { reason, .. } => action.with_reason(reason.clone()),
-            Self::SendAgain { .. } | Self::DeadLetter { .. } => action,
+            Self::Archive {
+                region,
+                graph_arn,
+                investigation_id,
+                reason,
+            } => on("UpdateInvestigationState", region, graph_arn, investigation_id).with_reason(reason.clone()),
+            Self::SendAgain { queue_url, message } => {
+                let mut action = message
+                    .action("SendMessage", result)
+                    .with_reason(Reason::SentAgain(message.delivered.len()));
+                action.notes = vec![format!("to {queue_url}, delivered {:?}", message.delivered)];
+                action
+            }
+            Self::DeadLetter {
+                queue_url,
+                reason,
+                about,
+                ..
+            } => {
+                let sent = about.as_ref().map_or_else(
+                    || Action::new("SendMessage", result),
+                    |message| message.action("SendMessage", result),
+                );
+                let mut action = sent.with_reason(Reason::DeadLettered(reason.clone()));
+                action.notes = vec![format!("to {queue_url}")];
+                action
+            }
         }
     }
 }
@@ -145,15 +149,16 @@ where
                     .archive_investigation(region, graph_arn, investigation_id)
                     .await
             }
-            Self::SendAgain { queue_url, body, .. } => ports
+            Self::SendAgain { queue_url, message } => ports
                 .queue
-                .send_report_message(queue_url, body, SEND_AGAIN_DELAY_SECONDS)
+                .send_report_message(queue_url, &message.to_body(), SEND_AGAIN_DELAY_SECONDS)
                 .await
                 .map(|_| ()),
             Self::DeadLetter {
                 queue_url,
                 body,
                 reason,
+                ..
             } => ports.queue.send_dead_letter(queue_url, body, reason).await.map(|_| ()),
         };
         vec![match result {
