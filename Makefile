@@ -133,6 +133,6 @@ build: $(VENV)/.installed
 ## The functions are built on their own, so that the harness's dependencies (axum's server,
 ## zip) cannot change their features: the binaries measured are the ones Lambda gets.
 bench: $(VENV)/.installed
-	$(CARGO) build --release -p investigate-findings -p enroll-accounts -p accept-invitations -p configure-detective -p report-investigations -p lambda-floor
+	$(CARGO) build --release -p investigate-findings -p enroll-accounts -p accept-invitations -p configure-detective -p report-investigations -p lambda-floor --features configure-detective/loopback-answers
 	$(CARGO) build --release -p bench
 	target/release/autopilot-bench --python $(PY) --out bench/results.json --work-dir bench/tmp

@@ -471,3 +471,48 @@ async fn a_message_that_can_never_be_reported_here_goes_to_the_dead_letter_queue
     assert_eq!(dead[0].body, "not a report request", "kept as it came, for a redrive");
     assert_eq!(sandbox.count("GetInvestigation"), 0);
 }
+
+/// Insider: a message someone else sent to the queue (or a mistaken one) names an
+/// investigation of another principal: the report says what Detective has, and never
+/// archives it.
+#[tokio::test]
+async fn a_message_whose_entity_is_not_the_investigations_never_archives_it() {
+    let mut low = state();
+    low.investigation_results.severity = "LOW".into();
+    let (sandbox, sdk) = start(low).await;
+    let body = started(&sandbox, &sdk, "alice").await;
+    let mut forged: Value = serde_json::from_str(&body).unwrap();
+    forged["entity_arn"] = json!(format!("arn:aws:iam::{MEMBER}:user/mallory"));
+    let outcome = report(
+        &sdk,
+        &batch(&[forged.to_string()]),
+        &[("ARCHIVE_AT_OR_BELOW", "MEDIUM")],
+    )
+    .await;
+    assert_eq!(sandbox.count("UpdateInvestigationState"), 0, "{}", outcome.to_json());
+    let archive = outcome
+        .actions
+        .iter()
+        .find(|action| action.operation == "UpdateInvestigationState")
+        .unwrap();
+    assert_eq!(archive.result, ActionResult::Skipped);
+    assert!(archive.reason_text().unwrap().ends_with(&format!(
+        "not of the message's arn:aws:iam::{MEMBER}:user/mallory in {GRAPH}: not archived"
+    )));
+}
+
+#[tokio::test]
+async fn past_its_deadline_a_batch_returns_its_unstarted_messages_to_the_queue() {
+    let (sandbox, sdk) = start(state()).await;
+    let first = started(&sandbox, &sdk, "alice").await;
+    let second = started(&sandbox, &sdk, "bob").await;
+    sandbox.clear_requests();
+    let config = ReportConfig::from_env(&env(&[])).unwrap();
+    let function = ReportInvestigations::build(config, &sdk);
+    let outcome = run(&function, &batch(&[first, second]), &FixedClock(now()), Some(now()))
+        .await
+        .outcome;
+    assert_eq!(failures(&outcome), ["message-0", "message-1"]);
+    assert!(outcome.reason.contains("2 message(s) not started before the deadline"));
+    assert!(sandbox.requests().is_empty(), "nothing started");
+}

@@ -324,7 +324,13 @@ async fn a_request_for_another_stack_is_neither_acted_on_nor_answered() {
         ADMIN,
         &forged,
         None,
-        &[("STACK_ID", ours), ("DISABLE_ON_DELETE", "true")],
+        &[
+            ("STACK_ID", ours),
+            ("PART", "graph"),
+            ("REGIONS", REGION),
+            ("ADMINISTRATOR_ACCOUNT_ID", ADMIN),
+            ("DISABLE_ON_DELETE", "true"),
+        ],
     )
     .await;
     assert_eq!(handled.outcome.status, Status::Ignored);

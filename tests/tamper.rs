@@ -17,12 +17,18 @@ use shared::runner::run;
 const OTHER: &str = "333333333333";
 const OPS: &str = "arn:aws:iam::111111111111:role/ops-admin";
 const OWN: &str = "arn:aws:iam::111111111111:role/detective-autopilot-EnrollAccountsFunctionRole-EXAMPLE";
+/// The function's name: Lambda names its role's session after it.
+const OWN_FUNCTION: &str = "detective-autopilot-EnrollAccountsFunction-EXAMPLE";
 
 fn config(vars: &[(&str, &str)]) -> EnrollConfig {
-    let mut env: HashMap<String, String> = [("REGIONS", REGION), ("OWN_ROLE_ARNS", OWN)]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let mut env: HashMap<String, String> = [
+        ("REGIONS", REGION),
+        ("OWN_ROLE_ARN", OWN),
+        ("AWS_LAMBDA_FUNCTION_NAME", OWN_FUNCTION),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
     env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     EnrollConfig::from_env(&env).unwrap()
 }
@@ -43,6 +49,14 @@ fn call(name: &str, parameters: Value) -> Value {
 
 fn by(mut event: Value, issuer: &str) -> Value {
     event["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = json!(issuer);
+    event
+}
+
+/// By `issuer`'s session `session` (as CloudTrail names an assumed role's caller).
+fn by_session(event: Value, issuer: &str, session: &str) -> Value {
+    let mut event = by(event, issuer);
+    let role = issuer.rsplit('/').next().unwrap();
+    event["detail"]["userIdentity"]["arn"] = json!(format!("arn:aws:sts::111111111111:assumed-role/{role}/{session}"));
     event
 }
 
@@ -136,16 +150,60 @@ async fn a_trusted_principals_change_is_alerted_on_not_reverted() {
 }
 
 #[tokio::test]
-async fn our_own_roles_calls_are_not_tampering() {
+async fn our_own_functions_calls_are_not_tampering() {
     let (sandbox, sdk) = start(after_delete()).await;
-    let event = by(
+    let event = by_session(
         call("DeleteMembers", json!({"graphArn": GRAPH, "accountIds": [MEMBER]})),
         OWN,
+        OWN_FUNCTION,
     );
     let outcome = handle(&sdk, &event, &[]).await;
     assert_eq!(outcome.status, Status::Ignored);
-    assert!(outcome.reason.contains("this project's own role"), "{}", outcome.reason);
+    assert!(
+        outcome.reason.contains("this project's own function"),
+        "{}",
+        outcome.reason
+    );
     assert!(sandbox.requests().is_empty(), "not a single call");
+}
+
+#[tokio::test]
+async fn our_role_from_a_session_that_is_not_our_function_is_tampering_and_named() {
+    let (sandbox, sdk) = start(after_delete()).await;
+    // Someone passed our role to their own function (or assumed it): same role, other session.
+    let event = by_session(
+        call("DeleteMembers", json!({"graphArn": GRAPH, "accountIds": [MEMBER]})),
+        OWN,
+        "insider-function",
+    );
+    let outcome = handle(&sdk, &event, &[]).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    let (alert, restore) = (&writes(&sandbox)[0], &writes(&sandbox)[1]);
+    assert_eq!(alert.0, "PutEvents");
+    let detail: Value = serde_json::from_str(alert.1["Entries"][0]["Detail"].as_str().unwrap()).unwrap();
+    assert!(
+        detail["reason"].as_str().unwrap().starts_with(&format!(
+            "made with this project's role {OWN} from session insider-function"
+        )),
+        "{detail}"
+    );
+    assert_eq!(restore.0, "CreateMembers");
+}
+
+#[tokio::test]
+async fn our_own_functions_delete_graph_is_alerted_all_the_same() {
+    let (sandbox, sdk) = start(state()).await;
+    let event = by_session(call("DeleteGraph", json!({"graphArn": GRAPH})), OWN, OWN_FUNCTION);
+    let outcome = handle(&sdk, &event, &[]).await;
+    assert_ne!(outcome.status, Status::Ignored, "{}", outcome.to_json());
+    let sent = writes(&sandbox);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "PutEvents");
+    let detail: Value = serde_json::from_str(sent[0].1["Entries"][0]["Detail"].as_str().unwrap()).unwrap();
+    assert!(
+        detail["reason"].as_str().unwrap().contains("always alerted"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]

@@ -45,7 +45,14 @@ pub fn cases() -> Vec<Case> {
                     )],
                     60,
                 ),
-                Kind::ConfigureDetective => (fixtures::setup_create_event(), Vec::new(), 300),
+                Kind::ConfigureDetective => {
+                    let event = fixtures::setup_create_event();
+                    // As its stack deploys it: the desired state is the function's own.
+                    let variables = shared::event::CustomResourceRequest::detect(&event)
+                        .map(|request| shared::configure::stack_variables(&request))
+                        .unwrap_or_default();
+                    (event, variables, 300)
+                }
                 Kind::ReportInvestigations => {
                     state = fixtures::demo_with_investigation;
                     (fixtures::report_batch(), Vec::new(), 120)

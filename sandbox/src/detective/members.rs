@@ -291,6 +291,11 @@ pub fn delete_members(state: &mut SandboxState, call: &Call) -> Result<Value, Ap
         let account = invitation.account_id.as_ref().unwrap_or(&default_account);
         !(invitation.graph_arn == graph_arn && deleted.contains(account))
     });
+    // The model's AccountIds has at least one item: none deleted, no list (the service's
+    // answer is not documented beyond the model; our code reads either).
+    if deleted.is_empty() {
+        return Ok(json!({"UnprocessedAccounts": unprocessed}));
+    }
     Ok(json!({"AccountIds": deleted, "UnprocessedAccounts": unprocessed}))
 }
 

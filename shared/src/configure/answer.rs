@@ -66,6 +66,7 @@ pub fn response_body(request: &CustomResourceRequest, success: bool, reason: &st
 /// so none is sent.
 pub async fn deliver(
     request: &CustomResourceRequest,
+    region: Option<&str>,
     success: bool,
     reason: &str,
     physical_id: &str,
@@ -76,6 +77,7 @@ pub async fn deliver(
         timeout,
         put(
             &request.response_url,
+            region,
             response_body(request, success, reason, physical_id),
         ),
     )
@@ -89,22 +91,62 @@ pub async fn deliver(
     }
 }
 
-/// HTTPS, or plain HTTP to this machine (the sandbox standing in for S3): an answer never
-/// leaves in the clear.
-fn usable(url: &str) -> Result<(), String> {
+/// Plain HTTP to this machine (the sandbox standing in for S3) in test builds only: no
+/// variable can make a deployed (release) binary answer there.
+const LOOPBACK_ANSWERS: bool = cfg!(any(debug_assertions, feature = "loopback-answers"));
+
+/// Only CloudFormation's response bucket of the function's own region, over HTTPS on the
+/// default port: an answer carries the stack's request ids, and a forged request's
+/// ResponseURL must not make the function call anywhere else (another host, the instance
+/// metadata address, a local port). The presigned URL's host is not documented beyond the
+/// example `cloudformation-custom-resource-response-useast1.s3.amazonaws.com`: the bucket
+/// prefix with the region's name without dashes, at any of S3's endpoint forms for the
+/// region in its partition.
+fn usable(url: &str, region: Option<&str>) -> Result<(), String> {
     let uri: hyper::Uri = url
         .parse()
         .map_err(|error| format!("ResponseURL {url:?} is not a URL: {error}"))?;
-    let loopback = matches!(uri.host(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    let host = uri.host().unwrap_or_default().to_ascii_lowercase();
+    let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
     match uri.scheme_str() {
-        Some("https") => Ok(()),
-        Some("http") if loopback => Ok(()),
-        _ => Err(format!("ResponseURL {url:?} is not an https URL: not answered there")),
+        Some("http") if loopback && LOOPBACK_ANSWERS => return Ok(()),
+        Some("https") => {}
+        _ => return Err(format!("ResponseURL {url:?} is not an https URL: not answered there")),
+    }
+    let default_port = uri.port_u16().is_none_or(|port| port == 443);
+    match region {
+        Some(region) if default_port && is_response_host(&host, region) => Ok(()),
+        _ => Err(format!(
+            "ResponseURL host {host:?} is not CloudFormation's response bucket in {}: not answered there",
+            region.unwrap_or("this region")
+        )),
     }
 }
 
-async fn put(url: &str, body: Vec<u8>) -> Result<(), String> {
-    usable(url)?;
+fn is_response_host(host: &str, region: &str) -> bool {
+    let compact: String = region.chars().filter(|letter| *letter != '-').collect();
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    let Some(endpoint) = host.strip_prefix(&format!("cloudformation-custom-resource-response-{compact}.")) else {
+        return false;
+    };
+    let mut endpoints = vec![
+        format!("s3.{region}.{domain}"),
+        format!("s3-{region}.{domain}"),
+        format!("s3.dualstack.{region}.{domain}"),
+    ];
+    if region == "us-east-1" {
+        endpoints.push(format!("s3.{domain}"));
+        endpoints.push(format!("s3-external-1.{domain}"));
+    }
+    endpoints.iter().any(|known| known == endpoint)
+}
+
+async fn put(url: &str, region: Option<&str>, body: Vec<u8>) -> Result<(), String> {
+    usable(url, region)?;
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|error| format!("no TLS root certificates: {error}"))?
@@ -132,13 +174,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn answers_go_over_https_or_to_this_machine_only() {
-        assert!(usable("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?y=z").is_ok());
-        assert!(usable("http://127.0.0.1:4566/_sandbox/cloudformation/x").is_ok());
-        assert!(usable("http://169.254.169.254/latest/meta-data").is_err());
-        assert!(usable("http://example.com/x").is_err());
-        assert!(usable("file:///etc/passwd").is_err());
-        assert!(usable("not a url").is_err());
+    fn answers_go_to_cloudformations_response_bucket_of_the_region_only() {
+        let ours = |url: &str| usable(url, Some("us-east-1")).is_ok();
+        assert!(ours(
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?y=z"
+        ));
+        assert!(ours(
+            "https://cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com/x"
+        ));
+        assert!(usable(
+            "https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/x",
+            Some("eu-west-1")
+        )
+        .is_ok());
+        assert!(usable(
+            "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x",
+            Some("cn-north-1")
+        )
+        .is_ok());
+        // Another region's bucket, a look-alike, another port, another host, plain HTTP.
+        assert!(!ours(
+            "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x"
+        ));
+        assert!(!ours(
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.example/x"
+        ));
+        assert!(!ours(
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:8443/x"
+        ));
+        assert!(!ours("https://attacker.example/x"));
+        assert!(!ours(
+            "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x"
+        ));
+        assert!(!ours("http://169.254.169.254/latest/meta-data"));
+        assert!(!ours("file:///etc/passwd"));
+        assert!(!ours("not a url"));
+        assert!(usable(
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+            None
+        )
+        .is_err());
+        // The sandbox on this machine: in test builds only.
+        assert_eq!(
+            ours("http://127.0.0.1:4566/_sandbox/cloudformation/x"),
+            LOOPBACK_ANSWERS
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The desired state of Detective, read from variables (the CLI, Lambda's environment) or
 //! from a custom resource's properties: one parser for both, errors naming the source.
 
+use super::plan::Part;
 use crate::aws::Tags;
 use crate::config::{self, ConfigError, Env};
 use crate::domain::{AccountId, DatasourcePackage};
@@ -81,6 +82,49 @@ impl DesiredState {
         }
         tags
     }
+}
+
+/// What a request asks that differs from the stack's own setup, one entry per property
+/// (named as the request names it): empty when they agree.
+pub fn differences(asked_part: Part, asked: &DesiredState, own_part: Part, own: &DesiredState) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut compare = |property: &str, asked: String, own: String| {
+        if asked != own {
+            found.push(format!("{property} asks {asked:?}, the stack has {own:?}"));
+        }
+    };
+    compare("Part", asked_part.name().to_owned(), own_part.name().to_owned());
+    compare("Regions", asked.regions.join(","), own.regions.join(","));
+    compare(
+        "AdministratorAccountId",
+        asked.administrator.as_str().to_owned(),
+        own.administrator.as_str().to_owned(),
+    );
+    let packages = |desired: &DesiredState| {
+        desired
+            .packages
+            .iter()
+            .map(|package| package.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    compare("DatasourcePackages", packages(asked), packages(own));
+    let tags = |desired: &DesiredState| {
+        desired
+            .tags
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    compare("GraphTags", tags(asked), tags(own));
+    compare("AutoEnable", asked.auto_enable.to_string(), own.auto_enable.to_string());
+    compare(
+        "DisableOnDelete",
+        asked.disable_on_delete.to_string(),
+        own.disable_on_delete.to_string(),
+    );
+    found
 }
 
 /// The marker's value for these tags.

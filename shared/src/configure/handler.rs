@@ -7,7 +7,7 @@ use aws_config::SdkConfig;
 use serde_json::{Map, Value};
 
 use super::answer::deliver;
-use super::desired::{DesiredState, NAMES};
+use super::desired::{differences, DesiredState, NAMES};
 use super::plan::{wrong_account, Part};
 use super::reconcile::reconcile;
 use super::{ConfigureConfig, AWS_ACTIONS, VARIABLES};
@@ -77,6 +77,25 @@ impl Env for Properties<'_> {
     }
 }
 
+/// The variables a stack gives the function whose own setup is what `request` asks
+/// (STACK_ID, PART and the desired state's): for tests and the bench, which deploy no stack.
+pub fn stack_variables(request: &CustomResourceRequest) -> Vec<(String, String)> {
+    let source = Properties {
+        properties: &request.properties,
+        region: request.stack_region(),
+    };
+    let mut variables = vec![("STACK_ID".to_owned(), request.stack_id.clone())];
+    if let Some(part) = request.properties.get("Part").and_then(Value::as_str) {
+        variables.push(("PART".to_owned(), part.to_owned()));
+    }
+    variables.extend(
+        NAMES
+            .iter()
+            .filter_map(|(var, _)| source.get(var).map(|value| ((*var).to_owned(), value))),
+    );
+    variables
+}
+
 fn property_error(error: &ConfigError) -> String {
     let property = NAMES
         .iter()
@@ -139,15 +158,15 @@ where
         };
         // Only CloudFormation's requests for our own stack: any other is neither acted on
         // nor answered (its ResponseURL is not to be trusted).
-        if let Some(ours) = &self.config.stack_id {
-            if request.stack_id != *ours {
+        if let Some(own) = &self.config.own {
+            if request.stack_id != own.stack_id {
                 return Outcome::new(
                     FUNCTION,
                     invocation.event_id(),
                     crate::outcome::Status::Ignored,
                     format!(
-                        "a request for stack {:?}, not this function's own (STACK_ID {ours}): not acted on, not answered",
-                        request.stack_id
+                        "a request for stack {:?}, not this function's own (STACK_ID {}): not acted on, not answered",
+                        request.stack_id, own.stack_id
                     ),
                 );
             }
@@ -183,7 +202,16 @@ where
         } else {
             physical_id
         };
-        let answer = deliver(request, success, &answer_reason(&outcome), &physical_id, ANSWER_TIMEOUT).await;
+        let region = self.config.region.as_deref().or(request.stack_region());
+        let answer = deliver(
+            request,
+            region,
+            success,
+            &answer_reason(&outcome),
+            &physical_id,
+            ANSWER_TIMEOUT,
+        )
+        .await;
         if let Some(error) = &answer.delivery_error {
             // Not answered: the invocation fails so Lambda tries again (the setup is idempotent).
             outcome.reason = format!("{}; CloudFormation was not answered: {error}", outcome.reason);
@@ -220,6 +248,22 @@ where
             Ok(read) => read,
             Err(why) => return Outcome::failed(FUNCTION, id, Failure::CustomResource(why)),
         };
+        // Deployed, the stack's own setup is what is acted on; a request that asks anything
+        // else (someone invoking the function with the real StackId) changes nothing.
+        if let Some(own) = &self.config.own {
+            let differences = differences(part, &desired, own.part, &own.desired);
+            if !differences.is_empty() {
+                return Outcome::failed(
+                    FUNCTION,
+                    id,
+                    Failure::CustomResource(format!(
+                        "the request differs from this stack's configuration, nothing changed: {}",
+                        differences.join("; ")
+                    )),
+                );
+            }
+            desired = own.desired.clone();
+        }
         desired.delete_allowed = self.config.disable_on_delete;
         let running_in = request.stack_account().and_then(AccountId::parse);
         if let Some(failure) = wrong_account(&desired, part, running_in.as_ref()) {

@@ -54,14 +54,74 @@ pub struct EnrollConfig {
     /// `TRUSTED_CHANGE_PRINCIPALS`: role or user ARNs (break-glass, pipelines) whose changes
     /// are alerted on, never reverted.
     pub trusted_change_principals: Vec<String>,
-    /// `OWN_ROLE_ARNS`: this project's execution roles; their calls are never tamper.
-    pub own_role_arns: Vec<String>,
+    /// This project's own functions as CloudTrail names their calls: `OWN_ROLE_ARN` with
+    /// this function's name (`AWS_LAMBDA_FUNCTION_NAME`), and `SETUP_SESSION`
+    /// (configure-detective's). Only the exact session is ours: the same role from any other
+    /// session (a function someone passed it to) is tampering.
+    pub own_sessions: Vec<OwnSession>,
+    /// `ACCOUNT_ID` and `MANAGEMENT_ACCOUNT_ID`: the accounts whose Detective calls are
+    /// answered; a call recorded for any other account is not ours to judge.
+    pub accounts: Vec<AccountId>,
     /// `ALERT_BUS_NAME`: where the alerts go.
     pub alert_bus: String,
     /// `DATASOURCE_PACKAGES`: optional packages that must stay on (DETECTIVE_CORE always).
     pub datasource_packages: Vec<DatasourcePackage>,
     /// `DRY_RUN`: read, decide, make no write.
     pub dry_run: bool,
+}
+
+/// A role and the session name its function's calls carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnSession {
+    pub role_arn: String,
+    /// None where the function's name is not known (outside Lambda): no call is ours then.
+    pub session_name: Option<String>,
+}
+
+fn own_sessions(env: &dyn Env) -> Result<Vec<OwnSession>, ConfigError> {
+    let mut sessions = Vec::new();
+    if let Some(role_arn) = config::optional(env, "OWN_ROLE_ARN") {
+        if !is_role_arn(&role_arn) {
+            return Err(ConfigError {
+                var: "OWN_ROLE_ARN",
+                expected: "the IAM role ARN of this function's execution role",
+                found: role_arn,
+            });
+        }
+        sessions.push(OwnSession {
+            role_arn,
+            session_name: config::optional(env, "AWS_LAMBDA_FUNCTION_NAME"),
+        });
+    }
+    if let Some(setup) = config::optional(env, "SETUP_SESSION") {
+        // Function names have no '=': the last one separates the name from the role's ARN.
+        match setup.rsplit_once('=') {
+            Some((role_arn, name)) if is_role_arn(role_arn) && !name.is_empty() => sessions.push(OwnSession {
+                role_arn: role_arn.to_owned(),
+                session_name: Some(name.to_owned()),
+            }),
+            _ => {
+                return Err(ConfigError {
+                    var: "SETUP_SESSION",
+                    expected: "<configure-detective's role ARN>=<its function name>",
+                    found: setup,
+                })
+            }
+        }
+    }
+    Ok(sessions)
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    arn.starts_with("arn:") && arn.contains(":role/")
+}
+
+fn accounts(env: &dyn Env) -> Result<Vec<AccountId>, ConfigError> {
+    let mut accounts = Vec::new();
+    for var in ["ACCOUNT_ID", "MANAGEMENT_ACCOUNT_ID"] {
+        accounts.extend(config::account_ids(env, var)?);
+    }
+    Ok(accounts)
 }
 
 /// `TAMPER_RESPONSE`.
@@ -82,7 +142,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("MAX_CONCURRENT_REGIONS", "4"),
     ("TAMPER_RESPONSE", "restore"),
     ("TRUSTED_CHANGE_PRINCIPALS", ""),
-    ("OWN_ROLE_ARNS", ""),
+    ("OWN_ROLE_ARN", ""),
+    ("SETUP_SESSION", ""),
+    ("ACCOUNT_ID", ""),
+    ("MANAGEMENT_ACCOUNT_ID", ""),
     ("ALERT_BUS_NAME", "default"),
     ("DATASOURCE_PACKAGES", ""),
     ("DRY_RUN", "false"),
@@ -120,7 +183,8 @@ impl EnrollConfig {
                 }
             },
             trusted_change_principals: arns(env, "TRUSTED_CHANGE_PRINCIPALS")?,
-            own_role_arns: arns(env, "OWN_ROLE_ARNS")?,
+            own_sessions: own_sessions(env)?,
+            accounts: accounts(env)?,
             alert_bus: config::optional(env, "ALERT_BUS_NAME").unwrap_or_else(|| "default".to_owned()),
             datasource_packages: packages(env)?,
             dry_run: config::boolean(env, "DRY_RUN", false)?,

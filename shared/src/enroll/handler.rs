@@ -507,7 +507,9 @@ where
             reason: why.clone(),
             actions: planned.iter().map(describe).collect(),
             dry_run: self.config.dry_run,
-        };
+            message: String::new(),
+        }
+        .with_message();
         let mut plan = Plan::default();
         plan.write(tamper::AlertWrite {
             bus: self.config.alert_bus.clone(),

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::config::{EnrollConfig, TamperResponse};
+use super::config::{EnrollConfig, OwnSession, TamperResponse};
 use crate::aws::AlertPort;
 use crate::event::{Caller, TamperEvent, TamperOperation};
 use crate::execute::{Policy, Write};
@@ -31,6 +31,47 @@ fn caller_named(caller: &Caller, arns: &[String]) -> Option<String> {
         .cloned()
 }
 
+/// Whose call it was, as far as this project is concerned.
+enum Origin<'a> {
+    /// One of our functions, from its own session.
+    OwnFunction(&'a OwnSession),
+    /// One of our roles, from a session that is not its function: someone running code as it.
+    OwnRoleElsewhere {
+        role: &'a str,
+        session: Option<&'a str>,
+    },
+    Other,
+}
+
+fn origin<'a>(caller: &'a Caller, config: &'a EnrollConfig) -> Origin<'a> {
+    let Some(issuer) = caller.session_issuer.as_deref() else {
+        return Origin::Other;
+    };
+    let session = caller.session_name();
+    let mut ours = config
+        .own_sessions
+        .iter()
+        .filter(|own| own.role_arn == issuer)
+        .peekable();
+    if ours.peek().is_none() {
+        return Origin::Other;
+    }
+    match ours.find(|own| own.session_name.is_some() && own.session_name.as_deref() == session) {
+        Some(own) => Origin::OwnFunction(own),
+        None => Origin::OwnRoleElsewhere { role: issuer, session },
+    }
+}
+
+/// Calls that are never legitimate in normal operation: alerted whoever made them.
+fn always_alerted(operation: TamperOperation) -> bool {
+    matches!(
+        operation,
+        TamperOperation::DeleteGraph
+            | TamperOperation::DisableOrganizationAdminAccount
+            | TamperOperation::DeregisterDelegatedAdministrator
+    )
+}
+
 /// Pure: the event and the configuration.
 pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
     let operation = event.operation.name();
@@ -40,11 +81,41 @@ pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
     if config.tamper_response == TamperResponse::Off {
         return Screened::Ignore(format!("{operation}: TAMPER_RESPONSE is off"));
     }
-    if let Some(role) = caller_named(&event.caller, &config.own_role_arns) {
-        return Screened::Ignore(format!(
-            "{operation} by this project's own role {role} (OWN_ROLE_ARNS): not tampering"
-        ));
+    if let Some(account) = &event.recipient_account {
+        if !config.accounts.is_empty() && !config.accounts.iter().any(|ours| ours == account.as_str()) {
+            return Screened::Ignore(format!(
+                "{operation} in account {account}, neither this account nor the management account (ACCOUNT_ID, MANAGEMENT_ACCOUNT_ID)"
+            ));
+        }
     }
+    let by_our_role_elsewhere = match origin(&event.caller, config) {
+        Origin::OwnFunction(own) if always_alerted(event.operation) => {
+            return Screened::Respond {
+                restore: false,
+                why: format!(
+                    "{operation} by this project's own function {} (role {}): always alerted",
+                    own.session_name.as_deref().unwrap_or_default(),
+                    own.role_arn
+                ),
+            }
+        }
+        Origin::OwnFunction(own) => {
+            return Screened::Ignore(format!(
+                "{operation} by this project's own function {} (role {}): not tampering",
+                own.session_name.as_deref().unwrap_or_default(),
+                own.role_arn
+            ))
+        }
+        Origin::OwnRoleElsewhere { role, session } => Some(format!(
+            "made with this project's role {role} from session {}, which is not its function",
+            session.unwrap_or("(unnamed)")
+        )),
+        Origin::Other => None,
+    };
+    let said = |why: String| match &by_our_role_elsewhere {
+        Some(note) => format!("{note}; {why}"),
+        None => why,
+    };
     let regional = !matches!(
         event.operation,
         TamperOperation::DisableOrganizationAdminAccount | TamperOperation::DeregisterDelegatedAdministrator
@@ -66,12 +137,10 @@ pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
                 "{operation} did not turn AutoEnable off (requestParameters.autoEnable: true)"
             ))
         }
-        TamperOperation::DeleteGraph
-        | TamperOperation::DisableOrganizationAdminAccount
-        | TamperOperation::DeregisterDelegatedAdministrator => {
+        operation_never_restored if always_alerted(operation_never_restored) => {
             return Screened::Respond {
                 restore: false,
-                why: format!("{operation}: {never}"),
+                why: said(format!("{operation}: {never}")),
             }
         }
         _ => {}
@@ -79,24 +148,24 @@ pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
     if event.operation == TamperOperation::UpdateOrganizationConfiguration && !config.ensure_auto_enable {
         return Screened::Respond {
             restore: false,
-            why: "AutoEnable turned off, and ENSURE_AUTO_ENABLE is false: alert only".to_owned(),
+            why: said("AutoEnable turned off, and ENSURE_AUTO_ENABLE is false: alert only".to_owned()),
         };
     }
     if let Some(principal) = caller_named(&event.caller, &config.trusted_change_principals) {
         return Screened::Respond {
             restore: false,
-            why: format!("made by {principal} (TRUSTED_CHANGE_PRINCIPALS): alert only"),
+            why: said(format!("made by {principal} (TRUSTED_CHANGE_PRINCIPALS): alert only")),
         };
     }
     if config.tamper_response == TamperResponse::Alert {
         return Screened::Respond {
             restore: false,
-            why: "TAMPER_RESPONSE is alert: alert only".to_owned(),
+            why: said("TAMPER_RESPONSE is alert: alert only".to_owned()),
         };
     }
     Screened::Respond {
         restore: true,
-        why: "restored".to_owned(),
+        why: said("restored".to_owned()),
     }
 }
 
@@ -136,6 +205,51 @@ pub struct Alert<'a> {
     pub reason: String,
     pub actions: Vec<String>,
     pub dry_run: bool,
+    /// The alert for people, as the notification topic delivers it (email, chat).
+    pub message: String,
+}
+
+impl Alert<'_> {
+    /// Sets `message`: who, what, where, what was done, and the console to look in.
+    pub fn with_message(mut self) -> Self {
+        let region = self.region.unwrap_or("the organization");
+        let partition = self.graph_arn.and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws");
+        let console = self
+            .region
+            .map(|region| crate::report::console_url(partition, region).replace("#investigations", "#settings"));
+        let done = match self.response {
+            Response::Restoring => "restoring",
+            Response::Planned => "dry run: would restore",
+            Response::AlertedOnly => "alerted only",
+        };
+        let who = format!(
+            "{} ({}){}{}",
+            self.who.arn.as_deref().unwrap_or("an unknown caller"),
+            self.who.identity_type.as_deref().unwrap_or("unknown type"),
+            self.source_ip.map(|ip| format!(" from {ip}")).unwrap_or_default(),
+            self.event_time.map(|time| format!(" at {time}")).unwrap_or_default()
+        );
+        let mut lines = vec![
+            format!("Detective weakened: {} in {region}", self.operation),
+            format!("Who: {who}"),
+        ];
+        if let Some(graph) = self.graph_arn {
+            lines.push(format!("Graph: {graph}"));
+        }
+        if !self.accounts.is_empty() {
+            lines.push(format!("Accounts: {}", self.accounts.join(", ")));
+        }
+        lines.push(format!("Response: {done}: {}", self.reason));
+        if !self.actions.is_empty() {
+            lines.push(format!("Actions: {}", self.actions.join("; ")));
+        }
+        if let Some(console) = console {
+            lines.push(format!("Console: {console}"));
+        }
+        lines.push(format!("CloudTrail event id: {}", self.id.unwrap_or("(none)")));
+        self.message = lines.join("\n");
+        self
+    }
 }
 
 /// PutEvents of the alert.
@@ -197,6 +311,7 @@ mod tests {
             packages: Vec::new(),
             service_principal: None,
             error_code: None,
+            recipient_account: Some("111111111111".into()),
             caller: Caller {
                 arn: Some("arn:aws:sts::111111111111:assumed-role/ops/mallory".into()),
                 identity_type: Some("AssumedRole".into()),
@@ -230,10 +345,47 @@ mod tests {
             verdict(&failed, &[]),
             "ignore: DeleteMembers failed (AccessDeniedException): it changed nothing"
         );
+        // Our own function, from its own session: not tampering; DeleteGraph always alerted.
+        let own = [
+            ("OWN_ROLE_ARN", "arn:aws:iam::111111111111:role/ops"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "mallory"),
+        ];
         assert_eq!(
-            verdict(&delete, &[("OWN_ROLE_ARNS", "arn:aws:iam::111111111111:role/ops")]),
-            "ignore: DeleteMembers by this project's own role arn:aws:iam::111111111111:role/ops (OWN_ROLE_ARNS): not tampering"
+            verdict(&delete, &own),
+            "ignore: DeleteMembers by this project's own function mallory (role arn:aws:iam::111111111111:role/ops): not tampering"
         );
+        assert_eq!(
+            verdict(&event(DeleteGraph), &own),
+            "alert: DeleteGraph by this project's own function mallory (role arn:aws:iam::111111111111:role/ops): always alerted"
+        );
+        // The same role from another session (a function someone passed it to): tampering.
+        let elsewhere_session = [own[0], ("AWS_LAMBDA_FUNCTION_NAME", "enroll-accounts")];
+        assert_eq!(verdict(&delete, &elsewhere_session), "restore");
+        let Screened::Respond { why, .. } = screen(&delete, &config(&elsewhere_session)) else {
+            panic!("not answered")
+        };
+        assert_eq!(
+            why,
+            "made with this project's role arn:aws:iam::111111111111:role/ops from session mallory, which is not its function; restored"
+        );
+        // Outside Lambda the function's name is unknown: no session is ours.
+        assert_eq!(verdict(&delete, &own[..1]), "restore");
+        // configure-detective's session (SETUP_SESSION).
+        assert!(verdict(
+            &delete,
+            &[("SETUP_SESSION", "arn:aws:iam::111111111111:role/ops=mallory")]
+        )
+        .starts_with("ignore: DeleteMembers by this project's own function mallory"));
+        // Another account's call is not ours to judge.
+        let accounts = [
+            ("ACCOUNT_ID", "333333333333"),
+            ("MANAGEMENT_ACCOUNT_ID", "999999999999"),
+        ];
+        assert_eq!(
+            verdict(&delete, &accounts),
+            "ignore: DeleteMembers in account 111111111111, neither this account nor the management account (ACCOUNT_ID, MANAGEMENT_ACCOUNT_ID)"
+        );
+        assert_eq!(verdict(&delete, &[("ACCOUNT_ID", "111111111111")]), "restore");
         assert_eq!(
             verdict(
                 &delete,

@@ -61,6 +61,17 @@ pub struct Caller {
     pub invoked_by: Option<String>,
 }
 
+impl Caller {
+    /// The session's name: the last part of an assumed role's ARN
+    /// (`arn:aws:sts::<account>:assumed-role/<role>/<session>`). Lambda names an execution
+    /// role's session after the function.
+    pub fn session_name(&self) -> Option<&str> {
+        let arn = self.arn.as_deref()?;
+        let (_, role_and_session) = arn.split_once(":assumed-role/")?;
+        role_and_session.rsplit_once('/').map(|(_, session)| session)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TamperEvent {
     pub operation: TamperOperation,
@@ -76,6 +87,8 @@ pub struct TamperEvent {
     pub service_principal: Option<String>,
     /// Set when the call failed: it changed nothing.
     pub error_code: Option<String>,
+    /// `recipientAccountId`: the account whose Detective the call changed.
+    pub recipient_account: Option<String>,
     pub caller: Caller,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
@@ -150,6 +163,7 @@ impl TamperEvent {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             error_code: record.error_code.clone(),
+            recipient_account: text(&["recipientAccountId"])?,
             caller: Caller {
                 arn: text(&["userIdentity", "arn"])?,
                 identity_type: text(&["userIdentity", "type"])?,

@@ -12,8 +12,8 @@ use super::write::{investigation_action, InvestigatePorts, ReportRequest, StartI
 use super::{AWS_ACTIONS, LOOKUP_ROLE_ACTIONS};
 use crate::aws::arn::GraphArn;
 use crate::aws::{
-    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, PrincipalLookupPort, ReportQueuePort,
-    SdkDetective, SdkPrincipalLookup, SdkSqs,
+    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, MembersLookup, PrincipalLookupPort,
+    ReportQueuePort, SdkDetective, SdkPrincipalLookup, SdkSqs,
 };
 use crate::config::{ConfigError, Env};
 use crate::domain::{AccountId, InvestigationState, MemberStatus};
@@ -173,7 +173,10 @@ where
         merged(event_id, outcomes, &candidate.left_out)
     }
 
-    /// One principal: resolve its ARN, find the graph, de-duplicate, check membership, start.
+    /// One principal: find the graph, check membership, resolve its ARN, de-duplicate,
+    /// start. Membership comes first: an account that is not an ENABLED member (or the
+    /// administrator) is never looked into (no AssumeRole names it, so an account outside the
+    /// organization never learns from its CloudTrail that it was seen, nor answers for us).
     async fn investigate_one(
         &self,
         invocation: &Invocation<'_>,
@@ -186,6 +189,32 @@ where
         let outcome = |status, reason: String| Outcome::new(FUNCTION, event_id.clone(), status, reason);
         let failed = |failure: Failure| Outcome::failed(FUNCTION, event_id.clone(), failure);
         let region = region.to_owned();
+        let account = &principal.account_id;
+        let membership = self
+            .graphs
+            .with_graph(
+                &self.detective,
+                self.config.graph_arn.as_ref(),
+                &region,
+                |graph| async move {
+                    if *account == graph.account_id {
+                        return Ok(None);
+                    }
+                    self.detective
+                        .get_members(&graph.region, &graph.arn, &[account.as_str().to_owned()])
+                        .await
+                        .map(Some)
+                },
+            )
+            .await;
+        match membership {
+            Ok((graph, lookup)) => {
+                if let Some(failure) = lookup.and_then(|lookup| not_enabled(&graph, account, &lookup)) {
+                    return failed(failure);
+                }
+            }
+            Err(error) => return failed(Failure::from(error)),
+        }
         let resolved = match self.resolve_arn(principal).await {
             Ok(Resolution::Arn(resolved)) => resolved,
             Ok(Resolution::LeftOut(why)) => return outcome(Status::Ignored, why),
@@ -274,11 +303,6 @@ where
                 _ => (Status::Ignored, format!("{text}; its report request sent again")),
             };
             return outcome(status, text).with_actions(actions);
-        }
-        if let Err(failure) = self.check_membership(&graph, &principal.account_id).await {
-            let action = write(&graph).intended_action().failed(failure);
-            let reason = action.error_text().unwrap_or_default();
-            return decided(Status::Failed, reason, action);
         }
         let mut plan = Plan::default();
         plan.write(write(&graph));
@@ -415,28 +439,22 @@ where
             created_to: now,
         }
     }
+}
 
-    /// Detective can only investigate principals of the administrator or an ENABLED member.
-    async fn check_membership(&self, graph: &GraphArn, account: &AccountId) -> Result<(), Failure> {
-        if *account == graph.account_id {
-            return Ok(());
-        }
-        let lookup = self
-            .detective
-            .get_members(&graph.region, &graph.arn, &[account.as_str().to_owned()])
-            .await?;
-        match lookup.members.iter().find(|member| *account == member.account_id) {
-            Some(member) if member.status == MemberStatus::Enabled => Ok(()),
-            Some(member) => Err(Failure::NotEnabled {
-                account: account.clone(),
-                graph: graph.arn.clone(),
-                state: member.state(),
-            }),
-            None => Err(Failure::NotInGraph {
-                account: account.clone(),
-                graph: graph.arn.clone(),
-            }),
-        }
+/// Pure: why Detective cannot investigate a principal of `account`, from its GetMembers
+/// (only an ENABLED member can be investigated, or the administrator itself).
+fn not_enabled(graph: &GraphArn, account: &AccountId, lookup: &MembersLookup) -> Option<Failure> {
+    match lookup.members.iter().find(|member| *account == member.account_id) {
+        Some(member) if member.status == MemberStatus::Enabled => None,
+        Some(member) => Some(Failure::NotEnabled {
+            account: account.clone(),
+            graph: graph.arn.clone(),
+            state: member.state(),
+        }),
+        None => Some(Failure::NotInGraph {
+            account: account.clone(),
+            graph: graph.arn.clone(),
+        }),
     }
 }
 

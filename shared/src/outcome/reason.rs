@@ -156,6 +156,12 @@ pub enum Reason {
         threshold: String,
     },
     AlreadyArchived,
+    /// The investigation read is not the one the message describes (its entity or graph
+    /// differ): a forged or mistaken message never archives someone else's investigation.
+    NotTheMessagesInvestigation {
+        found: String,
+        expected: String,
+    },
     /// The message says this sink has the report already (sent again after a later write
     /// failed).
     AlreadyDelivered,
@@ -292,6 +298,10 @@ impl fmt::Display for Reason {
                 write!(formatter, "severity {severity} is at or below ARCHIVE_AT_OR_BELOW={threshold}")
             }
             Self::AlreadyArchived => write!(formatter, "already ARCHIVED"),
+            Self::NotTheMessagesInvestigation { found, expected } => write!(
+                formatter,
+                "the investigation is of {found}, not of the message's {expected}: not archived"
+            ),
             Self::SentAgain(delivered) => write!(
                 formatter,
                 "a write failed after {delivered} sink(s) had the report: sent again with what is delivered, so none gets it twice"

@@ -63,7 +63,22 @@ where
         let mut failures = Vec::new();
         let mut summaries = Vec::new();
         let mut reported: Vec<String> = Vec::new();
-        for record in &batch.records {
+        for (index, record) in batch.records.iter().enumerate() {
+            // Past the deadline nothing more is started: the rest go back to the queue as
+            // batch item failures (delivered again, not lost), before Lambda cuts the batch
+            // off and every message in it, reported or not, is delivered again.
+            if invocation
+                .deadline
+                .is_some_and(|deadline| invocation.clock.now() >= deadline)
+            {
+                let unstarted = batch.records.iter().skip(index);
+                failures.extend(unstarted.map(|record| record.message_id.clone()));
+                summaries.push(format!(
+                    "{} message(s) not started before the deadline: delivered again",
+                    batch.records.len().saturating_sub(index)
+                ));
+                break;
+            }
             // The same investigation twice in a batch (a request sent again on a retry):
             // one report.
             let key = ReportMessage::parse(&record.body)

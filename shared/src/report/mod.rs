@@ -18,7 +18,7 @@ pub use follow_up::{FollowUp, Queues, MOST_ATTEMPTS, PERMANENT_AFTER};
 pub use handler::{ReportInvestigations, FUNCTION};
 pub use message::{OriginatingFinding, ReportMessage, Sink, VERSION};
 pub use plan::{plan_report, Verdict};
-pub use summary::{console_url, report_id, summarize, Report, TOP};
+pub use summary::{console_url, report_id, summarize, Report, SEVERITIES, TOP};
 pub use writes::{ReportPorts, ReportWrite};
 
 use crate::config::{self, ConfigError, Env};

@@ -80,7 +80,16 @@ pub fn plan_report(
         }
     }
     if let (Some(threshold), Some(severity)) = (&config.archive_at_or_below, &details.severity) {
-        if severity.rank() <= threshold.rank() {
+        let found = format!(
+            "{} in {}",
+            details.entity_arn.as_deref().unwrap_or("an unnamed entity"),
+            details.graph_arn
+        );
+        let expected = format!("{} in {}", message.entity_arn, message.graph_arn);
+        if severity.rank() <= threshold.rank() && found != expected {
+            let reason = Reason::NotTheMessagesInvestigation { found, expected };
+            plan.decided(skipped("UpdateInvestigationState", message, reason));
+        } else if severity.rank() <= threshold.rank() {
             let reason = Reason::ArchivedAsNoise {
                 severity: severity.to_string(),
                 threshold: threshold.to_string(),

@@ -40,6 +40,20 @@ pub struct Report {
     /// The Detective console's investigations page in the region (the API documents no
     /// deep link to one investigation: search it there by its id).
     pub console_url: String,
+    /// The severity as a number (INFORMATIONAL 0 to CRITICAL 4), for a rule's numeric
+    /// filter (NotifyReportsAtOrAbove); absent without a severity (a failed investigation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity_rank: Option<u8>,
+    /// The report for people, as the notification topic delivers it (email, chat).
+    pub message: String,
+}
+
+/// The severities in order: a rank is the position.
+pub const SEVERITIES: [&str; 5] = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+fn severity_rank(severity: Option<&str>) -> Option<u8> {
+    let position = SEVERITIES.iter().position(|known| Some(*known) == severity)?;
+    u8::try_from(position).ok()
 }
 
 fn time(time: Option<DateTime<Utc>>) -> Option<String> {
@@ -83,7 +97,7 @@ pub fn summarize(
             items.push(item);
         }
     }
-    Report {
+    let mut report = Report {
         id: report_id(&message.graph_arn, &message.investigation_id),
         investigation_id: message.investigation_id.clone(),
         entity_arn: details.entity_arn.clone().unwrap_or_else(|| message.entity_arn.clone()),
@@ -102,10 +116,36 @@ pub fn summarize(
         top_indicators: top,
         finding: message.finding.clone(),
         console_url: console_url(partition, &message.region),
-    }
+        severity_rank: None,
+        message: String::new(),
+    };
+    report.severity_rank = severity_rank(report.severity.as_deref());
+    report.message = report.for_people();
+    report
 }
 
 impl Report {
+    /// What a person reads: the headline, what was looked at, what started it, where to look.
+    pub fn for_people(&self) -> String {
+        let scope = format!(
+            "{} to {}",
+            self.scope.start.as_deref().unwrap_or("?"),
+            self.scope.end.as_deref().unwrap_or("?")
+        );
+        format!(
+            "{}\nEntity: {}\nScope: {scope}\nStarted by GuardDuty finding {} ({}, severity {})\n\
+             Graph: {} ({})\nConsole (search the investigation id): {}",
+            self.headline(),
+            self.entity_arn,
+            self.finding.id,
+            self.finding.finding_type,
+            self.finding.severity,
+            self.graph_arn,
+            self.region,
+            self.console_url
+        )
+    }
+
     /// One line for people: "HIGH: 12 TTP_OBSERVED, 2 IMPOSSIBLE_TRAVEL, ...".
     pub fn headline(&self) -> String {
         let counts: Vec<String> = self
