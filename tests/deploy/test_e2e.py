@@ -5,6 +5,7 @@ background by PID, stopped by PID, and log outside the source tree."""
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import tempfile
 import time
@@ -135,12 +136,50 @@ def stack():
                               "--env-var", f"REPORT_QUEUE_URL={stack.report_queue}",
                               "--env-var", "REPORT_DELAY_SECONDS=0",
                               "--env-var", "SECURITY_HUB=true",
+                              # configure-detective obeys its stack: the graph setup the
+                              # template gives it (the setup test's request asks the same).
+                              *[argument for name, value in setup_variables().items()
+                                for argument in ("--env-var", f"{name}={value}")],
                               "--env-var", "AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_REGION=us-east-1"],
                     env=env)
-        time.sleep(2)
+        # The emulator's runtime server: ready when its port accepts connections (its start
+        # takes from under a second to several on a busy machine).
+        wait_for_port(stack.invoke_port, 60)
         yield stack
     finally:
         stack.stop()
+
+
+def setup_request():
+    """The graph setup's Create for the administrator's stack."""
+    event = json.loads((ROOT / "events" / "cloudformation" / "create-graph.json").read_text())
+    event["StackId"] = event["StackId"].replace("111111111111", ADMIN)
+    event["ResourceProperties"].update({"AdministratorAccountId": ADMIN, "DatasourcePackages": "EKS_AUDIT",
+                                        "GraphTags": "team=security"})
+    return event
+
+
+def setup_variables():
+    """configure-detective's variables as its stack sets them for setup_request()."""
+    properties = setup_request()["ResourceProperties"]
+    return {"STACK_ID": setup_request()["StackId"], "PART": properties["Part"], "REGIONS": properties["Regions"],
+            "ADMINISTRATOR_ACCOUNT_ID": ADMIN, "DATASOURCE_PACKAGES": properties["DatasourcePackages"],
+            "GRAPH_TAGS": properties["GraphTags"], "AUTO_ENABLE": properties["AutoEnable"],
+            "DISABLE_ON_DELETE": properties["DisableOnDelete"]}
+
+
+def wait_for_port(port, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        for host in ("::1", "127.0.0.1"):
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                return
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
+        time.sleep(0.2)
 
 
 def invoke(stack, function, event):
@@ -234,11 +273,8 @@ def test_a_trusted_invitation_is_accepted_and_an_untrusted_one_is_not(stack):
 
 def test_the_setup_custom_resource_sets_the_graph_up_and_answers_cloudformation(stack):
     """CloudFormation's request to the real binary; the sandbox stands in for the presigned URL."""
-    event = json.loads((ROOT / "events" / "cloudformation" / "create-graph.json").read_text())
-    event["StackId"] = event["StackId"].replace("111111111111", ADMIN)
+    event = setup_request()
     event["ResponseURL"] = f"{stack.sandbox}/_sandbox/cloudformation/e2e"
-    event["ResourceProperties"].update({"AdministratorAccountId": ADMIN, "DatasourcePackages": "EKS_AUDIT",
-                                        "GraphTags": "team=security"})
     result = invoke(stack, "configure-detective", event)
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout)

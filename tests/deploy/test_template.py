@@ -154,6 +154,9 @@ def test_every_variable_is_a_parameter_with_the_codes_default(template, describe
     variables = functions(template)[binary]["Properties"]["Environment"]["Variables"]
     assert sorted(variables) == sorted(described[binary]["variables"])
     for name, value in variables.items():
+        if binary == "configure-detective" and name in PROPERTY_VARIABLES.values():
+            # The stack's setup, per part: test_the_function_obeys_its_stack... checks it.
+            continue
         if "Ref" not in value and not (
                 "Fn::If" in value and isinstance(value["Fn::If"][1], dict) and "Ref" in value["Fn::If"][1]):
             # Built from the stack's own resources (OWN_ROLE_ARNS: the roles' ARNs, by
@@ -251,6 +254,8 @@ GRAPH_ACTIONS = {
     "detective:UpdateOrganizationConfiguration",
 }
 PARTS = {"organization": "DeploysOrganizationSetup", "graph": "DeploysGraphSetup"}
+DESTRUCTIVE = {"RemovesAdministratorOnDelete": "detective:DisableOrganizationAdminAccount",
+               "DeletesGraphOnDelete": "detective:DeleteGraph"}
 
 
 def setup_resources(template):
@@ -265,11 +270,18 @@ def test_the_parts_split_exactly_what_configure_detective_calls(described):
 def test_each_stack_role_is_granted_only_its_parts_actions(template):
     function = functions(template)["configure-detective"]
     assert function["Condition"] == "DeploysConfigureDetective"
-    assert {branch for branch, _ in policy_documents(function)} == {None, *PARTS.values()}
+    assert {branch for branch, _ in policy_documents(function)} == {None, *PARTS.values(), *DESTRUCTIVE}
     assert granted_actions(function, None) == set(), "granted in every stack"
-    assert granted_actions(function, "DeploysOrganizationSetup") == ORGANIZATION_ACTIONS
+    # The destructive call of each part only where DisableOnDelete is true (in IAM too).
+    for condition, action in DESTRUCTIVE.items():
+        assert granted_actions(function, condition) == {action}, condition
+    assert granted_actions(function, "DeploysOrganizationSetup") == ORGANIZATION_ACTIONS - set(DESTRUCTIVE.values())
     graph = granted_actions(function, "DeploysGraphSetup")
-    assert graph == GRAPH_ACTIONS
+    assert graph == GRAPH_ACTIONS - set(DESTRUCTIVE.values())
+    conditions = template["Conditions"]
+    disables = {"Fn::Equals": [{"Ref": "DisableOnDelete"}, "true"]}
+    assert conditions["RemovesAdministratorOnDelete"] == {"Fn::And": [{"Condition": "DeploysOrganizationSetup"}, disables]}
+    assert conditions["DeletesGraphOnDelete"] == {"Fn::And": [{"Condition": "DeploysGraphSetup"}, disables]}
     # Of Organizations and IAM, the graph part only reads: who is Detective's administrator,
     # and the organization (what Detective's organization configuration calls need).
     assert {action for action in graph if action.startswith(("organizations:", "iam:"))} == {
@@ -331,6 +343,39 @@ def test_the_custom_resources_carry_the_codes_property_names(template):
     assert set(graph) >= {"DatasourcePackages", "GraphTags", "AutoEnable"}
 
 
+# The properties as the function's variables name them (NAMES in desired.rs).
+PROPERTY_VARIABLES = {"Part": "PART", "Regions": "REGIONS", "AdministratorAccountId": "ADMINISTRATOR_ACCOUNT_ID",
+                      "DatasourcePackages": "DATASOURCE_PACKAGES", "GraphTags": "GRAPH_TAGS",
+                      "AutoEnable": "AUTO_ENABLE", "DisableOnDelete": "DISABLE_ON_DELETE"}
+
+
+def test_the_function_obeys_its_stack_whose_parameters_its_variables_repeat(template):
+    """Deployed, the desired state is the function's own variables (a request whose properties
+    differ is refused): each part's properties must be exactly those variables, in that part's
+    stack, or every deployment would be refused."""
+    variables = functions(template)["configure-detective"]["Properties"]["Environment"]["Variables"]
+    assert variables["STACK_ID"] == {"Ref": "AWS::StackId"}
+
+    def in_part(value, condition):
+        if isinstance(value, dict) and "Fn::If" in value:
+            name, when_true, when_false = value["Fn::If"]
+            if name in PARTS.values():
+                return in_part(when_true if name == condition else when_false, condition)
+        return value
+
+    for name, setup in setup_resources(template).items():
+        condition = setup["Condition"]
+        properties = {key: value for key, value in setup["Properties"].items()
+                      if key not in ("ServiceToken", "ServiceTimeout")}
+        for prop, variable in PROPERTY_VARIABLES.items():
+            own = in_part(variables[variable], condition)
+            if prop in properties:
+                assert own == properties[prop], (name, prop)
+            else:
+                # Not asked by this part: the variable must be what the code reads as unset.
+                assert own in ("", "true" if variable == "AUTO_ENABLE" else ""), (name, prop, own)
+
+
 def test_investigations_run_one_at_a_time(template):
     assert functions(template)["investigate-findings"]["Properties"]["ReservedConcurrentExecutions"] == 1
 
@@ -343,12 +388,63 @@ def test_every_queue_is_encrypted_and_alarmed(template):
         assert name in alarmed, name
 
 
-def test_every_alarm_notifies_the_topic_when_an_email_is_given(template):
+# The notification topic: the one this stack creates for AlarmEmail, or NotificationTopicArn.
+TOPIC = {"Fn::If": ["CreatesNotificationTopic", {"Ref": "AlarmTopic"}, {"Ref": "NotificationTopicArn"}]}
+NOTIFY = {"Fn::If": ["HasNotificationTopic", [TOPIC], {"Ref": "AWS::NoValue"}]}
+
+
+def test_every_alarm_notifies_the_topic(template):
     for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
-        assert alarm["Properties"].get("AlarmActions") == {
-            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
-        }, name
-    assert template["Resources"]["AlarmTopic"]["Condition"] == "HasAlarmEmail"
+        assert alarm["Properties"].get("AlarmActions") == NOTIFY, name
+    assert template["Resources"]["AlarmTopic"]["Condition"] == "CreatesNotificationTopic"
+
+
+@pytest.mark.parametrize("role", ["administrator", "management"])
+def test_the_administrator_and_management_stacks_require_a_person_to_notify(template, role):
+    rule = template["Rules"]["AlertsReachAPerson"]
+    condition = rule["RuleCondition"]["Fn::Or"]
+    assert {"Fn::Equals": [{"Ref": "AccountRole"}, role]} in condition
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Or": [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "NotificationTopicArn"}, ""]}]}]}
+
+
+def test_tamper_alerts_and_reports_reach_the_topic_as_readable_messages(template):
+    """Each rule delivers the event's `message` (what the code writes for people) to the
+    topic, only our account's events, and only reports at or above the threshold."""
+    conditions = template["Conditions"]
+    assert conditions["NotifiesTamperAlerts"] == {"Fn::And": [{"Condition": "DeploysEnrollAccounts"},
+                                                              {"Condition": "HasNotificationTopic"}]}
+    tamper = template["Resources"]["TamperAlertNotificationRule"]
+    assert tamper["Condition"] == "NotifiesTamperAlerts"
+    properties = tamper["Properties"]
+    assert properties["EventBusName"] == {"Ref": "AlertBusName"}
+    assert properties["EventPattern"] == {"source": ["detective-autopilot"], "account": [{"Ref": "AWS::AccountId"}],
+                                          "detail-type": ["Detective Configuration Changed"]}
+    reports = template["Resources"]["ReportNotificationRule"]
+    assert reports["Condition"] == "NotifiesReports"
+    assert reports["Properties"]["EventBusName"] == {"Ref": "ReportBusName"}
+    for rule in (tamper, reports):
+        target, = rule["Properties"]["Targets"]
+        assert target["Arn"] == TOPIC
+        assert target["InputTransformer"] == {"InputPathsMap": {"message": "$.detail.message"},
+                                              "InputTemplate": "<message>"}
+    # The ranks are the code's order of severities.
+    ranks = {name: value["Rank"] for name, value in template["Mappings"]["Severities"].items()}
+    assert [name for name, _ in sorted(ranks.items(), key=lambda item: int(item[1]))] == [
+        "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "none"]
+    assert set(template["Parameters"]["NotifyReportsAtOrAbove"]["AllowedValues"]) == set(ranks)
+
+
+def test_the_created_topic_admits_only_this_accounts_alarms_and_rules(template):
+    statements = template["Resources"]["AlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allowed = [s for s in statements if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in allowed} == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+    for statement in allowed:
+        assert statement["Action"] == "sns:Publish"
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    key = template["Resources"]["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s["Principal"].get("Service") == "events.amazonaws.com" for s in key)
 
 
 def test_cloudwatch_may_use_the_alarm_topics_key(template):
@@ -376,9 +472,24 @@ def test_extra_region_administrator_stacks_can_leave_enroll_accounts_out(templat
 # ---------- event patterns ----------
 
 
-def substitute(text, template):
-    """Fn::Sub of parameters with their defaults (the patterns only use parameters)."""
-    return re.sub(r"\$\{(\w+)\}", lambda m: str(template["Parameters"][m.group(1)]["Default"]), text)
+def substitute(sub, template):
+    """Fn::Sub of parameters with their defaults, pseudo parameters, and the variables of its
+    list form (a FindInMap of a parameter's default)."""
+    text, variables = (sub, {}) if isinstance(sub, str) else sub
+    values = {name: str(parameter.get("Default", "")) for name, parameter in template["Parameters"].items()}
+    values.update(PSEUDO)
+    for name, value in variables.items():
+        if "Fn::FindInMap" in value:
+            mapping, key, attribute = value["Fn::FindInMap"]
+            key = values[key["Ref"]] if isinstance(key, dict) else key
+            values[name] = str(template["Mappings"][mapping][key][attribute])
+    return re.sub(r"\$\{([\w:]+)\}", lambda m: values[m.group(1)], text)
+
+
+def without_account(pattern):
+    """The pattern without its `account` filter (the samples come from many accounts; the
+    filters are checked by test_rules_match_only_our_accounts)."""
+    return {key: value for key, value in pattern.items() if key != "account"}
 
 
 def rule_patterns(template):
@@ -387,7 +498,7 @@ def rule_patterns(template):
     for binary, function in functions(template).items():
         for name, event in function["Properties"].get("Events", {}).items():
             if event["Type"] in ("EventBridgeRule", "CloudWatchEvent"):
-                rules.append((binary, name, event["Properties"]["Pattern"]))
+                rules.append((binary, name, without_account(event["Properties"]["Pattern"])))
     by_logical_id = {
         name: r["Metadata"]["BuildProperties"]["Binary"]
         for name, r in resources(template, "AWS::Serverless::Function").items()
@@ -397,8 +508,11 @@ def rule_patterns(template):
         if isinstance(pattern, dict) and "Fn::Sub" in pattern:
             pattern = json.loads(substitute(pattern["Fn::Sub"], template))
         target = rule["Properties"]["Targets"][0]["Arn"]
-        group = by_logical_id[target["Fn::GetAtt"][0]] if "Fn::GetAtt" in target else "forwarded"
-        rules.append((group, name, pattern))
+        if "Fn::GetAtt" in target:
+            group = by_logical_id[target["Fn::GetAtt"][0]]
+        else:
+            group = "notified" if target == TOPIC else "forwarded"
+        rules.append((group, name, without_account(pattern)))
     return rules
 
 
@@ -549,7 +663,11 @@ def test_forwarding_is_deployed_where_the_events_arrive(template):
     assert detective["ForwardDetectiveAdministratorDisabledRule"]["detail"]["eventName"] == [
         "DisableOrganizationAdminAccount"]
     weakened = functions(template)["enroll-accounts"]["Properties"]["Events"]["DetectiveWeakened"]["Properties"]["Pattern"]
-    assert detective["ForwardDetectiveWeakenedToHomeRule"] == weakened
+    assert without_account(detective["ForwardDetectiveWeakenedToHomeRule"]) == without_account(weakened)
+    # The home region answers this account's and the management account's calls; an extra
+    # region forwards its own account's.
+    assert weakened["account"] == [{"Ref": "AWS::AccountId"}, {"Ref": "ManagementAccountId"}]
+    assert detective["ForwardDetectiveWeakenedToHomeRule"]["account"] == [{"Ref": "AWS::AccountId"}]
     assert set(detective) == {"ForwardDetectiveAdministratorDisabledRule", "ForwardDetectiveWeakenedToHomeRule"}
     assert template["Conditions"]["ForwardsDetectiveToHome"] == {"Fn::And": [
         {"Condition": "IsAdministrator"}, {"Fn::Equals": [{"Ref": "EnrollAccounts"}, "false"]},
@@ -574,11 +692,25 @@ def test_the_lookup_role_reads_principals_and_nothing_else(template, described):
     statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     granted = {action for statement in statements for action in statement["Action"]}
     assert granted == set(described["investigate-findings"]["lookup_role_actions"])
+    # Exactly investigate-findings' roles (their path), of the administrator, in our organization.
     trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
-    assert "InvestigateFindingsFunctionRole" in json.dumps(trust["Condition"])
+    path = functions(template)["investigate-findings"]["Properties"]["RolePath"]
+    assert path == "/detective-autopilot/investigate-findings/"
+    assert trust["Condition"] == {
+        "ArnLike": {"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AdministratorAccountId}:role"
+                                                    + path + "*"}},
+        "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}}
+    # And investigate-findings assumes it only in an account of our organization.
     assume = [s for s in functions(template)["investigate-findings"]["Properties"]["Policies"][1]["Statement"]
               if s["Action"] == ["sts:AssumeRole"]]
     assert assume[0]["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RoleLookupRoleName}"}
+    assert assume[0]["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
+    rules = template["Rules"]
+    assert rules["LookupNeedsTheOrganization"]["RuleCondition"] == {"Fn::And": [
+        {"Fn::Equals": [{"Ref": "AccountRole"}, "administrator"]},
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "RoleLookupRoleName"}, ""]}]}]}
+    assert rules["RoleLookupNeedsTheOrganization"]["RuleCondition"] == {"Fn::Equals": [{"Ref": "AccountRole"},
+                                                                                      "role-lookup"]}
 
 
 def test_failed_scheduled_runs_are_alarmed(template):
@@ -631,6 +763,37 @@ def test_every_rule_that_invokes_a_function_may_invoke_it(template):
         assert permission["Properties"]["Principal"] == "events.amazonaws.com", name
 
 
+def every_target(template):
+    """(rule, target) of every EventBridge target: the rules' and SAM's rule events'."""
+    for name, rule in resources(template, "AWS::Events::Rule").items():
+        for target in rule["Properties"]["Targets"]:
+            yield name, target
+    for binary, function in functions(template).items():
+        for name, event in function["Properties"].get("Events", {}).items():
+            if event["Type"] in ("EventBridgeRule", "Schedule", "CloudWatchEvent"):
+                yield f"{binary}.{name}", event["Properties"]
+
+
+def test_every_target_bounds_its_retries_and_parks_what_it_could_not_deliver(template):
+    for name, target in every_target(template):
+        retry = target.get("RetryPolicy", {})
+        assert set(retry) == {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"}, name
+        assert 0 < retry["MaximumEventAgeInSeconds"] <= 86400, name
+        assert "DeadLetterConfig" in target, name
+
+
+def test_rules_match_only_our_accounts(template):
+    """Tamper events of this account and the management account only; our own buses'
+    notifications of this account only."""
+    enroll = functions(template)["enroll-accounts"]["Properties"]["Events"]
+    assert enroll["DetectiveWeakened"]["Properties"]["Pattern"]["account"] == [
+        {"Ref": "AWS::AccountId"}, {"Ref": "ManagementAccountId"}]
+    assert enroll["DetectiveAdministratorDeregistered"]["Properties"]["Pattern"]["account"] == [
+        {"Ref": "ManagementAccountId"}]
+    report = template["Resources"]["ReportNotificationRule"]["Properties"]["EventPattern"]
+    assert json.loads(substitute(report["Fn::Sub"], template))["account"] == [PSEUDO["AWS::AccountId"]]
+
+
 def test_the_finding_rules_deliver_alike(template):
     """The Security Hub rule retries and dead-letters as the GuardDuty rule does."""
     rules = template["Resources"]
@@ -639,8 +802,11 @@ def test_the_finding_rules_deliver_alike(template):
     assert security_hub["Properties"]["Targets"] == guardduty["Properties"]["Targets"]
     # Active GuardDuty findings only: no sample of ours is archived or from another of
     # Security Hub's products, so the pattern itself is checked.
-    findings = security_hub["Properties"]["EventPattern"]["detail"]["findings"]
-    assert findings == {"ProductArn": [{"suffix": ":product/aws/guardduty"}], "RecordState": ["ACTIVE"]}
+    findings = json.loads(substitute(security_hub["Properties"]["EventPattern"]["Fn::Sub"], template))["detail"]["findings"]
+    # Numeric on GuardDuty's severity (the default MinSeverity, 7), as the GuardDuty rule.
+    assert findings == {"ProductArn": [{"suffix": ":product/aws/guardduty"}], "RecordState": ["ACTIVE"],
+                        "$or": [{"Severity": {"Product": [{"numeric": [">=", 7]}]}},
+                                {"Severity": {"Product": [{"exists": False}]}}]}
     assert guardduty["Condition"] == "IsAdministrator"
     assert security_hub["Condition"] == "InvestigatesSecurityHubFindings"
     assert template["Conditions"]["InvestigatesSecurityHubFindings"] == {"Fn::And": [
@@ -999,19 +1165,28 @@ def roles_that_can_weaken_detective(template, conditions):
 
 
 @pytest.mark.parametrize("configure_detective", ["true", "false"])
-def test_own_role_arns_name_every_role_of_the_stack_that_can_weaken_detective(template, configure_detective):
+def test_own_sessions_name_every_function_of_the_stack_that_can_weaken_detective(template, configure_detective):
     """So that the stack's own writes (the sweep's, a restore's, configure-detective's) are
-    never taken for tampering, and a role that is not deployed is not named."""
+    never taken for tampering, only from the functions' own sessions (role and function
+    name), and a role that is not deployed is not named."""
     conditions = stack_conditions(template, AccountRole="administrator", ConfigureDetective=configure_detective)
     assert conditions["DeploysEnrollAccounts"]
     variables = functions(template)["enroll-accounts"]["Properties"]["Environment"]["Variables"]
-    named = resolve(variables["OWN_ROLE_ARNS"], conditions)
-    assert len(named) == len(set(named))
+    assert variables["OWN_ROLE_ARN"] == {"Fn::GetAtt": ["EnrollAccountsFunctionRole", "Arn"]}
+    setup = evaluate(variables["SETUP_SESSION"], template, AccountRole="administrator",
+                     ConfigureDetective=configure_detective)
     roles = generated_roles(template)
+    named = {"EnrollAccountsFunctionRole"}
+    if configure_detective == "true":
+        assert setup == "<ConfigureDetectiveFunctionRole.Arn>=<ConfigureDetectiveFunction>"
+        named.add("ConfigureDetectiveFunctionRole")
+    else:
+        assert setup == ""
     for role in named:
         assert role in roles and conditions[roles[role]], role
-    expected = {"EnrollAccountsFunctionRole"} | ({"ConfigureDetectiveFunctionRole"} if configure_detective == "true" else set())
-    assert set(named) == roles_that_can_weaken_detective(template, conditions) == expected
+    assert named == roles_that_can_weaken_detective(template, conditions)
+    assert variables["ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}
+    assert variables["MANAGEMENT_ACCOUNT_ID"] == {"Ref": "ManagementAccountId"}
 
 
 def test_tamper_events_are_alarmed(template):
@@ -1023,7 +1198,7 @@ def test_tamper_events_are_alarmed(template):
     assert (properties["Statistic"], properties["Period"], properties["EvaluationPeriods"], properties["Threshold"],
             properties["ComparisonOperator"], properties["TreatMissingData"]) == (
         "Sum", 300, 1, 0, "GreaterThanThreshold", "notBreaching")
-    assert properties["AlarmActions"] == {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
+    assert properties["AlarmActions"] == NOTIFY
 
 
 # ---------- hardening (issue 15): logs, queues, least privilege, confused deputy, parameters ----------
@@ -1356,7 +1531,11 @@ def test_the_administrators_bus_accepts_only_what_the_management_stack_forwards(
     statement = template["Resources"]["ForwardedEventsBusPolicy"]["Properties"]["Statement"]
     assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ManagementAccountId}:root"}}
     condition = statement["Condition"]
-    assert list(condition) == ["StringEquals"]
+    assert list(condition) == ["StringEquals", "ArnLike"]
+    # Only the forwarding role (its path), not any principal of the management account.
+    path = template["Resources"]["ForwardingRole"]["Properties"]["Path"]
+    assert condition["ArnLike"] == {"aws:PrincipalArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${ManagementAccountId}:role" + path + "*"}}
     patterns = [rule["Properties"]["EventPattern"] for rule in forwarding_rules(template).values()]
     assert set(condition["StringEquals"]["events:source"]) == {s for p in patterns for s in p["source"]}
     assert set(condition["StringEquals"]["events:detail-type"]) == {d for p in patterns for d in p["detail-type"]}
@@ -1481,12 +1660,14 @@ def rule_failures(template, **parameters):
 
 
 def test_an_administrator_stack_that_enrolls_needs_the_management_account(template):
-    failures = rule_failures(template, AccountRole="administrator")
+    failures = rule_failures(template, AccountRole="administrator", AlarmEmail="secops@example.com")
     assert len(failures) == 1 and "needs ManagementAccountId" in failures[0], failures
-    assert rule_failures(template, AccountRole="administrator", ManagementAccountId="999999999999") == []
+    assert rule_failures(template, AccountRole="administrator", ManagementAccountId="999999999999",
+                         AlarmEmail="secops@example.com") == []
     # An extra-region stack (EnrollAccounts false) neither receives forwarded events nor
     # reads Organizations.
-    assert rule_failures(template, AccountRole="administrator", EnrollAccounts="false") == []
+    assert rule_failures(template, AccountRole="administrator", EnrollAccounts="false",
+                         NotificationTopicArn="arn:aws:sns:us-east-1:111111111111:secops") == []
     enroll = functions(template)["enroll-accounts"]
     assert enroll["Condition"] == "DeploysEnrollAccounts"
     assert "ManagementAccountId" in json.dumps(enroll["Properties"]["Policies"])
@@ -1499,8 +1680,28 @@ def test_a_member_stack_needs_trusted_administrators(template):
 
 
 def test_the_other_roles_need_none_of_those(template):
-    assert rule_failures(template, AccountRole="management", AdministratorAccountId="111111111111") == []
-    assert rule_failures(template, AccountRole="role-lookup", AdministratorAccountId="111111111111") == []
+    assert rule_failures(template, AccountRole="management", AdministratorAccountId="111111111111",
+                         AlarmEmail="secops@example.com") == []
+    assert rule_failures(template, AccountRole="role-lookup", AdministratorAccountId="111111111111",
+                         OrganizationId="o-a1b2c3d4e5") == []
+
+
+def test_the_lookup_needs_the_organization(template):
+    failures = rule_failures(template, AccountRole="role-lookup", AdministratorAccountId="111111111111")
+    assert len(failures) == 1 and "needs OrganizationId" in failures[0], failures
+    lookup = {"AccountRole": "administrator", "EnrollAccounts": "false", "AlarmEmail": "secops@example.com",
+              "RoleLookupRoleName": "detective-autopilot-principal-lookup"}
+    failures = rule_failures(template, **lookup)
+    assert len(failures) == 1 and "needs OrganizationId" in failures[0], failures
+    assert rule_failures(template, **lookup, OrganizationId="o-a1b2c3d4e5") == []
+
+
+def test_a_stack_that_alerts_needs_a_person_to_tell(template):
+    for role in ("administrator", "management"):
+        failures = rule_failures(template, AccountRole=role, EnrollAccounts="false",
+                                 AdministratorAccountId="111111111111")
+        assert failures == ["AccountRole administrator and management need AlarmEmail or NotificationTopicArn "
+                            "(where alarms, tamper alerts and reports are delivered)."], (role, failures)
 
 
 def readme_stacks():

@@ -21,7 +21,8 @@ ROOT = HERE.parents[1]
 AUTOPILOT = os.environ.get("AUTOPILOT", str(ROOT / "target" / "debug" / "autopilot"))
 BINARIES = pathlib.Path(AUTOPILOT).parent
 
-ORGANIZATION_ID = "o-orgsim00001"
+# The README's example organization: its commands are what the simulation deploys.
+ORGANIZATION_ID = "o-a1b2c3d4e5"
 MANAGEMENT = "999999999999"
 ADMINISTRATOR = "111111111111"
 MEMBER_A = "222222222222"
@@ -65,7 +66,8 @@ MANAGEMENT_PARAMETERS = {"AccountRole": "management", "AdministratorAccountId": 
 ADMINISTRATOR_PARAMETERS = {"AccountRole": "administrator", "ManagementAccountId": MANAGEMENT, "Regions": REGIONS,
                             "DatasourcePackages": "EKS_AUDIT", "GraphTags": "team=security",
                             "InvestigateSecurityHubFindings": "true", "SecurityHubFindings": "true",
-                            "RoleLookupRoleName": LOOKUP_ROLE, "AlarmEmail": "secops@example.com"}
+                            "RoleLookupRoleName": LOOKUP_ROLE, "OrganizationId": ORGANIZATION_ID,
+                            "AlarmEmail": "secops@example.com"}
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +101,7 @@ def summary(org):
     actions = sorted({decision.action for decision in org.decisions})
     return (f"organization simulation: {len(org.stacks)} stacks in {len(accounts)} accounts and {len(regions)} regions, "
             f"{len(org.invocations)} invocations, {checked} calls checked against IAM ({len(actions)} actions), "
-            f"{denied} denied\n")
+            f"{denied} denied, {len(org.notifications)} notifications a person reads\n")
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +138,7 @@ FROM_ZERO = [
     # 4. The principal lookup role in the organization's accounts (a service-managed StackSet
     #    deploys to every account but the management account).
     (f"role-lookup-{member}", ROLE_LOOKUP_TEMPLATE, "detective-autopilot-role-lookup", member, ORGANIZATIONS_REGION,
-     {"AdministratorAccountId": ADMINISTRATOR})
+     {"AdministratorAccountId": ADMINISTRATOR, "OrganizationId": ORGANIZATION_ID})
     for member in (ADMINISTRATOR, MEMBER_A, MEMBER_B)
 ]
 

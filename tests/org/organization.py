@@ -97,6 +97,8 @@ class Organization:
         self.keys = {}
         self.decisions = []
         self.denials = []
+        # What the notification topics received: what a person reads.
+        self.notifications = []
         self.invocations = []
         self.dead_letters = {}
         self.undeliverable = []
@@ -257,6 +259,8 @@ class Organization:
             return self.invoke_async(function, event)
         if ":event-bus/" in arn:
             return self._forward(stack, rule_id, rule, target, event)
+        if ":sns:" in arn:
+            return self._publish(stack, rule_id, rule, target, event)
         self._deny(f"{stack}: rule {rule_id} targets {arn}, which the simulation does not know")
         return None
 
@@ -302,6 +306,46 @@ class Organization:
             self._deny(f"{stack}: forwarding rule {rule_id}: {decision}")
             return
         self.put_event(account, region, event, bus=resource.split("/", 1)[1])
+
+    def _route_own_events(self, record):
+        """Our functions' PutEvents (tamper alerts, reports) reach their bus, whose rules (the
+        notification rules) deliver them."""
+        if record["operation"] != "PutEvents" or record["status"] != 200:
+            return
+        principal = self.principal_of(record)
+        if principal is None or principal.stack == "(a person)":
+            return
+        for entry in (record.get("parameters") or {}).get("Entries", []):
+            bus = (entry.get("EventBusName") or "default").split("/")[-1]
+            self.put_event(principal.account, record["region"], {
+                "source": entry["Source"], "detail-type": entry["DetailType"], "account": principal.account,
+                "region": record["region"], "resources": entry.get("Resources", []),
+                "detail": json.loads(entry["Detail"])}, bus=bus)
+
+    def _publish(self, stack, rule_id, rule, target, event):
+        """An SNS target: the topic's policy must let this rule publish (a topic the stacks
+        created; an existing topic's policy is its owner's), and the input transformer makes
+        the message a person reads."""
+        topic = target["Arn"]
+        policies = [policy["Properties"]["PolicyDocument"] for s in self.stacks
+                    for policy in s.of_type("AWS::SNS::TopicPolicy").values() if topic in policy["Properties"]["Topics"]]
+        created = any(topic == t["Attributes"]["TopicArn"] for s in self.stacks for t in s.of_type("AWS::SNS::Topic").values())
+        if created and not any(self.authorizer.service_may(
+                "events.amazonaws.com", "sns:Publish", topic, policy,
+                {"aws:SourceArn": rule["Attributes"]["Arn"], "aws:SourceAccount": stack.account}) for policy in policies):
+            self._deny(f"{stack}: rule {rule_id} may not publish to {topic} (its topic policy)")
+            return
+        message = event
+        transformer = target.get("InputTransformer")
+        if transformer:
+            message = transformer["InputTemplate"]
+            for name, path in transformer.get("InputPathsMap", {}).items():
+                value = event
+                for key in path.removeprefix("$.").split("."):
+                    value = value.get(key) if isinstance(value, dict) else None
+                message = message.replace(f"<{name}>", value if isinstance(value, str) else json.dumps(value))
+        self.notifications.append({"stack": stack.name, "region": stack.region, "rule": rule_id, "topic": topic,
+                                   "message": message})
 
     # ---------- Lambda ----------
 
@@ -353,6 +397,7 @@ class Organization:
             state = self.state() if new else None
             for record in new:
                 self._cloudtrail(record, state)
+                self._route_own_events(record)
             delivered = self._deliver_messages()
             if not new and not delivered:
                 return

@@ -6,9 +6,10 @@ import re
 
 import boto3
 
-from conftest import (ADMINISTRATOR, EXTRA, FROM_ZERO, HOME, MANAGEMENT, MEMBER_A, MEMBER_B, ORGANIZATIONS_REGION,
-                      OUTSIDE, ROOT)
-from organization import iso, now, sample
+from conftest import (ADMINISTRATOR, EXTRA, FROM_ZERO, HOME, LOOKUP_ROLE, MANAGEMENT, MEMBER_A, MEMBER_B,
+                      ORGANIZATIONS_REGION, OUTSIDE, ROOT)
+from iam import Principal, role_principal
+from organization import PERSON_POLICY, iso, now, sample
 
 
 def graph_of(org, region, account=ADMINISTRATOR):
@@ -142,6 +143,7 @@ def test_an_account_created_and_an_account_invited_join(world, deployed):
 def test_a_guardduty_finding_in_the_extra_region_is_investigated_and_reported_there(world, deployed):
     org = world
     since = len(org.requests_log())
+    notified = len(org.notifications)
     org.put_event(ADMINISTRATOR, EXTRA, finding(EXTRA, MEMBER_A, name="ci-deployer", finding_id="f-extra-0001"))
     starts = calls(org, since, "StartInvestigation")
     assert len(starts) == 1
@@ -159,6 +161,13 @@ def test_a_guardduty_finding_in_the_extra_region_is_investigated_and_reported_th
     assert [r["region"] for r in imports] == [EXTRA]
     assert imports[0]["parameters"]["Findings"][0]["ProductArn"] == \
         f"arn:aws:securityhub:{EXTRA}:{ADMINISTRATOR}:product/{ADMINISTRATOR}/default"
+    # A HIGH report (at NotifyReportsAtOrAbove's default) reaches that region's topic as text.
+    told = [n for n in org.notifications[notified:] if n["rule"] == "ReportNotificationRule"]
+    assert [n["region"] for n in told] == [EXTRA]
+    message = told[0]["message"]
+    assert message.startswith("Detective investigation ") and " SUCCESSFUL HIGH" in message.splitlines()[0], message
+    assert f"Entity: arn:aws:iam::{MEMBER_A}:user/automation/ci-deployer" in message.splitlines()
+    assert f"https://{EXTRA}.console.aws.amazon.com/detective/home" in message
 
 
 def test_an_aggregated_security_hub_finding_is_left_to_its_own_regions_stack(world, deployed):
@@ -272,6 +281,7 @@ def test_a_report_security_hub_rejects_for_good_goes_to_the_dead_letter_queue_wi
 def test_members_removed_in_the_extra_region_are_restored_and_alerted_from_the_home_region(world, deployed):
     org = world
     since = len(org.requests_log())
+    notified = len(org.notifications)
     client = detective(org, ADMINISTRATOR, EXTRA)
     client.delete_members(GraphArn=graph_of(org, EXTRA)["arn"], AccountIds=[MEMBER_B])
     org.settle()
@@ -283,6 +293,15 @@ def test_members_removed_in_the_extra_region_are_restored_and_alerted_from_the_h
     alerts = org.alerts(since)
     assert [(a["operation"], a["region"], a["response"]) for a in alerts] == [("DeleteMembers", EXTRA, "restoring")]
     assert alerts[0]["who"]["arn"].endswith("assumed-role/ops-admin/mallory")
+    # And a person reads it: the home stack's rule delivers it to its topic, in plain text.
+    told = [n for n in org.notifications[notified:] if n["rule"] == "TamperAlertNotificationRule"]
+    assert [(n["stack"], n["region"]) for n in told] == [("detective-autopilot-administrator", HOME)]
+    lines = told[0]["message"].splitlines()
+    assert lines[0] == f"Detective weakened: DeleteMembers in {EXTRA}"
+    assert lines[1].startswith(f"Who: arn:aws:sts::{ADMINISTRATOR}:assumed-role/ops-admin/mallory (AssumedRole) from ")
+    assert f"Accounts: {MEMBER_B}" in lines
+    assert any(line.startswith("Response: restoring") for line in lines), lines
+    assert any(line.startswith(f"Console: https://{EXTRA}.console.aws.amazon.com/detective/home") for line in lines)
 
 
 def test_auto_enable_turned_off_without_naming_it_is_restored(world, deployed):
@@ -368,6 +387,76 @@ def test_a_denied_call_is_caught_naming_the_stack_role_action_and_resource(world
     assert "role InvestigateFindingsFunctionRole" in message
     assert "detective:StartInvestigation" in message
     assert f"arn:aws:detective:{EXTRA}:{ADMINISTRATOR}:graph:" in message
+
+
+# ---------- insiders: what IAM refuses, whatever the code would do ----------
+
+
+def person(org, account, role, path="/"):
+    """Someone with every permission of their own account, as one of its roles."""
+    return Principal(arn=f"arn:aws:iam::{account}:role{path}{role}", account=account, stack="(a person)", role=role,
+                     policies=PERSON_POLICY, session="mallory")
+
+
+def test_investigate_findings_assumes_a_lookup_role_only_in_the_organization(world, deployed):
+    """An account outside the organization named in a finding, with a role of the lookup's name
+    that trusts anyone: our role's own policy refuses the call (aws:ResourceOrgID)."""
+    org = world
+    investigate = org.functions_of(deployed["administrator"], "investigate-findings").principal
+    welcoming = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                          "Principal": {"AWS": f"arn:aws:iam::{ADMINISTRATOR}:root"}}]}
+    outside = org.authorizer.decide(investigate, "sts:AssumeRole", f"arn:aws:iam::{OUTSIDE}:role/{LOOKUP_ROLE}", HOME,
+                                    resource_policy=welcoming, resource_owner=OUTSIDE)
+    assert not outside.allowed, outside
+    inside_role = f"arn:aws:iam::{MEMBER_A}:role/{LOOKUP_ROLE}"
+    inside = org.authorizer.decide(investigate, "sts:AssumeRole", inside_role, HOME,
+                                   resource_policy=org.trust_policy(inside_role), resource_owner=MEMBER_A)
+    assert inside.allowed, inside
+
+
+def test_the_lookup_role_trusts_investigate_findings_and_no_other_role_of_the_administrator(world, deployed):
+    org = world
+    role = f"arn:aws:iam::{MEMBER_A}:role/{LOOKUP_ROLE}"
+    trust = org.trust_policy(role)
+    # An administrator-account role whose name merely contains investigate-findings' role name.
+    for impostor in (person(org, ADMINISTRATOR, "my-InvestigateFindingsFunctionRole-copy"),
+                     person(org, ADMINISTRATOR, "ops", path="/detective-autopilot/")):
+        decision = org.authorizer.decide(impostor, "sts:AssumeRole", role, HOME, resource_policy=trust,
+                                         resource_owner=MEMBER_A)
+        assert not decision.allowed, decision
+    # Its path, but from an account outside the organization (aws:PrincipalOrgID).
+    stranger = person(org, OUTSIDE, "x", path="/detective-autopilot/investigate-findings/")
+    assert not org.authorizer.decide(stranger, "sts:AssumeRole", role, HOME, resource_policy=trust,
+                                     resource_owner=MEMBER_A).allowed
+
+
+def test_a_stack_that_keeps_detective_on_delete_cannot_destroy_it(world, deployed):
+    """DisableOnDelete false (the README's stacks): configure-detective's roles may not call
+    DeleteGraph or DisableOrganizationAdminAccount at all, whatever a request asks."""
+    org = world
+    graph_part = org.functions_of(deployed["administrator"], "configure-detective").principal
+    # A graph of the account (another test may have deleted the one the setup made).
+    graph = f"arn:aws:detective:{HOME}:{ADMINISTRATOR}:graph:{'a' * 32}"
+    assert not org.authorizer.decide(graph_part, "detective:DeleteGraph", graph, HOME).allowed
+    assert org.authorizer.decide(graph_part, "detective:UpdateDatasourcePackages", graph, HOME).allowed
+    designation = org.functions_of(deployed["management"], "configure-detective").principal
+    assert not org.authorizer.decide(designation, "detective:DisableOrganizationAdminAccount", "*",
+                                     ORGANIZATIONS_REGION).allowed
+    assert org.authorizer.decide(designation, "detective:EnableOrganizationAdminAccount", "*",
+                                 ORGANIZATIONS_REGION).allowed
+
+
+def test_the_administrators_bus_admits_the_forwarding_role_and_no_other_principal_of_management(world, deployed):
+    org = world
+    bus = f"arn:aws:events:{HOME}:{ADMINISTRATOR}:event-bus/default"
+    context = {"events:source": "aws.detective", "events:detail-type": "AWS API Call via CloudTrail"}
+    someone = person(org, MANAGEMENT, "ops-admin")
+    assert not org.authorizer.decide(someone, "events:PutEvents", bus, HOME, context,
+                                     resource_policy=org.bus_policy(bus), resource_owner=ADMINISTRATOR).allowed
+    stack = deployed["management"]
+    forwarding = role_principal(stack, "ForwardingRole")
+    assert org.authorizer.decide(forwarding, "events:PutEvents", bus, HOME, context,
+                                 resource_policy=org.bus_policy(bus), resource_owner=ADMINISTRATOR).allowed
 
 
 # ---------- the README ----------
