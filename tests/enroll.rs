@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use shared::aws::{GraphCache, SdkDetective, SdkOrganizations};
 use shared::clock::FixedClock;
 use shared::enroll::{EnrollAccounts, EnrollConfig};
-use shared::metrics::Counts;
+use shared::function::Handler;
 use shared::outcome::{ActionResult, Outcome, Status};
 use shared::runner::{run as run_function, Handled};
 
@@ -652,7 +652,7 @@ async fn a_member_detective_cannot_enable_is_reported_with_its_reason_not_counte
     );
     assert!(error.contains("data volume"), "{error}");
     assert_eq!(
-        Counts::of(&sweep, None).members_reenabled,
+        <EnrollAccounts as Handler>::metrics(&sweep).count("MembersReenabled"),
         0,
         "not counted as re-enabled"
     );
@@ -664,7 +664,10 @@ async fn a_member_detective_cannot_enable_is_reported_with_its_reason_not_counte
     let sweep = run(&sdk, &scheduled(), &config).await;
     assert_eq!(sweep.status, Status::Acted, "{}", sweep.to_json());
     assert_eq!(graph_members(&sandbox, "us-east-1")[0].status, "ENABLED");
-    assert_eq!(Counts::of(&sweep, None).members_reenabled, 1);
+    assert_eq!(
+        <EnrollAccounts as Handler>::metrics(&sweep).count("MembersReenabled"),
+        1
+    );
 }
 
 #[tokio::test]

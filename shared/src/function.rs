@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::config::{ConfigError, Env};
 use crate::event::{Envelope, Trigger};
 use crate::execute::Policy;
-use crate::metrics::IgnoredMetric;
+use crate::metrics::FunctionMetrics;
 use crate::outcome::{Outcome, Retry};
 
 /// One invocation, already parsed and routed.
@@ -51,13 +51,17 @@ pub trait Handler: Sync {
     const NAME: &'static str;
     /// How an event it does not take is told so: "is not a GuardDuty finding".
     const NOT_TAKEN: &'static str;
-    /// The metric an ignored event also counts toward, if any.
-    const IGNORED_METRIC: Option<IgnoredMetric> = None;
 
     /// Whether it handles this trigger; any other is ignored with `NOT_TAKEN`.
     fn takes(trigger: &Trigger) -> bool;
 
     fn handle(&self, invocation: &Invocation<'_>) -> impl Future<Output = Outcome> + Send;
+
+    /// What it counts of an outcome (its folder's `metrics.rs`), beyond what every function
+    /// counts: none by default.
+    fn metrics(_outcome: &Outcome) -> FunctionMetrics {
+        FunctionMetrics::default()
+    }
 }
 
 /// How Lambda (and the CLI) make one: configuration from the environment, clients from

@@ -91,7 +91,7 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
 /// retry; the failure stays visible in the decision log line, the `EventsReceived`
 /// metric with `Status=failed`, and the alarm on it.
 pub fn respond<F: Handler>(handled: Handled) -> Result<Value, FailedOutcome> {
-    crate::metrics::emit(&handled.outcome, handled.trigger, F::IGNORED_METRIC);
+    crate::metrics::emit(&handled.outcome, handled.trigger, &F::metrics(&handled.outcome));
     if handled.scheduled || handled.outcome.answered_cloudformation() || handled.outcome.answers_per_message() {
         return Ok(serde_json::to_value(&handled.outcome).unwrap_or_default());
     }

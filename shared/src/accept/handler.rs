@@ -11,6 +11,7 @@ use crate::config::{ConfigError, Env};
 use crate::event::Trigger;
 use crate::execute::execute;
 use crate::function::{Function, Handler, Invocation};
+use crate::metrics::FunctionMetrics;
 use crate::outcome::Outcome;
 use crate::regions::{assemble, each_region, RegionReport, Verbs};
 
@@ -38,6 +39,10 @@ impl<P: InvitationPort> Handler for AcceptInvitations<P> {
             trigger,
             Trigger::Scheduled { .. } | Trigger::DetectiveMembersCreated { .. }
         )
+    }
+
+    fn metrics(outcome: &Outcome) -> FunctionMetrics {
+        super::metrics::counted(outcome)
     }
 
     async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {

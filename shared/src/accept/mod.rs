@@ -6,6 +6,7 @@
 
 mod config;
 mod handler;
+mod metrics;
 mod plan;
 mod trust;
 mod writes;

@@ -23,6 +23,7 @@ use crate::domain::{DatasourcePackage, IngestState};
 use crate::event::{AccountEventKind, DepartureKind, EventError, TamperEvent, TamperOperation, Trigger};
 use crate::execute::{execute, Plan, Policy};
 use crate::function::{Function, Handler, Invocation};
+use crate::metrics::FunctionMetrics;
 use crate::outcome::{Action, ActionResult, Reason};
 use crate::outcome::{Departure, Failure, Outcome, Status};
 use crate::regions::{assemble, each_region, RegionReport, Verbs};
@@ -65,6 +66,10 @@ where
                 | Trigger::Scheduled { .. }
                 | Trigger::DetectiveTampered(_)
         )
+    }
+
+    fn metrics(outcome: &Outcome) -> FunctionMetrics {
+        super::metrics::counted(outcome)
     }
 
     async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {

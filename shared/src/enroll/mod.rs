@@ -6,6 +6,7 @@
 
 mod config;
 mod handler;
+mod metrics;
 mod plan;
 mod tamper;
 mod writes;

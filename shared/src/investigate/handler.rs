@@ -20,7 +20,7 @@ use crate::domain::{AccountId, InvestigationState, MemberStatus};
 use crate::event::{Finding, Trigger, ASFF_FIELDS, GUARDDUTY_FIELDS};
 use crate::execute::{execute, Plan};
 use crate::function::{described, Function, Handler, Invocation};
-use crate::metrics::IgnoredMetric;
+use crate::metrics::FunctionMetrics;
 use crate::outcome::{Action, ActionResult, Failure, Outcome, Reason, Status};
 use crate::report::OriginatingFinding;
 
@@ -55,7 +55,6 @@ where
 {
     const NAME: &'static str = FUNCTION;
     const NOT_TAKEN: &'static str = "is not a GuardDuty finding";
-    const IGNORED_METRIC: Option<IgnoredMetric> = Some(IgnoredMetric::InvestigationsIgnored);
 
     fn takes(trigger: &Trigger) -> bool {
         matches!(trigger, Trigger::GuardDutyFinding(_))
@@ -63,6 +62,10 @@ where
 
     async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {
         self.investigate(invocation).await
+    }
+
+    fn metrics(outcome: &Outcome) -> FunctionMetrics {
+        super::metrics::counted(outcome)
     }
 }
 

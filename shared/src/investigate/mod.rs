@@ -3,6 +3,7 @@
 
 mod config;
 mod handler;
+mod metrics;
 mod principal;
 mod scope;
 mod screen;

@@ -17,6 +17,7 @@ use crate::domain::InvestigationStatus;
 use crate::event::{EventError, SqsRecord, Trigger};
 use crate::execute::{execute, Plan};
 use crate::function::{Function, Handler, Invocation};
+use crate::metrics::FunctionMetrics;
 use crate::outcome::{Action, ActionResult, Failure, Outcome, Status};
 
 pub const FUNCTION: &str = "report-investigations";
@@ -51,6 +52,10 @@ where
 
     fn takes(trigger: &Trigger) -> bool {
         matches!(trigger, Trigger::SqsBatch(_))
+    }
+
+    fn metrics(outcome: &Outcome) -> FunctionMetrics {
+        super::metrics::counted(outcome)
     }
 
     async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {

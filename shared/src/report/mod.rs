@@ -9,6 +9,7 @@ mod fixtures;
 mod follow_up;
 mod handler;
 mod message;
+mod metrics;
 mod plan;
 mod summary;
 mod writes;
