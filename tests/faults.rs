@@ -311,7 +311,7 @@ async fn until_done(scenario: Scenario, sandbox: &Sandbox, first: Option<Outcome
 
 /// Failed, or (SQS) messages to deliver again: someone runs it again.
 fn needs_rerun(outcome: &Outcome) -> bool {
-    outcome.is_failed() || outcome.batch_item_failures.as_ref().is_some_and(|ids| !ids.is_empty())
+    outcome.is_failed() || !shared::report::redelivered(outcome).is_empty()
 }
 
 struct Cell {

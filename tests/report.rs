@@ -57,7 +57,7 @@ fn sent(sandbox: &Sandbox) -> Vec<String> {
 }
 
 fn failures(outcome: &Outcome) -> Vec<String> {
-    outcome.batch_item_failures.clone().unwrap_or_default()
+    shared::report::redelivered(outcome)
 }
 
 /// One investigation started through investigate-findings, and its report request.

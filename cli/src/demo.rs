@@ -144,7 +144,7 @@ async fn report_loop(sandbox: &Sandbox, clock: &dyn Clock) {
         .iter()
         .filter(|action| action.operation == "PutEvents" && action.result == shared::outcome::ActionResult::Done)
         .count();
-    let again = outcome.batch_item_failures.as_ref().map_or(0, Vec::len);
+    let again = shared::report::redelivered(&outcome).len();
     println!(
         "  {}: {published} report(s) published, {} message(s) for an investigation already reported, {again} to deliver again",
         status.as_str().unwrap_or_default(),

@@ -57,6 +57,13 @@ pub trait Handler: Sync {
 
     fn handle(&self, invocation: &Invocation<'_>) -> impl Future<Output = Outcome> + Send;
 
+    /// Whether a failed outcome was answered to its trigger rather than to be raised as the
+    /// invocation's error (which Lambda retries): by default, never. A batch answered per
+    /// message, or a custom resource CloudFormation has its answer for, must not be run again.
+    fn answered(_outcome: &Outcome) -> bool {
+        false
+    }
+
     /// What it counts of an outcome (its folder's `metrics.rs`), beyond what every function
     /// counts: none by default.
     fn metrics(_outcome: &Outcome) -> FunctionMetrics {

@@ -92,7 +92,7 @@ pub fn into_response(outcome: Outcome) -> Result<Value, FailedOutcome> {
 /// metric with `Status=failed`, and the alarm on it.
 pub fn respond<F: Handler>(handled: Handled) -> Result<Value, FailedOutcome> {
     crate::metrics::emit(&handled.outcome, handled.trigger, &F::metrics(&handled.outcome));
-    if handled.scheduled || handled.outcome.answered_cloudformation() || handled.outcome.answers_per_message() {
+    if handled.scheduled || F::answered(&handled.outcome) {
         return Ok(serde_json::to_value(&handled.outcome).unwrap_or_default());
     }
     into_response(handled.outcome)
@@ -101,6 +101,22 @@ pub fn respond<F: Handler>(handled: Handled) -> Result<Value, FailedOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A function with the contract's defaults.
+    struct Any;
+
+    impl Handler for Any {
+        const NAME: &'static str = "any";
+        const NOT_TAKEN: &'static str = "is not taken";
+
+        fn takes(_: &crate::event::Trigger) -> bool {
+            false
+        }
+
+        async fn handle(&self, _: &crate::function::Invocation<'_>) -> Outcome {
+            Outcome::new(Self::NAME, None, crate::outcome::Status::Ignored, "")
+        }
+    }
 
     #[test]
     fn a_failed_scheduled_run_is_answered_but_a_failed_event_is_raised() {
@@ -113,7 +129,6 @@ mod tests {
             },
             scheduled,
         };
-        type Any = crate::enroll::EnrollAccounts;
         let answered = respond::<Any>(failed(true));
         assert_eq!(
             answered.ok().and_then(|v| v.get("status").cloned()),

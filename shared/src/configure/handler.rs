@@ -148,6 +148,12 @@ where
         matches!(trigger, Trigger::CustomResource(_))
     }
 
+    /// CloudFormation has its answer: the invocation must not fail (Lambda would run it
+    /// again, and answer a second time).
+    fn answered(outcome: &Outcome) -> bool {
+        answered_cloudformation(outcome)
+    }
+
     async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {
         let Trigger::CustomResource(request) = invocation.trigger else {
             return Outcome::failed(
@@ -217,9 +223,25 @@ where
             outcome.reason = format!("{}; CloudFormation was not answered: {error}", outcome.reason);
             outcome.status = crate::outcome::Status::Failed;
         }
-        outcome.cloudformation = Some(answer);
+        outcome.response.insert(
+            CLOUDFORMATION.to_owned(),
+            serde_json::to_value(&answer).unwrap_or_default(),
+        );
         outcome
     }
+}
+
+/// The outcome's key of the answer to CloudFormation.
+const CLOUDFORMATION: &str = "cloudformation";
+
+/// Whether CloudFormation got its answer, as the outcome says.
+pub fn answered_cloudformation(outcome: &Outcome) -> bool {
+    outcome
+        .response
+        .get(CLOUDFORMATION)
+        .and_then(|answer| answer.get("delivered"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// The outcome's reason, and each failed action's error: the stack's events are where

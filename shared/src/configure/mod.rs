@@ -12,7 +12,7 @@ mod writes;
 
 pub use answer::{response_body, CloudFormationAnswer};
 pub use desired::{DesiredState, MANAGED_TAGS_KEY, NAMES};
-pub use handler::{read_request, stack_variables, ConfigureDetective, FUNCTION};
+pub use handler::{answered_cloudformation, read_request, stack_variables, ConfigureDetective, FUNCTION};
 pub use plan::{
     plan_designation, plan_graph, plan_no_graph, plan_teardown, wrong_account as plan_wrong_account, GraphObserved,
     Part,

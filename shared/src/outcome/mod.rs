@@ -180,17 +180,11 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionResult>,
     pub actions: Vec<Action>,
-    /// For an SQS batch: the messages to deliver again (a partial batch response, the
-    /// `batchItemFailures` Lambda reads from the response).
-    #[serde(
-        rename = "batchItemFailures",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "batch_item_failures"
-    )]
-    pub batch_item_failures: Option<Vec<String>>,
-    /// A custom resource's answer to CloudFormation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cloudformation: Option<crate::configure::CloudFormationAnswer>,
+    /// What the function answers its trigger with besides the outcome, keyed as the response
+    /// carries it (report-investigations' `batchItemFailures`, configure-detective's
+    /// `cloudformation` answer): the function's own, which its `Handler::answered` reads.
+    #[serde(flatten)]
+    pub response: serde_json::Map<String, serde_json::Value>,
     /// What failed before any action (for metrics; the reason says it).
     #[serde(skip)]
     pub failure: Option<Failure>,
@@ -217,8 +211,7 @@ impl Outcome {
             reason: reason.into(),
             regions: Vec::new(),
             actions: Vec::new(),
-            batch_item_failures: None,
-            cloudformation: None,
+            response: serde_json::Map::new(),
             failure: None,
         }
     }
@@ -236,17 +229,6 @@ impl Outcome {
         self
     }
 
-    /// CloudFormation has its answer: the invocation must not fail (Lambda would run it again).
-    pub fn answered_cloudformation(&self) -> bool {
-        self.cloudformation.as_ref().is_some_and(|answer| answer.delivered)
-    }
-
-    /// An SQS batch: its failures are reported per message, never by failing the invocation
-    /// (that would deliver the whole batch again).
-    pub fn answers_per_message(&self) -> bool {
-        self.batch_item_failures.is_some()
-    }
-
     pub fn is_failed(&self) -> bool {
         self.status == Status::Failed
     }
@@ -254,19 +236,6 @@ impl Outcome {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
     }
-}
-
-/// `[{"itemIdentifier": "<message id>"}]`, as `aws_lambda_events`' SqsBatchResponse has it.
-fn batch_item_failures<S: serde::Serializer>(ids: &Option<Vec<String>>, serializer: S) -> Result<S::Ok, S::Error> {
-    use aws_lambda_events::event::sqs::BatchItemFailure;
-    let failures: Vec<BatchItemFailure> = ids
-        .iter()
-        .flatten()
-        .map(|id| BatchItemFailure {
-            item_identifier: id.clone(),
-        })
-        .collect();
-    failures.serialize(serializer)
 }
 
 #[cfg(test)]

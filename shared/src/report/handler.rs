@@ -58,6 +58,12 @@ where
         super::metrics::counted(outcome)
     }
 
+    /// A batch is answered per message (`batchItemFailures`), never by failing the
+    /// invocation, which would deliver every message of it again.
+    fn answered(outcome: &Outcome) -> bool {
+        outcome.response.contains_key(BATCH_ITEM_FAILURES)
+    }
+
     async fn handle(&self, invocation: &Invocation<'_>) -> Outcome {
         let id = invocation.event_id();
         let Trigger::SqsBatch(batch) = invocation.trigger else {
@@ -114,9 +120,39 @@ where
             summaries.join("; ")
         );
         let mut outcome = Outcome::new(FUNCTION, id, status, reason).with_actions(actions);
-        outcome.batch_item_failures = Some(failures);
+        outcome
+            .response
+            .insert(BATCH_ITEM_FAILURES.to_owned(), batch_item_failures(&failures));
         outcome
     }
+}
+
+/// The partial batch response's key, as Lambda reads it from the response.
+const BATCH_ITEM_FAILURES: &str = "batchItemFailures";
+
+/// `[{"itemIdentifier": "<message id>"}]`, as `aws_lambda_events`' SqsBatchResponse has it.
+fn batch_item_failures(ids: &[String]) -> serde_json::Value {
+    use aws_lambda_events::event::sqs::BatchItemFailure;
+    let failures: Vec<BatchItemFailure> = ids
+        .iter()
+        .map(|id| BatchItemFailure {
+            item_identifier: id.clone(),
+        })
+        .collect();
+    serde_json::to_value(failures).unwrap_or_default()
+}
+
+/// The messages an outcome of report-investigations gives back to be delivered again.
+pub fn redelivered(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .response
+        .get(BATCH_ITEM_FAILURES)
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|failure| failure.get("itemIdentifier").and_then(serde_json::Value::as_str))
+        .map(str::to_owned)
+        .collect()
 }
 
 impl<D, S, Q> ReportInvestigations<D, S, Q>

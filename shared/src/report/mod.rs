@@ -16,7 +16,7 @@ mod writes;
 
 pub use asff::{cut, finding};
 pub use follow_up::{FollowUp, Queues, MOST_ATTEMPTS, PERMANENT_AFTER};
-pub use handler::{ReportInvestigations, FUNCTION};
+pub use handler::{redelivered, ReportInvestigations, FUNCTION};
 pub use message::{OriginatingFinding, ReportMessage, Sink, VERSION};
 pub use plan::{plan_report, Verdict};
 pub use summary::{console_url, report_id, summarize, Report, SEVERITIES, TOP};
