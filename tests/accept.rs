@@ -82,7 +82,7 @@ async fn a_trusted_invitation_is_accepted() {
     assert_eq!(calls(&sandbox, "AcceptInvitation"), vec![trusted.clone()]);
     let action = &outcome.actions[0];
     assert_eq!(
-        (action.operation, action.result),
+        (action.operation.name(), action.result),
         ("AcceptInvitation", ActionResult::Done)
     );
     assert_eq!(action.administrator_id.as_deref(), Some(TRUSTED));
@@ -320,7 +320,7 @@ async fn dry_run_makes_no_write() {
         .actions
         .iter()
         .filter(|a| a.result == ActionResult::Planned)
-        .map(|a| a.operation)
+        .map(|a| a.operation.name())
         .collect();
     assert_eq!(
         planned,

@@ -73,7 +73,8 @@ async fn a_started_investigation_sends_its_report_request_delayed() {
     let (sandbox, sdk) = start(state()).await;
     let outcome = investigate(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &[]).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
-    let operations: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation, a.result)).collect();
+    let operations: Vec<(&str, ActionResult)> =
+        outcome.actions.iter().map(|a| (a.operation.name(), a.result)).collect();
     assert_eq!(
         operations,
         [
@@ -101,7 +102,7 @@ async fn a_dry_run_sends_nothing() {
     let (sandbox, sdk) = start(state()).await;
     let outcome = investigate(&sdk, &finding_event(MEMBER, "IAMUser", "alice"), &[("DRY_RUN", "true")]).await;
     assert_eq!(outcome.status, Status::Planned);
-    let planned: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation, a.result)).collect();
+    let planned: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation.name(), a.result)).collect();
     assert_eq!(
         planned,
         [
@@ -292,7 +293,7 @@ async fn investigations_at_or_below_the_threshold_are_archived_once() {
     let archived: Vec<(&str, ActionResult)> = first
         .actions
         .iter()
-        .map(|action| (action.operation, action.result))
+        .map(|action| (action.operation.name(), action.result))
         .collect();
     assert_eq!(
         archived,

@@ -51,7 +51,7 @@ async fn organizations_errors_keep_code_and_message() {
     let (_sandbox, sdk) = start(seeded).await;
     let error = SdkOrganizations::new(&sdk).list_accounts().await.unwrap_err();
     assert_eq!(
-        (error.operation, error.code.as_str()),
+        (error.operation.name(), error.code.as_str()),
         ("ListAccounts", "AccessDeniedException")
     );
     assert!(error.message.contains("injected fault"));

@@ -384,7 +384,7 @@ async fn a_dry_run_plans_the_restore_and_the_alert_and_says_so() {
     let outcome = handle(&sdk, &event, &[("DRY_RUN", "true")]).await;
     assert_eq!(outcome.status, Status::Planned, "{}", outcome.to_json());
     assert!(writes(&sandbox).is_empty(), "a dry run writes nothing");
-    let planned: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation, a.result)).collect();
+    let planned: Vec<(&str, ActionResult)> = outcome.actions.iter().map(|a| (a.operation.name(), a.result)).collect();
     assert_eq!(
         planned,
         [

@@ -1,6 +1,7 @@
 //! Scenario 5: one enroll-accounts sweep of a large organization over many regions, by the
 //! real binary under the Runtime API stand-in, against the sandbox with a latency per call.
 
+use shared::operation::Operation;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -87,7 +88,7 @@ fn state(plan: Plan) -> SandboxState {
             .insert((*region).to_owned(), fixtures::region_with_graph(region, &[], false));
         if plan.throttles_per_region > 0 {
             state.faults.push(Fault {
-                operation: "CreateMembers".to_owned(),
+                operation: Operation::CreateMembers.to_string(),
                 error: "TooManyRequestsException".to_owned(),
                 times: Some(plan.throttles_per_region),
                 region: Some((*region).to_owned()),

@@ -1,5 +1,6 @@
 //! `autopilot demo`: every sample event against one sandbox, as a readable table.
 
+use shared::operation::Operation;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -142,7 +143,9 @@ async fn report_loop(sandbox: &Sandbox, clock: &dyn Clock) {
     let published = outcome
         .actions
         .iter()
-        .filter(|action| action.operation == "PutEvents" && action.result == shared::outcome::ActionResult::Done)
+        .filter(|action| {
+            action.operation == Operation::PutEvents && action.result == shared::outcome::ActionResult::Done
+        })
         .count();
     let again = shared::report::redelivered(&outcome).len();
     println!(

@@ -4,6 +4,7 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, ReadWriteType};
 use aws_sdk_cloudtrail::Client;
 use shared::aws::AwsError;
+use shared::operation::Operation;
 use shared::status::{ManagementEvents, TrailPort, TrailRead};
 
 pub struct SdkCloudTrail {
@@ -81,7 +82,7 @@ impl TrailPort for SdkCloudTrail {
             .include_shadow_trails(true)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("DescribeTrails", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::DescribeTrails, error))?;
         let mut trails = Vec::new();
         for trail in described.trail_list() {
             let Some(arn) = trail.trail_arn() else { continue };
@@ -90,13 +91,13 @@ impl TrailPort for SdkCloudTrail {
                 .name(arn)
                 .send()
                 .await
-                .map_err(|error| AwsError::from_sdk("GetTrailStatus", error))?;
+                .map_err(|error| AwsError::from_sdk(Operation::GetTrailStatus, error))?;
             let selectors = client
                 .get_event_selectors()
                 .trail_name(arn)
                 .send()
                 .await
-                .map_err(|error| AwsError::from_sdk("GetEventSelectors", error))?;
+                .map_err(|error| AwsError::from_sdk(Operation::GetEventSelectors, error))?;
             let management_events = if selectors.advanced_event_selectors().is_empty() {
                 basic(selectors.event_selectors())
             } else {

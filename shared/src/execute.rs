@@ -112,6 +112,7 @@ mod tests {
 
     use super::*;
     use crate::clock::FixedClock;
+    use crate::operation::Operation;
 
     struct Calls(AtomicUsize);
 
@@ -119,18 +120,18 @@ mod tests {
 
     impl Write<Calls> for Touch {
         fn intended(&self) -> Vec<Action> {
-            vec![Action::new("Touch", ActionResult::Planned)]
+            vec![Action::new(Operation::TagResource, ActionResult::Planned)]
         }
 
         async fn perform(self, ports: &Calls, _: &Policy<'_>) -> Vec<Action> {
             ports.0.fetch_add(1, Ordering::Relaxed);
-            vec![Action::new("Touch", ActionResult::Done)]
+            vec![Action::new(Operation::TagResource, ActionResult::Done)]
         }
     }
 
     fn plan() -> Plan<Touch> {
         let mut plan = Plan::default();
-        plan.decided(Action::new("Left", ActionResult::Skipped));
+        plan.decided(Action::new(Operation::UntagResource, ActionResult::Skipped));
         plan.write(Touch);
         plan
     }

@@ -15,6 +15,7 @@ pub mod function;
 pub mod investigate;
 pub mod lambda;
 pub mod metrics;
+pub mod operation;
 pub mod outcome;
 pub mod regions;
 pub mod registry;

@@ -1,6 +1,7 @@
 //! CloudWatch metrics in Embedded Metric Format, one record per invocation (and one per
 //! AWS error), derived from the outcome and written to the function's log.
 
+use crate::operation::Operation;
 use metrique_writer::format::Format;
 use metrique_writer::{Entry, EntryWriter};
 use metrique_writer_format_emf::Emf;
@@ -40,7 +41,7 @@ impl FunctionMetrics {
 /// The outcome's actions of `operation` with `result`: what a function's counts sum.
 pub fn actions<'a>(
     outcome: &'a Outcome,
-    operation: &'a str,
+    operation: Operation,
     result: ActionResult,
 ) -> impl Iterator<Item = &'a Action> + 'a {
     outcome
@@ -163,7 +164,7 @@ pub fn records(outcome: &Outcome, trigger: &str, metrics: &FunctionMetrics) -> V
         let mut line = Vec::new();
         let record = ErrorRecord {
             function: outcome.function,
-            operation: error.operation,
+            operation: error.operation.name(),
             code: &error.code,
         };
         if errors.format(&record, &mut line).is_ok() {
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_functions_counts_are_written_with_function_trigger_and_status_dimensions() {
-        let planned = Action::new("CreateMembers", ActionResult::Planned);
+        let planned = Action::new(Operation::CreateMembers, ActionResult::Planned);
         let outcome = Outcome::new("enroll-accounts", None, Status::Planned, "dry run").with_actions(vec![planned]);
         let metrics = FunctionMetrics::new(vec![("MembersEnrolled", 2), ("MembersRemoved", 0)]);
         let lines = records(&outcome, "ScheduledEvent", &metrics);
@@ -230,8 +231,8 @@ mod tests {
 
     #[test]
     fn aws_errors_are_counted_by_operation_and_code() {
-        let failed = Action::new("StartInvestigation", ActionResult::Skipped).failed(AwsError::new(
-            "StartInvestigation",
+        let failed = Action::new(Operation::StartInvestigation, ActionResult::Skipped).failed(AwsError::new(
+            Operation::StartInvestigation,
             "TooManyRequestsException",
             "slow down",
         ));
@@ -248,7 +249,7 @@ mod tests {
         let early = Outcome::failed(
             "investigate-findings",
             None,
-            AwsError::new("ListGraphs", "AccessDeniedException", "no"),
+            AwsError::new(Operation::ListGraphs, "AccessDeniedException", "no"),
         );
         assert_eq!(early.reason, "ListGraphs failed: AccessDeniedException: no");
         assert_eq!(

@@ -5,6 +5,7 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
+use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Failure, Outcome, RegionResult, Status};
 
 /// Runs `work` for every region, at most `limit` at once; one report per region.
@@ -19,9 +20,6 @@ where
         .collect()
         .await
 }
-
-/// How a function names its writes in summaries: (operation, past-tense verb).
-pub type Verbs = &'static [(&'static str, &'static str)];
 
 /// The work done (or not) in one region.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -61,9 +59,13 @@ impl RegionReport {
         }
     }
 
-    fn summary(&self, verbs: Verbs) -> String {
+    fn summary(&self) -> String {
         let mut parts = Vec::new();
-        for (operation, verb) in verbs {
+        // Each write by its verb, in Operation's order.
+        for (operation, verb) in Operation::ALL
+            .iter()
+            .filter_map(|operation| operation.verb().map(|verb| (*operation, verb)))
+        {
             for (result, label) in [(ActionResult::Done, ""), (ActionResult::Planned, "would be ")] {
                 let count = count_accounts(&self.actions, operation, result);
                 if count > 0 {
@@ -95,7 +97,7 @@ impl RegionReport {
     }
 }
 
-fn count_accounts(actions: &[Action], operation: &str, result: ActionResult) -> usize {
+fn count_accounts(actions: &[Action], operation: Operation, result: ActionResult) -> usize {
     actions
         .iter()
         .filter(|action| action.operation == operation && action.result == result)
@@ -117,7 +119,6 @@ pub fn assemble(
     event_id: Option<String>,
     subject: &str,
     mut reports: Vec<RegionReport>,
-    verbs: Verbs,
 ) -> Outcome {
     reports.sort_by(|a, b| a.region.cmp(&b.region));
     let regions: Vec<RegionResult> = reports
@@ -125,7 +126,7 @@ pub fn assemble(
         .map(|report| RegionResult {
             region: report.region.clone(),
             result: report.result(),
-            reason: report.summary(verbs),
+            reason: report.summary(),
             failure: report.error.clone(),
         })
         .collect();

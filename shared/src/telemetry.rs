@@ -87,7 +87,7 @@ pub fn log_action(function: &'static str, action: &Action) {
     let accounts = action.account_ids.join(",");
     tracing::info!(
         function,
-        operation = action.operation,
+        operation = action.operation.name(),
         result,
         region = action.region.as_deref().unwrap_or_default(),
         graph_arn = action.graph_arn.as_deref().unwrap_or_default(),

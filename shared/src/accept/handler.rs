@@ -13,14 +13,9 @@ use crate::execute::execute;
 use crate::function::{Function, Handler, Invocation};
 use crate::metrics::FunctionMetrics;
 use crate::outcome::Outcome;
-use crate::regions::{assemble, each_region, RegionReport, Verbs};
+use crate::regions::{assemble, each_region, RegionReport};
 
 pub const FUNCTION: &str = "accept-invitations";
-const VERBS: Verbs = &[
-    ("AcceptInvitation", "accepted"),
-    ("RejectInvitation", "rejected"),
-    ("DisassociateMembership", "left"),
-];
 /// Regions checked at once: a handful of calls each.
 const CONCURRENT_REGIONS: usize = 4;
 
@@ -94,6 +89,6 @@ impl<P: InvitationPort> AcceptInvitations<P> {
             }
         })
         .await;
-        assemble(FUNCTION, invocation.event_id(), subject, reports, VERBS)
+        assemble(FUNCTION, invocation.event_id(), subject, reports)
     }
 }

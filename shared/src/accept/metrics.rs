@@ -1,31 +1,32 @@
 //! What accept-invitations counts of an invocation.
 
 use crate::metrics::{actions, FunctionMetrics};
+use crate::operation::Operation;
 use crate::outcome::{ActionResult, Outcome, Reason};
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
-    let ignored_untrusted = actions(outcome, "AcceptInvitation", ActionResult::Skipped)
+    let ignored_untrusted = actions(outcome, Operation::AcceptInvitation, ActionResult::Skipped)
         .filter(|action| matches!(action.reason, Some(Reason::UntrustedIgnored(_))))
         .count();
     // Every RejectInvitation answers an untrusted invitation, whatever came of it.
     let rejected_untrusted = outcome
         .actions
         .iter()
-        .filter(|action| action.operation == "RejectInvitation")
+        .filter(|action| action.operation == Operation::RejectInvitation)
         .count();
     FunctionMetrics::new(vec![
         (
             "InvitationsAccepted",
-            actions(outcome, "AcceptInvitation", ActionResult::Done).count() as u64,
+            actions(outcome, Operation::AcceptInvitation, ActionResult::Done).count() as u64,
         ),
         (
             "InvitationsRejected",
-            actions(outcome, "RejectInvitation", ActionResult::Done).count() as u64,
+            actions(outcome, Operation::RejectInvitation, ActionResult::Done).count() as u64,
         ),
         ("InvitationsUntrusted", (ignored_untrusted + rejected_untrusted) as u64),
         (
             "MembershipsLeft",
-            actions(outcome, "DisassociateMembership", ActionResult::Done).count() as u64,
+            actions(outcome, Operation::DisassociateMembership, ActionResult::Done).count() as u64,
         ),
     ])
 }
@@ -37,11 +38,11 @@ mod tests {
 
     #[test]
     fn untrusted_invitations_are_counted_whether_ignored_or_rejected() {
-        let ignored = Action::new("AcceptInvitation", ActionResult::Skipped).with_reason(Reason::UntrustedIgnored(
-            TrustFailure::AdministratorNotTrusted("666666666666".into()),
-        ));
-        let rejected = Action::new("RejectInvitation", ActionResult::Done);
-        let accepted = Action::new("AcceptInvitation", ActionResult::Done);
+        let ignored = Action::new(Operation::AcceptInvitation, ActionResult::Skipped).with_reason(
+            Reason::UntrustedIgnored(TrustFailure::AdministratorNotTrusted("666666666666".into())),
+        );
+        let rejected = Action::new(Operation::RejectInvitation, ActionResult::Done);
+        let accepted = Action::new(Operation::AcceptInvitation, ActionResult::Done);
         let outcome = Outcome::new("accept-invitations", None, Status::Acted, "x")
             .with_actions(vec![ignored, rejected, accepted]);
         let metrics = counted(&outcome);

@@ -7,6 +7,7 @@ use super::writes::{invitation_action, Answer, InvitationWrite};
 use crate::aws::MemberDetail;
 use crate::domain::MemberStatus;
 use crate::execute::Plan;
+use crate::operation::Operation;
 use crate::outcome::{ActionResult, Reason};
 
 /// One region's invitations and memberships: accept the trusted, reject or leave the
@@ -25,7 +26,7 @@ pub fn invitations(region: &str, invitations: &[MemberDetail], config: &AcceptCo
         // its Detective administrator decides (DisassociateMembership's docs).
         if invitation.is_organization_member() {
             plan.decided(left(
-                "AcceptInvitation",
+                Operation::AcceptInvitation,
                 Reason::OrganizationMembership(invitation.state()),
             ));
             continue;
@@ -40,11 +41,13 @@ pub fn invitations(region: &str, invitations: &[MemberDetail], config: &AcceptCo
             (MemberStatus::Invited, Ok(())) => plan.write(write(Answer::Accept, Reason::TrustedAdministrator)),
             (MemberStatus::Invited, Err(why)) => match config.untrusted {
                 UntrustedPolicy::Reject => plan.write(write(Answer::Reject, Reason::UntrustedRejected(why))),
-                UntrustedPolicy::Ignore => plan.decided(left("AcceptInvitation", Reason::UntrustedIgnored(why))),
+                UntrustedPolicy::Ignore => {
+                    plan.decided(left(Operation::AcceptInvitation, Reason::UntrustedIgnored(why)))
+                }
             },
             // AWS lets only an ENABLED invited member leave.
             (MemberStatus::AcceptedButDisabled, Err(why)) if config.leave_untrusted_graphs => plan.decided(left(
-                "DisassociateMembership",
+                Operation::DisassociateMembership,
                 Reason::UntrustedMembershipDisabled {
                     why,
                     state: invitation.state(),
@@ -54,7 +57,7 @@ pub fn invitations(region: &str, invitations: &[MemberDetail], config: &AcceptCo
                 plan.write(write(Answer::Leave, Reason::UntrustedMembership(why)))
             }
             (status, trust) => plan.decided(left(
-                "AcceptInvitation",
+                Operation::AcceptInvitation,
                 Reason::AlreadyAnswered {
                     status: status.clone(),
                     untrusted: trust.err(),

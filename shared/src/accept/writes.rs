@@ -4,6 +4,7 @@
 use crate::aws::{InvitationPort, MemberDetail};
 use crate::domain::MemberStatus;
 use crate::execute::{Policy, Write};
+use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Reason};
 
 /// How an invitation or membership is answered.
@@ -15,11 +16,11 @@ pub enum Answer {
 }
 
 impl Answer {
-    pub fn operation(self) -> &'static str {
+    pub fn operation(self) -> Operation {
         match self {
-            Self::Accept => "AcceptInvitation",
-            Self::Reject => "RejectInvitation",
-            Self::Leave => "DisassociateMembership",
+            Self::Accept => Operation::AcceptInvitation,
+            Self::Reject => Operation::RejectInvitation,
+            Self::Leave => Operation::DisassociateMembership,
         }
     }
 }
@@ -34,7 +35,7 @@ pub struct InvitationWrite {
 
 /// An action on an invitation: where, which graph, whose.
 pub fn invitation_action(
-    operation: &'static str,
+    operation: Operation,
     result: ActionResult,
     region: &str,
     invitation: &MemberDetail,

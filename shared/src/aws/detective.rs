@@ -1,5 +1,6 @@
 //! Detective adapter over the SDK: pagination, error mapping; retries are the SDK's.
 
+use crate::operation::Operation;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -93,7 +94,7 @@ impl GraphPort for SdkDetective {
         let mut pages = self.client(region).list_graphs().into_paginator().send();
         let mut arns = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| AwsError::from_sdk("ListGraphs", error))?;
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListGraphs, error))?;
             arns.extend(
                 page.graph_list()
                     .iter()
@@ -124,7 +125,7 @@ impl MemberPort for SdkDetective {
             .send();
         let mut members = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| AwsError::from_sdk("ListMembers", error))?;
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListMembers, error))?;
             members.extend(page.member_details().iter().map(member_detail));
         }
         Ok(members)
@@ -146,13 +147,13 @@ impl MemberPort for SdkDetective {
                 .account_id(&account.account_id)
                 .email_address(&account.email)
                 .build()
-                .map_err(|error| AwsError::new("CreateMembers", "ConstructionFailure", error.to_string()))?;
+                .map_err(|error| AwsError::new(Operation::CreateMembers, "ConstructionFailure", error.to_string()))?;
             request = request.accounts(account);
         }
         let output = request
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("CreateMembers", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::CreateMembers, error))?;
         Ok(CreatedMembers {
             members: output.members().iter().map(member_detail).collect(),
             unprocessed: unprocessed(output.unprocessed_accounts()),
@@ -172,7 +173,7 @@ impl MemberPort for SdkDetective {
             .set_account_ids(Some(account_ids.to_vec()))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("DeleteMembers", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::DeleteMembers, error))?;
         Ok(MemberChanges {
             processed: output.account_ids().to_vec(),
             unprocessed: unprocessed(output.unprocessed_accounts()),
@@ -186,7 +187,7 @@ impl MemberPort for SdkDetective {
             .account_id(account_id)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("StartMonitoringMember", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::StartMonitoringMember, error))?;
         Ok(())
     }
 
@@ -203,7 +204,7 @@ impl MemberPort for SdkDetective {
             .set_account_ids(Some(account_ids.to_vec()))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("GetMembers", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::GetMembers, error))?;
         Ok(MembersLookup {
             members: output.member_details().iter().map(member_detail).collect(),
             unprocessed: unprocessed(output.unprocessed_accounts()),
@@ -219,7 +220,7 @@ impl OrganizationConfigPort for SdkDetective {
             .graph_arn(graph_arn)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("DescribeOrganizationConfiguration", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::DescribeOrganizationConfiguration, error))?;
         Ok(output.auto_enable())
     }
 
@@ -235,7 +236,7 @@ impl OrganizationConfigPort for SdkDetective {
             .auto_enable(auto_enable)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("UpdateOrganizationConfiguration", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::UpdateOrganizationConfiguration, error))?;
         Ok(())
     }
 }
@@ -247,7 +248,7 @@ impl InvestigationPort for SdkDetective {
         graph_arn: &str,
         filter: &InvestigationFilter,
     ) -> Result<Option<InvestigationSummary>, AwsError> {
-        let to_error = |error| AwsError::new("ListInvestigations", "ConstructionFailure", format!("{error}"));
+        let to_error = |error| AwsError::new(Operation::ListInvestigations, "ConstructionFailure", format!("{error}"));
         let mut criteria = FilterCriteria::builder()
             .entity_arn(
                 StringFilter::builder()
@@ -282,7 +283,7 @@ impl InvestigationPort for SdkDetective {
                 .set_next_token(next_token.clone())
                 .send()
                 .await
-                .map_err(|error| AwsError::from_sdk("ListInvestigations", error))?;
+                .map_err(|error| AwsError::from_sdk(Operation::ListInvestigations, error))?;
             let found = page
                 .investigation_details()
                 .iter()
@@ -305,7 +306,7 @@ impl InvestigationPort for SdkDetective {
             if found.is_some() {
                 return Ok(found);
             }
-            next_token = next_page("ListInvestigations", next_token.as_deref(), page.next_token())?;
+            next_token = next_page(Operation::ListInvestigations, next_token.as_deref(), page.next_token())?;
             if next_token.is_none() {
                 return Ok(None);
             }
@@ -322,7 +323,7 @@ impl InvestigationPort for SdkDetective {
             .scope_end_time(to_sdk_time(request.scope_end))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("StartInvestigation", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::StartInvestigation, error))?;
         Ok(output.investigation_id().unwrap_or_default().to_owned())
     }
 }
@@ -332,7 +333,7 @@ impl InvitationPort for SdkDetective {
         let mut pages = self.client(region).list_invitations().into_paginator().send();
         let mut invitations = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| AwsError::from_sdk("ListInvitations", error))?;
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListInvitations, error))?;
             invitations.extend(page.invitations().iter().map(member_detail));
         }
         Ok(invitations)
@@ -344,7 +345,7 @@ impl InvitationPort for SdkDetective {
             .graph_arn(graph_arn)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("AcceptInvitation", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::AcceptInvitation, error))?;
         Ok(())
     }
 
@@ -354,7 +355,7 @@ impl InvitationPort for SdkDetective {
             .graph_arn(graph_arn)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("RejectInvitation", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::RejectInvitation, error))?;
         Ok(())
     }
 
@@ -364,7 +365,7 @@ impl InvitationPort for SdkDetective {
             .graph_arn(graph_arn)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("DisassociateMembership", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::DisassociateMembership, error))?;
         Ok(())
     }
 }

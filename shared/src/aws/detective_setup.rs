@@ -1,6 +1,7 @@
 //! Detective's setup operations over the SDK: the administrator's designation, the graph,
 //! its data source packages and tags, and who ingests what.
 
+use crate::operation::Operation;
 use std::collections::HashMap;
 
 use aws_sdk_detective::types::{
@@ -26,7 +27,7 @@ impl AdministratorPort for SdkDetective {
             .send();
         let mut admins = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| AwsError::from_sdk("ListOrganizationAdminAccounts", error))?;
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListOrganizationAdminAccounts, error))?;
             admins.extend(page.administrators().iter().map(|admin| OrganizationAdmin {
                 account_id: admin.account_id().unwrap_or_default().to_owned(),
                 graph_arn: admin.graph_arn().map(str::to_owned),
@@ -41,7 +42,7 @@ impl AdministratorPort for SdkDetective {
             .account_id(account_id)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("EnableOrganizationAdminAccount", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::EnableOrganizationAdminAccount, error))?;
         Ok(())
     }
 
@@ -50,7 +51,7 @@ impl AdministratorPort for SdkDetective {
             .disable_organization_admin_account()
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("DisableOrganizationAdminAccount", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::DisableOrganizationAdminAccount, error))?;
         Ok(())
     }
 }
@@ -68,11 +69,14 @@ impl GraphSetupPort for SdkDetective {
             .set_tags(tags)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("CreateGraph", error))?;
-        output
-            .graph_arn()
-            .map(str::to_owned)
-            .ok_or_else(|| AwsError::new("CreateGraph", "MissingGraphArn", "the response carries no GraphArn"))
+            .map_err(|error| AwsError::from_sdk(Operation::CreateGraph, error))?;
+        output.graph_arn().map(str::to_owned).ok_or_else(|| {
+            AwsError::new(
+                Operation::CreateGraph,
+                "MissingGraphArn",
+                "the response carries no GraphArn",
+            )
+        })
     }
 
     async fn delete_graph(&self, region: &str, graph_arn: &str) -> Result<(), AwsError> {
@@ -81,7 +85,7 @@ impl GraphSetupPort for SdkDetective {
             .graph_arn(graph_arn)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("DeleteGraph", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::DeleteGraph, error))?;
         Ok(())
     }
 
@@ -94,7 +98,7 @@ impl GraphSetupPort for SdkDetective {
             .send();
         let mut packages = PackageStates::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| AwsError::from_sdk("ListDatasourcePackages", error))?;
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListDatasourcePackages, error))?;
             for (package, detail) in page.datasource_packages().into_iter().flatten() {
                 let state = detail.datasource_package_ingest_state().map_or_else(
                     || IngestState::Other(String::new()),
@@ -122,7 +126,7 @@ impl GraphSetupPort for SdkDetective {
             .set_datasource_packages(Some(packages))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("UpdateDatasourcePackages", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::UpdateDatasourcePackages, error))?;
         Ok(())
     }
 
@@ -133,7 +137,7 @@ impl GraphSetupPort for SdkDetective {
             .resource_arn(graph_arn)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("ListTagsForResource", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::ListTagsForResource, error))?;
         Ok(output
             .tags()
             .into_iter()
@@ -149,7 +153,7 @@ impl GraphSetupPort for SdkDetective {
             .set_tags(Some(sdk_tags(tags)))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("TagResource", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::TagResource, error))?;
         Ok(())
     }
 
@@ -160,7 +164,7 @@ impl GraphSetupPort for SdkDetective {
             .set_tag_keys(Some(keys.to_vec()))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("UntagResource", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::UntagResource, error))?;
         Ok(())
     }
 }
@@ -204,7 +208,7 @@ impl DatasourcePort for SdkDetective {
             .set_account_ids(Some(account_ids.to_vec()))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("BatchGetGraphMemberDatasources", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::BatchGetGraphMemberDatasources, error))?;
         Ok(DatasourcesLookup {
             found: output.member_datasources().iter().map(account_datasources).collect(),
             unprocessed: unprocessed(output.unprocessed_accounts()),
@@ -218,7 +222,7 @@ impl DatasourcePort for SdkDetective {
             .set_graph_arns(Some(graph_arns.to_vec()))
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("BatchGetMembershipDatasources", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::BatchGetMembershipDatasources, error))?;
         Ok(DatasourcesLookup {
             found: output
                 .membership_datasources()
@@ -242,7 +246,7 @@ impl InvestigationReportPort for SdkDetective {
         let active = StringFilter::builder()
             .value("ACTIVE")
             .build()
-            .map_err(|error| AwsError::new("ListInvestigations", "ConstructionFailure", error.to_string()))?;
+            .map_err(|error| AwsError::new(Operation::ListInvestigations, "ConstructionFailure", error.to_string()))?;
         let criteria = FilterCriteria::builder().state(active).build();
         let client = self.client(region);
         let mut found = Vec::new();
@@ -256,7 +260,7 @@ impl InvestigationReportPort for SdkDetective {
                 .set_next_token(next_token.clone())
                 .send()
                 .await
-                .map_err(|error| AwsError::from_sdk("ListInvestigations", error))?;
+                .map_err(|error| AwsError::from_sdk(Operation::ListInvestigations, error))?;
             found.extend(
                 page.investigation_details()
                     .iter()
@@ -269,7 +273,7 @@ impl InvestigationReportPort for SdkDetective {
                             .to_owned(),
                     }),
             );
-            next_token = next_page("ListInvestigations", next_token.as_deref(), page.next_token())?;
+            next_token = next_page(Operation::ListInvestigations, next_token.as_deref(), page.next_token())?;
             if next_token.is_none() {
                 return Ok(found);
             }

@@ -1,12 +1,13 @@
 //! AWS errors with the service's code and message kept intact.
 
+use crate::operation::Operation;
 use aws_sdk_detective::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{operation} failed: {code}: {message}")]
 pub struct AwsError {
     /// The API operation, as named in the API reference.
-    pub operation: &'static str,
+    pub operation: Operation,
     /// The service error code (`TooManyRequestsException`), or the SDK's failure kind
     /// (`DispatchFailure`, `TimeoutError`) when no response came back.
     pub code: String,
@@ -14,7 +15,7 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new(operation: &'static str, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(operation: Operation, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             operation,
             code: code.into(),
@@ -23,7 +24,7 @@ impl AwsError {
     }
 
     /// Converts an SDK error after the SDK's own retries have run out.
-    pub fn from_sdk<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    pub fn from_sdk<E, R>(operation: Operation, error: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,

@@ -1,6 +1,7 @@
 //! The optional principal lookup: iam:GetRole / iam:GetUser in the member account, through
 //! a role assumed there (`ROLE_LOOKUP_ROLE_NAME`). IAM is global: one client per assumed role.
 
+use crate::operation::Operation;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -75,14 +76,14 @@ impl PrincipalLookupPort for SdkPrincipalLookup {
                 Ok(output) => Ok(output.role().map(|role| role.arn().to_owned())),
                 Err(error) => match error.as_service_error() {
                     Some(GetRoleError::NoSuchEntityException(_)) => Ok(None),
-                    _ => Err(AwsError::from_sdk("GetRole", error)),
+                    _ => Err(AwsError::from_sdk(Operation::GetRole, error)),
                 },
             },
             PrincipalKind::User => match client.get_user().user_name(name).send().await {
                 Ok(output) => Ok(output.user().map(|user| user.arn().to_owned())),
                 Err(error) => match error.as_service_error() {
                     Some(GetUserError::NoSuchEntityException(_)) => Ok(None),
-                    _ => Err(AwsError::from_sdk("GetUser", error)),
+                    _ => Err(AwsError::from_sdk(Operation::GetUser, error)),
                 },
             },
         }

@@ -1,5 +1,6 @@
 //! Organizations adapter over the SDK (reads only).
 
+use crate::operation::Operation;
 use aws_config::SdkConfig;
 use aws_sdk_organizations::operation::describe_account::DescribeAccountError;
 use aws_sdk_organizations::Client;
@@ -47,7 +48,7 @@ impl OrganizationPort for SdkOrganizations {
             Ok(output) => Ok(output.account().map(org_account)),
             Err(error) => match error.as_service_error() {
                 Some(DescribeAccountError::AccountNotFoundException(_)) => Ok(None),
-                _ => Err(AwsError::from_sdk("DescribeAccount", error)),
+                _ => Err(AwsError::from_sdk(Operation::DescribeAccount, error)),
             },
         }
     }
@@ -56,7 +57,7 @@ impl OrganizationPort for SdkOrganizations {
         let mut pages = self.client.list_accounts().into_paginator().send();
         let mut accounts = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| AwsError::from_sdk("ListAccounts", error))?;
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListAccounts, error))?;
             accounts.extend(page.accounts().iter().map(org_account));
         }
         Ok(accounts)
@@ -87,7 +88,7 @@ impl DesignationPort for SdkOrganizations {
                         .filter_map(|admin| admin.id().map(str::to_owned)),
                 ),
                 Err(error) => {
-                    let error = AwsError::from_sdk("ListDelegatedAdministrators", error);
+                    let error = AwsError::from_sdk(Operation::ListDelegatedAdministrators, error);
                     return match error.code.as_str() {
                         "AWSOrganizationsNotInUseException" => Ok(Designated::NoOrganization),
                         "AccessDeniedException" | "AccessDenied" => Ok(Designated::Unknown(error.to_string())),

@@ -1,6 +1,7 @@
 //! Reports over the SDK: an investigation's results (Detective), the delayed report message
 //! (SQS), the report event (EventBridge) and the Security Hub finding.
 
+use crate::operation::Operation;
 use std::collections::HashMap;
 
 use aws_config::SdkConfig;
@@ -107,7 +108,7 @@ impl InvestigationResultPort for SdkDetective {
             .investigation_id(investigation_id)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("GetInvestigation", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::GetInvestigation, error))?;
         Ok(InvestigationDetails {
             investigation_id: output.investigation_id().unwrap_or(investigation_id).to_owned(),
             graph_arn: output.graph_arn().unwrap_or(graph_arn).to_owned(),
@@ -142,12 +143,12 @@ impl InvestigationResultPort for SdkDetective {
                 .set_next_token(next_token.clone())
                 .send()
                 .await
-                .map_err(|error| AwsError::from_sdk("ListIndicators", error))?;
+                .map_err(|error| AwsError::from_sdk(Operation::ListIndicators, error))?;
             indicators.extend(page.indicators().iter().map(|found| {
                 let kind = found.indicator_type().map(|kind| kind.as_str()).unwrap_or_default();
                 indicator(kind, found.indicator_detail())
             }));
-            next_token = next_page("ListIndicators", next_token.as_deref(), page.next_token())?;
+            next_token = next_page(Operation::ListIndicators, next_token.as_deref(), page.next_token())?;
             if next_token.is_none() {
                 return Ok(indicators);
             }
@@ -167,7 +168,7 @@ impl InvestigationResultPort for SdkDetective {
             .state(SdkState::Archived)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("UpdateInvestigationState", error))?;
+            .map_err(|error| AwsError::from_sdk(Operation::UpdateInvestigationState, error))?;
         Ok(())
     }
 }
@@ -192,7 +193,7 @@ async fn sent(
     let output = request
         .send()
         .await
-        .map_err(|error| AwsError::from_sdk("SendMessage", error))?;
+        .map_err(|error| AwsError::from_sdk(Operation::SendMessage, error))?;
     Ok(output.message_id().unwrap_or_default().to_owned())
 }
 
@@ -221,7 +222,7 @@ impl ReportQueuePort for SdkSqs {
                 reason
             })
             .build()
-            .map_err(|error| AwsError::new("SendMessage", "ConstructionFailure", error.to_string()))?;
+            .map_err(|error| AwsError::new(Operation::SendMessage, "ConstructionFailure", error.to_string()))?;
         sent(
             self.client
                 .send_message()
@@ -358,16 +359,20 @@ async fn put_one(
         .entries(entry)
         .send()
         .await
-        .map_err(|error| AwsError::from_sdk("PutEvents", error))?;
+        .map_err(|error| AwsError::from_sdk(Operation::PutEvents, error))?;
     // PutEvents answers 200 with the entry's own error when it could not be put.
     match output.entries().first() {
         Some(entry) if entry.error_code().is_some() => Err(AwsError::new(
-            "PutEvents",
+            Operation::PutEvents,
             entry.error_code().unwrap_or_default(),
             entry.error_message().unwrap_or_default(),
         )),
         Some(entry) => Ok(entry.event_id().unwrap_or_default().to_owned()),
-        None => Err(AwsError::new("PutEvents", "NoEntry", "the response carries no entry")),
+        None => Err(AwsError::new(
+            Operation::PutEvents,
+            "NoEntry",
+            "the response carries no entry",
+        )),
     }
 }
 
@@ -377,11 +382,11 @@ async fn import_one(client: &aws_sdk_securityhub::Client, finding: &AsffFinding)
         .findings(asff(finding))
         .send()
         .await
-        .map_err(|error| AwsError::from_sdk("BatchImportFindings", error))?;
+        .map_err(|error| AwsError::from_sdk(Operation::BatchImportFindings, error))?;
     // Like PutEvents: a finding refused is in FailedFindings of a 200 answer.
     match output.failed_findings().first() {
         Some(failed) => Err(AwsError::new(
-            "BatchImportFindings",
+            Operation::BatchImportFindings,
             failed.error_code().unwrap_or_default(),
             failed.error_message().unwrap_or_default(),
         )),

@@ -20,20 +20,9 @@ use crate::domain::AccountId;
 use crate::event::{CustomResourceRequest, RequestKind, Trigger};
 use crate::function::{Function, Handler, Invocation};
 use crate::outcome::{Failure, Outcome};
-use crate::regions::{assemble, Verbs};
+use crate::regions::assemble;
 
 pub const FUNCTION: &str = "configure-detective";
-
-const VERBS: Verbs = &[
-    ("EnableOrganizationAdminAccount", "designated"),
-    ("DisableOrganizationAdminAccount", "administrator removed"),
-    ("CreateGraph", "graph created"),
-    ("DeleteGraph", "graph deleted"),
-    ("UpdateDatasourcePackages", "packages started"),
-    ("TagResource", "tagged"),
-    ("UntagResource", "untagged"),
-    ("UpdateOrganizationConfiguration", "AutoEnable set"),
-];
 
 /// The PUT of the answer may take this long; the work stops before the deadline by at
 /// least this much more (`lambda::work_deadline` keeps 10 s, or a fifth of short timeouts).
@@ -308,7 +297,7 @@ where
             kind.as_str(),
             part.name()
         );
-        assemble(FUNCTION, id, &subject, reports, VERBS)
+        assemble(FUNCTION, id, &subject, reports)
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::aws::{AwsError, Designated, OrganizationAdmin, PackageStates, Tags};
 use crate::domain::{AccountId, DatasourcePackage, IngestState};
 use crate::execute::Plan;
+use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Failure, Reason};
 
 use super::desired::{DesiredState, MANAGED_TAGS_KEY};
@@ -44,7 +45,7 @@ pub struct GraphObserved {
     pub auto_enable: Result<bool, AwsError>,
 }
 
-fn decided(operation: &'static str, result: ActionResult, region: &str, reason: Reason) -> Action {
+fn decided(operation: Operation, result: ActionResult, region: &str, reason: Reason) -> Action {
     Action::on_graph(operation, result, region, None).with_reason(reason)
 }
 
@@ -54,7 +55,7 @@ pub fn plan_designation(desired: &DesiredState, region: &str, admins: &[Organiza
     let ours = &desired.administrator;
     if admins.iter().any(|admin| *ours == admin.account_id) {
         let mut action = decided(
-            "EnableOrganizationAdminAccount",
+            Operation::EnableOrganizationAdminAccount,
             ActionResult::Skipped,
             region,
             Reason::AdministratorDesignated,
@@ -62,7 +63,7 @@ pub fn plan_designation(desired: &DesiredState, region: &str, admins: &[Organiza
         action.administrator_id = Some(ours.to_string());
         plan.decided(action);
     } else if let Some(other) = admins.first() {
-        let mut action = Action::new("EnableOrganizationAdminAccount", ActionResult::Failed);
+        let mut action = Action::new(Operation::EnableOrganizationAdminAccount, ActionResult::Failed);
         action.region = Some(region.to_owned());
         action.administrator_id = Some(ours.to_string());
         plan.decided(action.failed(Failure::OtherAdministrator {
@@ -84,7 +85,7 @@ pub fn plan_designation(desired: &DesiredState, region: &str, admins: &[Organiza
 pub fn plan_no_graph(desired: &DesiredState, region: &str, designated: &Designated) -> Plan<SetupWrite> {
     let mut plan = Plan::default();
     let refused = |failure: Failure| {
-        let mut action = Action::new("CreateGraph", ActionResult::Failed);
+        let mut action = Action::new(Operation::CreateGraph, ActionResult::Failed);
         action.region = Some(region.to_owned());
         action.administrator_id = Some(desired.administrator.to_string());
         action.failed(failure)
@@ -132,7 +133,7 @@ fn plan_packages(plan: &mut Plan<SetupWrite>, desired: &DesiredState, region: &s
         .collect();
     if off.is_empty() {
         let mut action = decided(
-            "UpdateDatasourcePackages",
+            Operation::UpdateDatasourcePackages,
             ActionResult::Skipped,
             region,
             Reason::PackagesIngesting,
@@ -188,7 +189,12 @@ fn plan_tags(plan: &mut Plan<SetupWrite>, desired: &DesiredState, region: &str, 
         });
     }
     if unchanged {
-        let mut action = decided("TagResource", ActionResult::Skipped, region, Reason::TagsAsDesired);
+        let mut action = decided(
+            Operation::TagResource,
+            ActionResult::Skipped,
+            region,
+            Reason::TagsAsDesired,
+        );
         action.graph_arn = Some(graph.graph_arn.clone());
         action.tags = desired
             .tags
@@ -203,7 +209,7 @@ fn plan_auto_enable(plan: &mut Plan<SetupWrite>, desired: &DesiredState, region:
     match &graph.auto_enable {
         Ok(current) if *current == desired.auto_enable => {
             let mut action = decided(
-                "UpdateOrganizationConfiguration",
+                Operation::UpdateOrganizationConfiguration,
                 ActionResult::Skipped,
                 region,
                 Reason::AutoEnableAsDesired(*current),
@@ -218,7 +224,7 @@ fn plan_auto_enable(plan: &mut Plan<SetupWrite>, desired: &DesiredState, region:
             auto_enable: desired.auto_enable,
         }),
         Err(error) => {
-            let mut action = Action::new("UpdateOrganizationConfiguration", ActionResult::Failed);
+            let mut action = Action::new(Operation::UpdateOrganizationConfiguration, ActionResult::Failed);
             action.region = Some(region.to_owned());
             action.graph_arn = Some(graph.graph_arn.clone());
             action.auto_enable = Some(desired.auto_enable);
@@ -242,8 +248,8 @@ pub fn plan_teardown(
 ) -> Plan<SetupWrite> {
     let mut plan = Plan::default();
     let operation = match part {
-        Part::Organization => "DisableOrganizationAdminAccount",
-        Part::Graph => "DeleteGraph",
+        Part::Organization => Operation::DisableOrganizationAdminAccount,
+        Part::Graph => Operation::DeleteGraph,
     };
     if !desired.disable_on_delete || !desired.delete_allowed {
         let asked = desired.disable_on_delete;
@@ -549,7 +555,7 @@ mod tests {
             true,
         );
         observed.auto_enable = Err(AwsError::new(
-            "DescribeOrganizationConfiguration",
+            Operation::DescribeOrganizationConfiguration,
             "AccessDeniedException",
             "not the administrator",
         ));

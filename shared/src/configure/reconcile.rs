@@ -6,6 +6,7 @@ use crate::aws::{
     OrganizationAdmin, OrganizationConfigPort,
 };
 use crate::execute::{execute, Plan, Policy, Step};
+use crate::operation::Operation;
 use crate::outcome::{ActionResult, Failure};
 use crate::regions::{each_region, RegionReport};
 
@@ -105,7 +106,7 @@ where
     let created = report
         .actions
         .iter()
-        .any(|action| action.operation == "CreateGraph" && action.result == ActionResult::Done);
+        .any(|action| action.operation == Operation::CreateGraph && action.result == ActionResult::Done);
     if again && created {
         match observe(ports, designations, part, region).await {
             Ok(observed) => {

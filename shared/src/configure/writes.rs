@@ -3,6 +3,7 @@
 use crate::aws::{AdministratorPort, GraphSetupPort, OrganizationConfigPort, Tags};
 use crate::domain::{AccountId, DatasourcePackage};
 use crate::execute::{Policy, Write};
+use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Reason};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,16 +44,16 @@ fn pairs(tags: &Tags) -> Vec<String> {
 }
 
 impl SetupWrite {
-    fn operation(&self) -> &'static str {
+    fn operation(&self) -> Operation {
         match self {
-            Self::Designate { .. } => "EnableOrganizationAdminAccount",
-            Self::Undesignate { .. } => "DisableOrganizationAdminAccount",
-            Self::CreateGraph { .. } => "CreateGraph",
-            Self::DeleteGraph { .. } => "DeleteGraph",
-            Self::StartPackages { .. } => "UpdateDatasourcePackages",
-            Self::Tag { .. } => "TagResource",
-            Self::Untag { .. } => "UntagResource",
-            Self::AutoEnable { .. } => "UpdateOrganizationConfiguration",
+            Self::Designate { .. } => Operation::EnableOrganizationAdminAccount,
+            Self::Undesignate { .. } => Operation::DisableOrganizationAdminAccount,
+            Self::CreateGraph { .. } => Operation::CreateGraph,
+            Self::DeleteGraph { .. } => Operation::DeleteGraph,
+            Self::StartPackages { .. } => Operation::UpdateDatasourcePackages,
+            Self::Tag { .. } => Operation::TagResource,
+            Self::Untag { .. } => Operation::UntagResource,
+            Self::AutoEnable { .. } => Operation::UpdateOrganizationConfiguration,
         }
     }
 

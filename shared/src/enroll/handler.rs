@@ -1,6 +1,7 @@
 //! The function: what each trigger asks, the reads (Organizations first: the event is only
 //! a hint), then per region the reads, the plan and its execution.
 
+use crate::operation::Operation;
 use std::future::Future;
 use std::time::Duration;
 
@@ -26,15 +27,9 @@ use crate::function::{Function, Handler, Invocation};
 use crate::metrics::FunctionMetrics;
 use crate::outcome::{Action, ActionResult, Reason};
 use crate::outcome::{Departure, Failure, Outcome, Status};
-use crate::regions::{assemble, each_region, RegionReport, Verbs};
+use crate::regions::{assemble, each_region, RegionReport};
 
 pub const FUNCTION: &str = "enroll-accounts";
-const VERBS: Verbs = &[
-    ("CreateMembers", "enrolled"),
-    ("StartMonitoringMember", "re-enabled"),
-    ("DeleteMembers", "removed"),
-];
-
 /// enroll-accounts: long-lived clients, configuration and graph cache.
 pub struct EnrollAccounts<D = SdkDetective, O = SdkOrganizations, A = SdkEventBridge> {
     pub detective: D,
@@ -278,7 +273,7 @@ where
         let (graph, member) = self.membership(region, account).await?;
         Ok(member.is_none().then(|| {
             Action::on_accounts(
-                "CreateMembers",
+                Operation::CreateMembers,
                 ActionResult::Skipped,
                 region,
                 &graph.arn,
@@ -347,13 +342,7 @@ where
                 }
             })
             .await;
-        assemble(
-            FUNCTION,
-            id,
-            &format!("{name} for account {account_id}"),
-            reports,
-            VERBS,
-        )
+        assemble(FUNCTION, id, &format!("{name} for account {account_id}"), reports)
     }
 
     /// Confirms the account is gone or no longer ACTIVE, then removes it in every region.
@@ -390,7 +379,6 @@ where
             id,
             &format!("{name} for account {account_id} ({why})"),
             reports,
-            VERBS,
         )
     }
 
@@ -415,7 +403,7 @@ where
         if let Some(why) = why {
             subject = format!("{why}; {subject}");
         }
-        assemble(FUNCTION, id, &subject, reports, VERBS)
+        assemble(FUNCTION, id, &subject, reports)
     }
 
     /// ListMembers and the organization configuration, the plan, then its execution. A
@@ -601,8 +589,10 @@ where
                     actions.extend(outcome.actions);
                 }
                 let weakened = actions.iter().any(|action| {
-                    (matches!(action.operation, "CreateMembers" | "StartMonitoringMember")
-                        && action.result != ActionResult::Skipped)
+                    (matches!(
+                        action.operation,
+                        Operation::CreateMembers | Operation::StartMonitoringMember
+                    ) && action.result != ActionResult::Skipped)
                         || action.reason == Some(Reason::InvitedMemberGone)
                 });
                 Ok(weakened.then_some(actions))

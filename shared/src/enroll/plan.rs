@@ -1,6 +1,7 @@
 //! Pure decisions: from what AWS returned and the configuration, the writes to make and
 //! the accounts left alone, each with why.
 
+use crate::operation::Operation;
 use std::collections::{HashMap, HashSet};
 
 use super::config::EnrollConfig;
@@ -64,13 +65,13 @@ fn member_step(member: &MemberDetail) -> MemberStep {
     }
 }
 
-fn skipped(operation: &'static str, graph: &GraphArn, ids: Vec<String>, reason: Reason) -> Action {
+fn skipped(operation: Operation, graph: &GraphArn, ids: Vec<String>, reason: Reason) -> Action {
     Action::on_accounts(operation, ActionResult::Skipped, &graph.region, &graph.arn, ids).with_reason(reason)
 }
 
 fn failed(graph: &GraphArn, id: String, failure: Failure) -> Action {
     Action::on_accounts(
-        "CreateMembers",
+        Operation::CreateMembers,
         ActionResult::Failed,
         &graph.region,
         &graph.arn,
@@ -84,7 +85,12 @@ pub fn enrollment(account: &OrgAccount, graph: &GraphArn, member: Option<&Member
     let mut plan = Plan::default();
     let ids = vec![account.id.clone()];
     if graph.account_id == account.id {
-        plan.decided(skipped("CreateMembers", graph, ids, Reason::AdministratorOwnsGraph));
+        plan.decided(skipped(
+            Operation::CreateMembers,
+            graph,
+            ids,
+            Reason::AdministratorOwnsGraph,
+        ));
         return plan;
     }
     let Some(member) = member else {
@@ -101,7 +107,7 @@ pub fn enrollment(account: &OrgAccount, graph: &GraphArn, member: Option<&Member
         return plan;
     };
     match member_step(member) {
-        MemberStep::Leave(reason) => plan.decided(skipped("CreateMembers", graph, ids, reason)),
+        MemberStep::Leave(reason) => plan.decided(skipped(Operation::CreateMembers, graph, ids, reason)),
         MemberStep::Enable => plan.write(MemberWrite::StartMonitoring {
             graph: graph.clone(),
             members: vec![member.clone()],
@@ -128,7 +134,7 @@ pub fn removal(account_id: &str, graph: &GraphArn, member: Option<&MemberDetail>
         }
     };
     match left_alone {
-        Some(reason) => plan.decided(skipped("DeleteMembers", graph, ids, reason)),
+        Some(reason) => plan.decided(skipped(Operation::DeleteMembers, graph, ids, reason)),
         None => plan.write(MemberWrite::Delete {
             graph: graph.clone(),
             account_ids: ids,
@@ -222,7 +228,7 @@ pub fn sweep(
         }
     } else if !departed.is_empty() {
         plan.decided(skipped(
-            "DeleteMembers",
+            Operation::DeleteMembers,
             graph,
             departed,
             Reason::DepartedMember { removing },
@@ -232,14 +238,19 @@ pub fn sweep(
         plan.decided(failed(graph, id, failure));
     }
     if !enabled.is_empty() {
-        plan.decided(skipped("CreateMembers", graph, enabled, Reason::AlreadyEnabled));
+        plan.decided(skipped(
+            Operation::CreateMembers,
+            graph,
+            enabled,
+            Reason::AlreadyEnabled,
+        ));
     }
     for (reason, ids) in waiting.0 {
-        plan.decided(skipped("CreateMembers", graph, ids, reason));
+        plan.decided(skipped(Operation::CreateMembers, graph, ids, reason));
     }
     if !skipped_by_config.is_empty() {
         plan.decided(skipped(
-            "CreateMembers",
+            Operation::CreateMembers,
             graph,
             skipped_by_config,
             Reason::SkippedByConfig,
@@ -249,7 +260,7 @@ pub fn sweep(
         Some(false) if config.ensure_auto_enable => plan.write(MemberWrite::EnableAutoEnable { graph: graph.clone() }),
         Some(false) => {
             let mut action = skipped(
-                "UpdateOrganizationConfiguration",
+                Operation::UpdateOrganizationConfiguration,
                 graph,
                 Vec::new(),
                 Reason::AutoEnableNotEnsured,

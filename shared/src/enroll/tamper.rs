@@ -3,6 +3,7 @@
 //! deleted graph or a removed administrator is never recreated: a new graph starts without
 //! history, and that needs a person's decision.
 
+use crate::operation::Operation;
 use serde::Serialize;
 
 use super::config::{EnrollConfig, OwnSession, TamperResponse};
@@ -263,7 +264,7 @@ pub struct AlertWrite {
 
 impl AlertWrite {
     fn action(&self, result: ActionResult) -> Action {
-        let mut action = Action::new("PutEvents", result);
+        let mut action = Action::new(Operation::PutEvents, result);
         action.region = self.region.clone();
         action.notes = vec![format!("{ALERT_DETAIL_TYPE} on bus {}: {}", self.bus, self.detail)];
         action

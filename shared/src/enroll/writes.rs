@@ -5,6 +5,7 @@
 //! their wording: an unprocessed account is looked up with GetMembers, and what Detective
 //! says of it there decides.
 
+use crate::operation::Operation;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ pub struct MemberPorts<'a, D> {
     pub retry_base: Duration,
 }
 
-fn on(operation: &'static str, result: ActionResult, graph: &GraphArn, ids: Vec<String>) -> Action {
+fn on(operation: Operation, result: ActionResult, graph: &GraphArn, ids: Vec<String>) -> Action {
     Action::on_accounts(operation, result, &graph.region, &graph.arn, ids)
 }
 
@@ -58,22 +59,27 @@ where
         match self {
             Self::Create { graph, accounts } => {
                 let ids = accounts.iter().map(|account| account.account_id.clone()).collect();
-                vec![on("CreateMembers", planned, graph, ids)]
+                vec![on(Operation::CreateMembers, planned, graph, ids)]
             }
             Self::Delete {
                 graph,
                 account_ids,
                 reason,
-            } => vec![on("DeleteMembers", planned, graph, account_ids.clone()).with_reason(reason.clone())],
+            } => vec![on(Operation::DeleteMembers, planned, graph, account_ids.clone()).with_reason(reason.clone())],
             Self::StartMonitoring { graph, members } => members
                 .iter()
                 .map(|member| {
-                    on("StartMonitoringMember", planned, graph, vec![member.account_id.clone()])
-                        .with_reason(Reason::Disabled(member.state()))
+                    on(
+                        Operation::StartMonitoringMember,
+                        planned,
+                        graph,
+                        vec![member.account_id.clone()],
+                    )
+                    .with_reason(Reason::Disabled(member.state()))
                 })
                 .collect(),
             Self::EnableAutoEnable { graph } => {
-                let mut action = on("UpdateOrganizationConfiguration", planned, graph, Vec::new());
+                let mut action = on(Operation::UpdateOrganizationConfiguration, planned, graph, Vec::new());
                 action.auto_enable = Some(true);
                 vec![action.with_reason(Reason::AutoEnableOff)]
             }
@@ -93,7 +99,7 @@ where
             }
             Self::EnableAutoEnable { graph } => {
                 let mut action = on(
-                    "UpdateOrganizationConfiguration",
+                    Operation::UpdateOrganizationConfiguration,
                     ActionResult::Done,
                     &graph,
                     Vec::new(),
@@ -168,7 +174,9 @@ async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, acc
             Ok(created) => created,
             Err(error) => {
                 let ids = pending.iter().map(|account| account.account_id.clone()).collect();
-                failed.push(on("CreateMembers", ActionResult::Failed, graph, ids).failed(member_write_failure(error)));
+                failed.push(
+                    on(Operation::CreateMembers, ActionResult::Failed, graph, ids).failed(member_write_failure(error)),
+                );
                 pending.clear();
                 break;
             }
@@ -189,7 +197,7 @@ async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, acc
         let now_members = match read_members(detective, graph, &unprocessed_ids).await {
             Ok(found) => found,
             Err(error) => {
-                failed.push(on("CreateMembers", ActionResult::Failed, graph, unprocessed_ids).failed(error));
+                failed.push(on(Operation::CreateMembers, ActionResult::Failed, graph, unprocessed_ids).failed(error));
                 pending.clear();
                 break;
             }
@@ -203,18 +211,20 @@ async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, acc
     }
     let mut actions = Vec::new();
     if !done.is_empty() {
-        actions.push(on("CreateMembers", ActionResult::Done, graph, done));
+        actions.push(on(Operation::CreateMembers, ActionResult::Done, graph, done));
     }
     for member in disabled {
         let ids = vec![member.account_id.clone()];
         actions.push(
-            on("CreateMembers", ActionResult::Failed, graph, ids).failed(Failure::CreatedButDisabled(member.state())),
+            on(Operation::CreateMembers, ActionResult::Failed, graph, ids)
+                .failed(Failure::CreatedButDisabled(member.state())),
         );
     }
     if !pending.is_empty() {
         let ids = unprocessed.iter().map(|account| account.account_id.clone()).collect();
         actions.push(
-            on("CreateMembers", ActionResult::Failed, graph, ids).failed(Failure::UnprocessedAfterRetry(unprocessed)),
+            on(Operation::CreateMembers, ActionResult::Failed, graph, ids)
+                .failed(Failure::UnprocessedAfterRetry(unprocessed)),
         );
     }
     actions.extend(failed);
@@ -226,7 +236,7 @@ async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, acc
 async fn delete<D: MemberPort>(detective: &D, graph: &GraphArn, ids: Vec<String>, reason: Reason) -> Vec<Action> {
     let changes = match detective.delete_members(&graph.region, &graph.arn, &ids).await {
         Ok(changes) => changes,
-        Err(error) => return vec![on("DeleteMembers", ActionResult::Failed, graph, ids).failed(error)],
+        Err(error) => return vec![on(Operation::DeleteMembers, ActionResult::Failed, graph, ids).failed(error)],
     };
     let mut done = changes.processed;
     let mut others = changes.unprocessed;
@@ -237,16 +247,19 @@ async fn delete<D: MemberPort>(detective: &D, graph: &GraphArn, ids: Vec<String>
                 done.extend(unprocessed_ids.into_iter().filter(|id| !still.contains_key(id)));
                 others.retain(|account| still.contains_key(&account.account_id));
             }
-            Err(error) => return vec![on("DeleteMembers", ActionResult::Failed, graph, unprocessed_ids).failed(error)],
+            Err(error) => {
+                return vec![on(Operation::DeleteMembers, ActionResult::Failed, graph, unprocessed_ids).failed(error)]
+            }
         }
     }
     let mut actions = Vec::new();
     if !done.is_empty() {
-        actions.push(on("DeleteMembers", ActionResult::Done, graph, done).with_reason(reason));
+        actions.push(on(Operation::DeleteMembers, ActionResult::Done, graph, done).with_reason(reason));
     }
     if !others.is_empty() {
         let ids = others.iter().map(|account| account.account_id.clone()).collect();
-        actions.push(on("DeleteMembers", ActionResult::Failed, graph, ids).failed(Failure::Unprocessed(others)));
+        actions
+            .push(on(Operation::DeleteMembers, ActionResult::Failed, graph, ids).failed(Failure::Unprocessed(others)));
     }
     actions
 }
@@ -264,7 +277,7 @@ async fn start_monitoring<D: MemberPort>(
     let mut started = Vec::new();
     for member in members {
         let action = on(
-            "StartMonitoringMember",
+            Operation::StartMonitoringMember,
             ActionResult::Failed,
             graph,
             vec![member.account_id.clone()],
@@ -287,13 +300,18 @@ async fn start_monitoring<D: MemberPort>(
     let now = match read_members(detective, graph, &started).await {
         Ok(now) => now,
         Err(error) => {
-            let action = on("StartMonitoringMember", ActionResult::Failed, graph, started);
+            let action = on(Operation::StartMonitoringMember, ActionResult::Failed, graph, started);
             actions.push(action.failed(Failure::NotReadBack(error)));
             return actions;
         }
     };
     for id in started {
-        let action = on("StartMonitoringMember", ActionResult::Done, graph, vec![id.clone()]);
+        let action = on(
+            Operation::StartMonitoringMember,
+            ActionResult::Done,
+            graph,
+            vec![id.clone()],
+        );
         actions.push(match now.get(&id) {
             Some(member)
                 if matches!(
@@ -337,7 +355,7 @@ mod tests {
         started: Mutex<Vec<String>>,
     }
 
-    fn quota(operation: &'static str) -> AwsError {
+    fn quota(operation: Operation) -> AwsError {
         AwsError::new(operation, "ServiceQuotaExceededException", "quota exceeded")
     }
 
@@ -390,7 +408,7 @@ mod tests {
         async fn create_members(&self, _: &str, _: &str, accounts: &[NewMember]) -> Result<CreatedMembers, AwsError> {
             *self.creates.lock().unwrap_or_else(|e| e.into_inner()) += 1;
             if self.full {
-                return Err(quota("CreateMembers"));
+                return Err(quota(Operation::CreateMembers));
             }
             let mut present = self.present.lock().unwrap_or_else(|e| e.into_inner());
             let mut created = CreatedMembers::default();
@@ -422,7 +440,7 @@ mod tests {
 
         async fn start_monitoring_member(&self, _: &str, _: &str, id: &str) -> Result<(), AwsError> {
             if self.full {
-                return Err(quota("StartMonitoringMember"));
+                return Err(quota(Operation::StartMonitoringMember));
             }
             self.started
                 .lock()

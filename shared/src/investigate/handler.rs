@@ -1,6 +1,7 @@
 //! The function: screen the finding (pure), resolve the principal's ARN, find the graph,
 //! de-duplicate, check membership, then the one write through the executor.
 
+use crate::operation::Operation;
 use aws_config::SdkConfig;
 use chrono::{DateTime, TimeDelta};
 use serde_json::Value;
@@ -300,7 +301,7 @@ where
             plan.decided(action.with_reason(reason));
             plan.write(resend);
             let actions = execute(plan, &ports, &policy).await;
-            let sent = actions.iter().find(|action| action.operation == "SendMessage");
+            let sent = actions.iter().find(|action| action.operation == Operation::SendMessage);
             let (status, text) = match sent.map(|action| action.result) {
                 Some(ActionResult::Failed) => (Status::Failed, sent.and_then(Action::error_text).unwrap_or_default()),
                 _ => (Status::Ignored, format!("{text}; its report request sent again")),

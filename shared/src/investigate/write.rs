@@ -1,5 +1,6 @@
 //! The one write: StartInvestigation, trying the next scope when Detective refuses one.
 
+use crate::operation::Operation;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::scope::Scope;
@@ -46,7 +47,12 @@ pub struct SendReport {
 
 impl SendReport {
     fn action(&self, result: ActionResult) -> Action {
-        let mut action = Action::on_graph("SendMessage", result, &self.graph.region, Some(&self.graph.arn));
+        let mut action = Action::on_graph(
+            Operation::SendMessage,
+            result,
+            &self.graph.region,
+            Some(&self.graph.arn),
+        );
         action.entity_arn = Some(self.entity_arn.clone());
         action.investigation_id = self.investigation_id.clone();
         action.notes = vec![format!(
@@ -105,7 +111,7 @@ pub fn investigation_action(
     scope: Option<&Scope>,
     notes: &[String],
 ) -> Action {
-    let mut action = Action::on_graph("StartInvestigation", result, region, graph_arn);
+    let mut action = Action::on_graph(Operation::StartInvestigation, result, region, graph_arn);
     action.entity_arn = Some(entity_arn.to_owned());
     action.scope_start_time = scope.map(|scope| timestamp(scope.start));
     action.scope_end_time = scope.map(|scope| timestamp(scope.end));

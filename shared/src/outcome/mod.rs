@@ -3,6 +3,7 @@
 mod failure;
 mod reason;
 
+use crate::operation::Operation;
 use serde::Serialize;
 
 use crate::domain::DatasourcePackage;
@@ -59,7 +60,7 @@ impl From<ActionResult> for Status {
 /// with the parameters that matter.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
-    pub operation: &'static str,
+    pub operation: Operation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,7 +101,7 @@ pub struct Action {
 impl Action {
     /// An action in `region` on `graph_arn` for `account_ids`.
     pub fn on_accounts(
-        operation: &'static str,
+        operation: Operation,
         result: ActionResult,
         region: &str,
         graph_arn: &str,
@@ -112,7 +113,7 @@ impl Action {
     }
 
     /// An action in `region`, on `graph_arn` when it is known.
-    pub fn on_graph(operation: &'static str, result: ActionResult, region: &str, graph_arn: Option<&str>) -> Self {
+    pub fn on_graph(operation: Operation, result: ActionResult, region: &str, graph_arn: Option<&str>) -> Self {
         let mut action = Self::new(operation, result);
         action.region = Some(region.to_owned());
         action.graph_arn = graph_arn.map(str::to_owned);
@@ -147,7 +148,7 @@ impl Action {
         self.error.as_ref().map(ToString::to_string)
     }
 
-    pub fn new(operation: &'static str, result: ActionResult) -> Self {
+    pub fn new(operation: Operation, result: ActionResult) -> Self {
         Self {
             operation,
             region: None,
@@ -255,7 +256,7 @@ mod tests {
 
     #[test]
     fn serializes_in_the_documented_shape() {
-        let mut action = Action::new("StartInvestigation", ActionResult::Done);
+        let mut action = Action::new(Operation::StartInvestigation, ActionResult::Done);
         action.region = Some("us-east-1".into());
         action.investigation_id = Some("000000000000000000001".into());
         let outcome = Outcome::new("investigate-findings", Some("e1".into()), Status::Acted, "started")

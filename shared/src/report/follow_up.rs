@@ -170,6 +170,7 @@ pub fn after_writes(message: &ReportMessage, receives: u32, actions: &[Action], 
 mod tests {
     use super::*;
     use crate::aws::AwsError;
+    use crate::operation::Operation;
     use crate::report::fixtures::message;
 
     fn queues() -> Queues {
@@ -179,7 +180,7 @@ mod tests {
         }
     }
 
-    fn action(operation: &'static str, code: Option<&str>) -> Action {
+    fn action(operation: Operation, code: Option<&str>) -> Action {
         let action = Action::new(operation, ActionResult::Done);
         match code {
             Some(code) => action.failed(AwsError::new(operation, code, "no")),
@@ -206,10 +207,10 @@ mod tests {
 
     #[test]
     fn what_each_result_comes_to() {
-        let published = action("PutEvents", None);
-        let throttled = action("BatchImportFindings", Some("TooManyRequestsException"));
-        let denied = action("BatchImportFindings", Some("AccessDeniedException"));
-        let unpublished = action("PutEvents", Some("InternalException"));
+        let published = action(Operation::PutEvents, None);
+        let throttled = action(Operation::BatchImportFindings, Some("TooManyRequestsException"));
+        let denied = action(Operation::BatchImportFindings, Some("AccessDeniedException"));
+        let unpublished = action(Operation::PutEvents, Some("InternalException"));
         let cases: Vec<(Vec<Action>, u32, &str)> = vec![
             (vec![published.clone()], 1, "done"),
             // The report is out; only the import is tried again, in a copy that says so.
@@ -234,15 +235,15 @@ mod tests {
         let mut again = message();
         again.delivered = vec![Sink::EventBridge];
         again.attempts = 2;
-        let denied = action("BatchImportFindings", Some("AccessDeniedException"));
+        let denied = action(Operation::BatchImportFindings, Some("AccessDeniedException"));
         assert!(kind(&after_writes(&again, 1, &[denied], &queues()))
             .starts_with("dead letter delivered [EventBridge]: after 3 attempts"));
     }
 
     #[test]
     fn without_the_queues_a_message_is_only_delivered_again() {
-        let published = action("PutEvents", None);
-        let denied = action("BatchImportFindings", Some("AccessDeniedException"));
+        let published = action(Operation::PutEvents, None);
+        let denied = action(Operation::BatchImportFindings, Some("AccessDeniedException"));
         let none = Queues::default();
         assert_eq!(
             kind(&after_writes(

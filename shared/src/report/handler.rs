@@ -4,6 +4,7 @@
 //! sent again with what is delivered, or to the dead-letter queue with why), while the
 //! others are done.
 
+use crate::operation::Operation;
 use aws_config::SdkConfig;
 
 use super::follow_up::{self, FollowUp};
@@ -167,7 +168,7 @@ where
         let (message, graph) = match ReportMessage::parse(&record.body) {
             Ok(parsed) => parsed,
             Err(why) => {
-                let mut action = Action::new("PutEvents", ActionResult::Failed);
+                let mut action = Action::new(Operation::PutEvents, ActionResult::Failed);
                 action.notes = vec![format!("message {}", record.message_id)];
                 let error = EventError::InvalidField {
                     field: format!("Records[messageId={}].body", record.message_id),
@@ -182,7 +183,7 @@ where
         };
         // Another region's investigation can never be read here (this region's IAM).
         if let Some(own) = self.region.as_deref().filter(|own| *own != message.region) {
-            let action = message.action("GetInvestigation", ActionResult::Skipped);
+            let action = message.action(Operation::GetInvestigation, ActionResult::Skipped);
             let reason = format!(
                 "an investigation of {}: report-investigations of {own} reports this region's only",
                 message.region
@@ -198,7 +199,7 @@ where
             Ok(details) => details,
             Err(error) => {
                 return self
-                    .failed_read(invocation, &message, receives, "GetInvestigation", error)
+                    .failed_read(invocation, &message, receives, Operation::GetInvestigation, error)
                     .await
             }
         };
@@ -211,7 +212,7 @@ where
                 Ok(indicators) => indicators,
                 Err(error) => {
                     return self
-                        .failed_read(invocation, &message, receives, "ListIndicators", error)
+                        .failed_read(invocation, &message, receives, Operation::ListIndicators, error)
                         .await
                 }
             }
@@ -228,7 +229,7 @@ where
             &indicators,
         ) {
             Verdict::NotYet(reason) => {
-                let action = message.action("PutEvents", ActionResult::Skipped);
+                let action = message.action(Operation::PutEvents, ActionResult::Skipped);
                 let summary = reason.to_string();
                 crate::telemetry::log_action(FUNCTION, &action);
                 Handled {
@@ -260,7 +261,7 @@ where
         invocation: &Invocation<'_>,
         message: &ReportMessage,
         receives: u32,
-        operation: &'static str,
+        operation: Operation,
         error: crate::aws::AwsError,
     ) -> Handled {
         let failure = Failure::Aws(error);

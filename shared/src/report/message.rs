@@ -1,5 +1,6 @@
 //! The report message investigate-findings sends and report-investigations reads.
 
+use crate::operation::Operation;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::arn::GraphArn;
@@ -28,11 +29,11 @@ pub enum Sink {
 
 impl Sink {
     /// The sink an action of the report's writes is.
-    pub fn of_operation(operation: &str) -> Option<Self> {
+    pub fn of_operation(operation: Operation) -> Option<Self> {
         match operation {
-            "PutEvents" => Some(Self::EventBridge),
-            "BatchImportFindings" => Some(Self::SecurityHub),
-            "UpdateInvestigationState" => Some(Self::Archive),
+            Operation::PutEvents => Some(Self::EventBridge),
+            Operation::BatchImportFindings => Some(Self::SecurityHub),
+            Operation::UpdateInvestigationState => Some(Self::Archive),
             _ => None,
         }
     }
@@ -65,7 +66,7 @@ pub const VERSION: u32 = 1;
 
 impl ReportMessage {
     /// An action on this message's investigation.
-    pub fn action(&self, operation: &'static str, result: ActionResult) -> Action {
+    pub fn action(&self, operation: Operation, result: ActionResult) -> Action {
         Action::on_graph(operation, result, &self.region, Some(&self.graph_arn))
             .of_investigation(&self.investigation_id)
     }

@@ -2,13 +2,14 @@
 //! by Detective's severity.
 
 use crate::metrics::{actions, FunctionMetrics};
+use crate::operation::Operation;
 use crate::outcome::{ActionResult, Outcome, Reason};
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
-    let still_running = actions(outcome, "PutEvents", ActionResult::Skipped)
+    let still_running = actions(outcome, Operation::PutEvents, ActionResult::Skipped)
         .filter(|action| matches!(action.reason, Some(Reason::StillRunning(_))))
         .count();
-    let published: Vec<String> = actions(outcome, "PutEvents", ActionResult::Done)
+    let published: Vec<String> = actions(outcome, Operation::PutEvents, ActionResult::Done)
         .map(|action| action.severity.clone().unwrap_or_else(|| "UNKNOWN".to_owned()))
         .collect();
     FunctionMetrics {
@@ -26,11 +27,11 @@ pub fn counted(outcome: &Outcome) -> FunctionMetrics {
             ),
             (
                 "FindingsImported",
-                actions(outcome, "BatchImportFindings", ActionResult::Done).count() as u64,
+                actions(outcome, Operation::BatchImportFindings, ActionResult::Done).count() as u64,
             ),
             (
                 "InvestigationsArchived",
-                actions(outcome, "UpdateInvestigationState", ActionResult::Done).count() as u64,
+                actions(outcome, Operation::UpdateInvestigationState, ActionResult::Done).count() as u64,
             ),
         ],
         reports_by_severity: published,
@@ -44,17 +45,17 @@ mod tests {
 
     #[test]
     fn reports_are_counted_and_published_ones_by_severity() {
-        let mut published = Action::new("PutEvents", ActionResult::Done);
+        let mut published = Action::new(Operation::PutEvents, ActionResult::Done);
         published.severity = Some("HIGH".into());
-        let running =
-            Action::new("PutEvents", ActionResult::Skipped).with_reason(Reason::StillRunning("RUNNING".into()));
-        let unreadable = Action::new("PutEvents", ActionResult::Failed);
+        let running = Action::new(Operation::PutEvents, ActionResult::Skipped)
+            .with_reason(Reason::StillRunning("RUNNING".into()));
+        let unreadable = Action::new(Operation::PutEvents, ActionResult::Failed);
         let outcome = Outcome::new("report-investigations", None, Status::Failed, "x").with_actions(vec![
             published,
             running,
             unreadable,
-            Action::new("BatchImportFindings", ActionResult::Done),
-            Action::new("UpdateInvestigationState", ActionResult::Done),
+            Action::new(Operation::BatchImportFindings, ActionResult::Done),
+            Action::new(Operation::UpdateInvestigationState, ActionResult::Done),
         ]);
         let metrics = counted(&outcome);
         assert_eq!(

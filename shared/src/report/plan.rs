@@ -9,6 +9,7 @@ use crate::aws::arn::GraphArn;
 use crate::aws::{Indicator, InvestigationDetails};
 use crate::domain::{InvestigationState, InvestigationStatus};
 use crate::execute::Plan;
+use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Reason};
 
 /// What a message comes to.
@@ -20,12 +21,12 @@ pub enum Verdict {
     Report(Box<Report>, Plan<ReportWrite>),
 }
 
-fn skipped(operation: &'static str, message: &ReportMessage, reason: Reason) -> Action {
+fn skipped(operation: Operation, message: &ReportMessage, reason: Reason) -> Action {
     message.action(operation, ActionResult::Skipped).with_reason(reason)
 }
 
 /// A sink the message says is delivered already: left alone, said so.
-fn delivered(plan: &mut Plan<ReportWrite>, message: &ReportMessage, sink: Sink, operation: &'static str) -> bool {
+fn delivered(plan: &mut Plan<ReportWrite>, message: &ReportMessage, sink: Sink, operation: Operation) -> bool {
     if message.delivered.contains(&sink) {
         plan.decided(skipped(operation, message, Reason::AlreadyDelivered));
         return true;
@@ -50,7 +51,7 @@ pub fn plan_report(
     };
     let report = summarize(message, &graph.partition, details, indicators);
     let mut plan = Plan::default();
-    if !delivered(&mut plan, message, Sink::EventBridge, "PutEvents") {
+    if !delivered(&mut plan, message, Sink::EventBridge, Operation::PutEvents) {
         plan.write(ReportWrite::Publish {
             severity: report.severity.clone(),
             region: message.region.clone(),
@@ -65,7 +66,7 @@ pub fn plan_report(
     if details.status != InvestigationStatus::Successful {
         return Verdict::Report(Box::new(report), plan);
     }
-    if config.security_hub && !delivered(&mut plan, message, Sink::SecurityHub, "BatchImportFindings") {
+    if config.security_hub && !delivered(&mut plan, message, Sink::SecurityHub, Operation::BatchImportFindings) {
         match account {
             Some(account) => plan.write(ReportWrite::Import {
                 investigation_id: message.investigation_id.clone(),
@@ -73,7 +74,7 @@ pub fn plan_report(
                 finding: Box::new(finding(&report, account, &graph.partition, region)),
             }),
             None => {
-                let mut action = skipped("BatchImportFindings", message, Reason::NoAccountForSecurityHub);
+                let mut action = skipped(Operation::BatchImportFindings, message, Reason::NoAccountForSecurityHub);
                 action.result = ActionResult::Failed;
                 plan.decided(action);
             }
@@ -88,15 +89,19 @@ pub fn plan_report(
         let expected = format!("{} in {}", message.entity_arn, message.graph_arn);
         if severity.rank() <= threshold.rank() && found != expected {
             let reason = Reason::NotTheMessagesInvestigation { found, expected };
-            plan.decided(skipped("UpdateInvestigationState", message, reason));
+            plan.decided(skipped(Operation::UpdateInvestigationState, message, reason));
         } else if severity.rank() <= threshold.rank() {
             let reason = Reason::ArchivedAsNoise {
                 severity: severity.to_string(),
                 threshold: threshold.to_string(),
             };
             if details.state == Some(InvestigationState::Archived) {
-                plan.decided(skipped("UpdateInvestigationState", message, Reason::AlreadyArchived));
-            } else if !delivered(&mut plan, message, Sink::Archive, "UpdateInvestigationState") {
+                plan.decided(skipped(
+                    Operation::UpdateInvestigationState,
+                    message,
+                    Reason::AlreadyArchived,
+                ));
+            } else if !delivered(&mut plan, message, Sink::Archive, Operation::UpdateInvestigationState) {
                 plan.write(ReportWrite::Archive {
                     region: message.region.clone(),
                     graph_arn: message.graph_arn.clone(),
@@ -178,7 +183,9 @@ mod tests {
                 Step::Write(ReportWrite::Archive { reason, .. }) => {
                     format!("UpdateInvestigationState ARCHIVED ({reason})")
                 }
-                Step::Write(ReportWrite::SendAgain { .. } | ReportWrite::DeadLetter { .. }) => "SendMessage".to_owned(),
+                Step::Write(ReportWrite::SendAgain { .. } | ReportWrite::DeadLetter { .. }) => {
+                    Operation::SendMessage.to_string()
+                }
                 Step::Decided(action) => format!(
                     "{} {:?} ({})",
                     action.operation,

@@ -6,6 +6,7 @@ use super::message::ReportMessage;
 use super::EVENT_SOURCE;
 use crate::aws::{AsffFinding, InvestigationResultPort, ReportQueuePort, ReportSinkPort};
 use crate::execute::{Policy, Write};
+use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Reason};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +63,7 @@ impl ReportWrite {
                 severity,
                 ..
             } => {
-                let mut action = on("PutEvents", region, graph_arn, investigation_id);
+                let mut action = on(Operation::PutEvents, region, graph_arn, investigation_id);
                 action.notes = vec![format!("{detail_type} on bus {bus} (source {EVENT_SOURCE})")];
                 action.severity = severity.clone();
                 action
@@ -72,7 +73,12 @@ impl ReportWrite {
                 graph_arn,
                 finding,
             } => {
-                let mut action = on("BatchImportFindings", &finding.region, graph_arn, investigation_id);
+                let mut action = on(
+                    Operation::BatchImportFindings,
+                    &finding.region,
+                    graph_arn,
+                    investigation_id,
+                );
                 action.notes = vec![format!("finding {} in {}", finding.id, finding.product_arn)];
                 action
             }
@@ -81,10 +87,12 @@ impl ReportWrite {
                 graph_arn,
                 investigation_id,
                 reason,
-            } => on("UpdateInvestigationState", region, graph_arn, investigation_id).with_reason(reason.clone()),
+            } => {
+                on(Operation::UpdateInvestigationState, region, graph_arn, investigation_id).with_reason(reason.clone())
+            }
             Self::SendAgain { queue_url, message } => {
                 let mut action = message
-                    .action("SendMessage", result)
+                    .action(Operation::SendMessage, result)
                     .with_reason(Reason::SentAgain(message.delivered.len()));
                 action.notes = vec![format!("to {queue_url}, delivered {:?}", message.delivered)];
                 action
@@ -96,8 +104,8 @@ impl ReportWrite {
                 ..
             } => {
                 let sent = about.as_ref().map_or_else(
-                    || Action::new("SendMessage", result),
-                    |message| message.action("SendMessage", result),
+                    || Action::new(Operation::SendMessage, result),
+                    |message| message.action(Operation::SendMessage, result),
                 );
                 let mut action = sent.with_reason(Reason::DeadLettered(reason.clone()));
                 action.notes = vec![format!("to {queue_url}")];
