@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::invitations::is_callers;
+use super::accounts::is_callers;
 use super::{administered, check_accounts, check_count, region_mut, string_list, timestamp, Call};
 use crate::names::{admin_of, is_graph_arn, DATASOURCE_PACKAGES};
 use crate::paging::page;

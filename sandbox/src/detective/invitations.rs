@@ -3,17 +3,13 @@
 
 use serde_json::{json, Value};
 
-use super::members::enable_outcome;
+use super::accounts::{enable_outcome, is_callers};
 use super::{region_mut, required_str, timestamp, Call};
 use crate::paging::page;
 use crate::protocol::{ApiError, Service};
 use crate::state::{Invitation, SandboxState};
 
 const INVITATION_PAGE: usize = 200;
-
-pub(super) fn is_callers(state: &SandboxState, invitation: &Invitation, caller: &str) -> bool {
-    invitation.account_id.as_deref().unwrap_or(&state.caller_account_id) == caller
-}
 
 /// The caller's invitations and memberships. ORGANIZATION memberships are listed too:
 /// whether ListInvitations shows them is not documented, and our code must not depend on it.

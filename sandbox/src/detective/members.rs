@@ -4,17 +4,17 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::accounts::{enable_outcome, ENABLED};
 use super::datasources::{history, latest_states};
 use super::{account_ids, administered, check_batch, region_mut, required_str, timestamp, Call};
 use crate::names::admin_of;
 use crate::paging::page;
 use crate::protocol::{ApiError, Service};
-use crate::state::{Graph, IngestHistory, Invitation, Member, MemberOutcome, Pending, SandboxState};
+use crate::state::{Graph, IngestHistory, Invitation, Member, Pending, SandboxState};
 
 const MEMBERS_PER_GRAPH: usize = 1_200;
 const MEMBER_PAGE: usize = 200;
 
-const ENABLED: &str = "ENABLED";
 const INVITED: &str = "INVITED";
 const IN_PROGRESS: &str = "VERIFICATION_IN_PROGRESS";
 const DISABLED: &str = "ACCEPTED_BUT_DISABLED";
@@ -37,18 +37,6 @@ fn invitation_type(state: &SandboxState, region: &str, graph_arn: &str, member: 
             "INVITATION".to_owned()
         }
     })
-}
-
-/// Where enabling `account` ends: ENABLED unless a `member_outcomes` rule says otherwise.
-pub(super) fn enable_outcome(state: &SandboxState, account: &str) -> (String, Option<String>) {
-    match state.member_outcomes.iter().find(|rule| rule.account_id == account) {
-        Some(MemberOutcome {
-            status,
-            disabled_reason,
-            ..
-        }) => (status.clone(), disabled_reason.clone()),
-        None => (ENABLED.to_owned(), None),
-    }
 }
 
 pub(super) fn member_json(

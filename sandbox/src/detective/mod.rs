@@ -2,6 +2,7 @@
 //! the model gives. Where the model and the API reference are silent, the choice made is
 //! named in a comment and in the README's sandbox section.
 
+mod accounts;
 mod datasources;
 mod graphs;
 mod indicators;
