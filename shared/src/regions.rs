@@ -47,16 +47,9 @@ impl RegionReport {
     }
 
     fn result(&self) -> ActionResult {
-        let any = |result| self.actions.iter().any(|action| action.result == result);
-        if self.error.is_some() || any(ActionResult::Failed) {
-            ActionResult::Failed
-        } else if any(ActionResult::Done) {
-            ActionResult::Done
-        } else if any(ActionResult::Planned) {
-            ActionResult::Planned
-        } else {
-            ActionResult::Skipped
-        }
+        // A region that could not be worked on counts as a failed action.
+        let failed = self.error.iter().map(|_| Status::Failed);
+        Status::combined(failed.chain(self.actions.iter().map(|action| action.result.into()))).into()
     }
 
     fn summary(&self) -> String {

@@ -526,14 +526,8 @@ where
                 }
             };
         }
-        let any = |result| actions.iter().any(|action: &Action| action.result == result);
-        let status = if any(ActionResult::Failed) {
-            Status::Failed
-        } else if any(ActionResult::Done) {
-            Status::Acted
-        } else {
-            Status::Planned
-        };
+        // The alert is always among the actions (done, planned or failed): never ignored.
+        let status = Status::combined(actions.iter().map(|action| action.result.into()));
         let who = event
             .caller
             .arn

@@ -56,6 +56,17 @@ impl From<ActionResult> for Status {
     }
 }
 
+impl From<Status> for ActionResult {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Acted => Self::Done,
+            Status::Planned => Self::Planned,
+            Status::Ignored => Self::Skipped,
+            Status::Failed => Self::Failed,
+        }
+    }
+}
+
 /// One API write (made, planned, skipped or failed), named as in the API reference,
 /// with the parameters that matter.
 #[derive(Debug, Clone, PartialEq, Serialize)]
