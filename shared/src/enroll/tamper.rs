@@ -90,22 +90,20 @@ pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
         }
     }
     let by_our_role_elsewhere = match origin(&event.caller, config) {
-        Origin::OwnFunction(own) if always_alerted(event.operation) => {
-            return Screened::Respond {
-                restore: false,
-                why: format!(
-                    "{operation} by this project's own function {} (role {}): always alerted",
-                    own.session_name.as_deref().unwrap_or_default(),
-                    own.role_arn
-                ),
-            }
-        }
         Origin::OwnFunction(own) => {
-            return Screened::Ignore(format!(
-                "{operation} by this project's own function {} (role {}): not tampering",
+            let ours = format!(
+                "{operation} by this project's own function {} (role {})",
                 own.session_name.as_deref().unwrap_or_default(),
                 own.role_arn
-            ))
+            );
+            return if always_alerted(event.operation) {
+                Screened::Respond {
+                    restore: false,
+                    why: format!("{ours}: always alerted"),
+                }
+            } else {
+                Screened::Ignore(format!("{ours}: not tampering"))
+            };
         }
         Origin::OwnRoleElsewhere { role, session } => Some(format!(
             "made with this project's role {role} from session {}, which is not its function",
