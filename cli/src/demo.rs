@@ -74,6 +74,17 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
         };
         println!("{:<52} {:<22} {:<9} {}", name, row.0, row.1, row.2);
     }
+    print_alerts(&sandbox);
+    report_loop(&sandbox, clock.as_ref()).await;
+    println!("\nautopilot status of the sandbox afterwards:\n");
+    let state = sandbox.state();
+    // The demo shows coverage; its exit code is not a gate here.
+    let _ = crate::status::demo_status(&sandbox, &state).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The tamper alerts enroll-accounts put on the sandbox's bus: who did what, and the response.
+fn print_alerts(sandbox: &Sandbox) {
     let alerts: Vec<_> = sandbox
         .events()
         .into_iter()
@@ -106,12 +117,6 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, UsageError> {
             field("response")
         );
     }
-    report_loop(&sandbox, clock.as_ref()).await;
-    println!("\nautopilot status of the sandbox afterwards:\n");
-    let state = sandbox.state();
-    // The demo shows coverage; its exit code is not a gate here.
-    let _ = crate::status::demo_status(&sandbox, &state).await;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The queue investigate-findings sends report requests to in the demo (the sandbox records them).

@@ -8,7 +8,7 @@ use sandbox::{Sandbox, SandboxState};
 use shared::aws::{load_sdk_config, local_sdk_config_as, DesignationPort, SdkDetective, SdkOrganizations};
 use shared::clock::SystemClock;
 use shared::config::{Env, ProcessEnv};
-use shared::configure::{observe, plan, reconcile_region, AsManagementReads, DesiredState, Part};
+use shared::configure::{observe, plan, reconcile_region, AsManagementReads, DesiredState, Part, RegionSetup};
 use shared::domain::AccountId;
 use shared::execute::{Policy, Step, Write};
 use shared::outcome::{Action, Retry};
@@ -225,8 +225,15 @@ async fn set_up<G: DesignationPort>(
         retry: Retry::NextRun,
     };
     let mut failed = false;
+    let setup = RegionSetup {
+        ports: detective,
+        designations,
+        desired,
+        part,
+        teardown: false,
+    };
     for region in &desired.regions {
-        let report = reconcile_region(detective, designations, desired, part, region, false, &policy).await;
+        let report = reconcile_region(&setup, region, &policy).await;
         for action in &report.actions {
             failed |= action.result == shared::outcome::ActionResult::Failed;
             println!("{}", row(part, action));

@@ -20,11 +20,12 @@ use shared::domain::{
     AccountId, AccountState, CreationState, DatasourcePackage, HandshakeState, IngestState, InvestigationSeverity,
     InvestigationStatus, InvitationType, MemberStatus,
 };
+use shared::enroll::Departure;
 use shared::enroll::{enrollment, removal, screen_tamper, sweep, EnrollConfig, OrgView, Screened as TamperScreened};
 use shared::event::{route, CustomResourceRequest, Envelope, EventError, Finding, SqsBatch, TamperEvent, Trigger};
 use shared::execute::{Plan, Step};
 use shared::investigate::{known_path, principals, screen, InvestigateConfig, NotInvestigable, Screened};
-use shared::outcome::{Action, Departure};
+use shared::outcome::Action;
 use shared::report::{
     console_url, finding as asff_finding, plan_report, report_id, summarize, ReportConfig, ReportMessage,
 };

@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
-use crate::outcome::{Action, ActionResult, Reason, Retry};
+use crate::outcome::{Action, ActionResult, DeadlineNear, Retry};
 use crate::telemetry;
 
 /// A decision: a write to make, or an action already final (left alone, or failed without
@@ -36,6 +36,25 @@ impl<W> Plan<W> {
 
     pub fn decided(&mut self, action: Action) {
         self.steps.push(Step::Decided(Box::new(action)));
+    }
+
+    /// The plan as actions, without a call: each write as intended (planned), each decision
+    /// as it is. What an alert tells before the writes are made.
+    pub fn preview<P>(&self) -> Vec<Action>
+    where
+        W: Write<P>,
+    {
+        let mut actions = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Decided(action) => actions.push(action.as_ref().clone()),
+                Step::Write(write) => actions.extend(write.intended().into_iter().map(|mut action| {
+                    action.result = ActionResult::Planned;
+                    action
+                })),
+            }
+        }
+        actions
     }
 }
 
@@ -68,7 +87,7 @@ impl Policy<'_> {
     /// The intended action, not started because the deadline was near.
     pub fn not_started(&self, mut action: Action) -> Action {
         action.result = ActionResult::Failed;
-        action.with_reason(Reason::DeadlineNear(self.retry))
+        action.with_reason(DeadlineNear(self.retry))
     }
 }
 

@@ -111,7 +111,7 @@ mod tests {
 
     use super::*;
     use crate::clock::FixedClock;
-    use crate::outcome::Reason;
+    use crate::outcome::DeadlineNear;
 
     fn deadline_reason(trigger: Trigger) -> String {
         let envelope =
@@ -126,7 +126,7 @@ mod tests {
             clock: &clock,
             deadline: Some(DateTime::UNIX_EPOCH),
         };
-        Reason::DeadlineNear(invocation.policy("f", false).retry).to_string()
+        DeadlineNear(invocation.policy("f", false).retry).to_string()
     }
 
     /// A failed schedule is answered (the next run retries); a failed event is raised

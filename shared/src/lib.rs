@@ -22,4 +22,5 @@ pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod status;
+pub mod steps;
 pub mod telemetry;

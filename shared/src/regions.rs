@@ -5,8 +5,10 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
+use crate::execute::{Policy, Write};
 use crate::operation::Operation;
 use crate::outcome::{Action, ActionResult, Failure, Outcome, RegionResult, Status};
+use crate::steps::{carry_out, Steps};
 
 /// Runs `work` for every region, at most `limit` at once; one report per region.
 pub async fn each_region<F, Fut>(regions: &[String], limit: usize, work: F) -> Vec<RegionReport>
@@ -19,6 +21,23 @@ where
         .buffer_unordered(limit.max(1))
         .collect()
         .await
+}
+
+/// One region's steps carried out (observe, plan, execute), as its report.
+pub async fn carry_out_region<S, P>(steps: &S, region: &str, ports: &P, policy: &Policy<'_>) -> RegionReport
+where
+    S: Steps<Place = str>,
+    P: Sync,
+    S::Write: Write<P>,
+{
+    match carry_out(steps, region, ports, policy).await {
+        Ok(carried) => RegionReport {
+            region: region.to_owned(),
+            actions: carried.actions,
+            error: None,
+        },
+        Err(failure) => RegionReport::failed(region, failure),
+    }
 }
 
 /// The work done (or not) in one region.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::Clock;
-use crate::event::{route, CustomResourceRequest, Envelope, SqsBatch, Trigger};
+use crate::event::{route_payload, Envelope, Trigger};
 use crate::function::{Handler, Invocation};
 use crate::outcome::{Outcome, Status};
 use crate::telemetry;
@@ -36,25 +36,13 @@ async fn decide<F: Handler>(
     clock: &dyn Clock,
     deadline: Option<DateTime<Utc>>,
 ) -> Handled {
-    let unparsable = |outcome| Handled {
-        outcome,
-        trigger: "Unparsable",
-        scheduled: false,
-    };
-    // CloudFormation invokes custom resources with its own request, not an EventBridge event.
-    let custom_resource = CustomResourceRequest::detect(payload);
-    let sqs_batch = custom_resource.is_none().then(|| SqsBatch::detect(payload)).flatten();
-    let (envelope, trigger) = match (custom_resource, sqs_batch) {
-        (Some(request), _) => (request.envelope(payload), Trigger::CustomResource(Box::new(request))),
-        (None, Some(batch)) => (batch.envelope(payload), Trigger::SqsBatch(Box::new(batch))),
-        (None, None) => {
-            let envelope = match Envelope::from_value(payload) {
-                Ok(envelope) => envelope,
-                Err(error) => return unparsable(Outcome::failed(F::NAME, None, error)),
-            };
-            match route(&envelope) {
-                Ok(trigger) => (envelope, trigger),
-                Err(error) => return unparsable(Outcome::failed(F::NAME, envelope.id.clone(), error)),
+    let (envelope, trigger) = match route_payload(payload) {
+        Ok(routed) => routed,
+        Err((event_id, error)) => {
+            return Handled {
+                outcome: Outcome::failed(F::NAME, event_id, error),
+                trigger: "Unparsable",
+                scheduled: false,
             }
         }
     };

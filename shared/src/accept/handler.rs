@@ -5,15 +5,17 @@ use aws_config::SdkConfig;
 
 use super::config::{AcceptConfig, VARIABLES};
 use super::plan;
+use super::writes::InvitationWrite;
 use super::AWS_ACTIONS;
-use crate::aws::{InvitationPort, SdkDetective};
+use crate::aws::{InvitationPort, MemberDetail, SdkDetective};
 use crate::config::{ConfigError, Env};
 use crate::event::Trigger;
-use crate::execute::execute;
+use crate::execute::Plan;
 use crate::function::{Function, Handler, Invocation};
 use crate::metrics::FunctionMetrics;
-use crate::outcome::Outcome;
-use crate::regions::{assemble, each_region, RegionReport};
+use crate::outcome::{Failure, Outcome};
+use crate::regions::{assemble, carry_out_region, each_region};
+use crate::steps::Steps;
 
 pub const FUNCTION: &str = "accept-invitations";
 /// Regions checked at once: a handful of calls each.
@@ -67,6 +69,21 @@ impl Function for AcceptInvitations {
     }
 }
 
+/// In each region: ListInvitations, then the pure plan of what to answer.
+impl<P: InvitationPort> Steps for AcceptInvitations<P> {
+    type Place = str;
+    type Observed = Vec<MemberDetail>;
+    type Write = InvitationWrite;
+
+    async fn observe(&self, region: &str) -> Result<Vec<MemberDetail>, Failure> {
+        Ok(self.detective.list_invitations(region).await?)
+    }
+
+    fn plan(&self, region: &str, invitations: &Vec<MemberDetail>) -> Plan<InvitationWrite> {
+        plan::invitations(region, invitations, &self.config)
+    }
+}
+
 impl<P: InvitationPort> AcceptInvitations<P> {
     pub async fn check(&self, invocation: &Invocation<'_>) -> Outcome {
         let subject = match invocation.trigger {
@@ -78,15 +95,7 @@ impl<P: InvitationPort> AcceptInvitations<P> {
         };
         let policy = &invocation.policy(FUNCTION, self.config.dry_run);
         let reports = each_region(&self.config.regions, CONCURRENT_REGIONS, |region| async move {
-            match self.detective.list_invitations(&region).await {
-                Ok(invitations) => {
-                    let plan = plan::invitations(&region, &invitations, &self.config);
-                    let mut report = RegionReport::new(&region);
-                    report.actions = execute(plan, &self.detective, policy).await;
-                    report
-                }
-                Err(error) => RegionReport::failed(&region, error),
-            }
+            carry_out_region(self, &region, &self.detective, policy).await
         })
         .await;
         assemble(FUNCTION, invocation.event_id(), subject, reports)

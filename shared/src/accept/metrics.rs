@@ -1,12 +1,13 @@
 //! What accept-invitations counts of an invocation.
 
+use super::reason::Reason;
 use crate::metrics::{actions, FunctionMetrics};
 use crate::operation::Operation;
-use crate::outcome::{ActionResult, Outcome, Reason};
+use crate::outcome::{ActionResult, Outcome};
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
     let ignored_untrusted = actions(outcome, Operation::AcceptInvitation, ActionResult::Skipped)
-        .filter(|action| matches!(action.reason, Some(Reason::UntrustedIgnored(_))))
+        .filter(|action| matches!(action.reason_of(), Some(Reason::UntrustedIgnored(_))))
         .count();
     // Every RejectInvitation answers an untrusted invitation, whatever came of it.
     let rejected_untrusted = outcome
@@ -34,7 +35,8 @@ pub fn counted(outcome: &Outcome) -> FunctionMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Action, Status, TrustFailure};
+    use crate::accept::TrustFailure;
+    use crate::outcome::{Action, Status};
 
     #[test]
     fn untrusted_invitations_are_counted_whether_ignored_or_rejected() {

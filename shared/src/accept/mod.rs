@@ -8,12 +8,14 @@ mod config;
 mod handler;
 mod metrics;
 mod plan;
+mod reason;
 mod trust;
 mod writes;
 
 pub use config::{AcceptConfig, UntrustedPolicy, VARIABLES};
 pub use handler::{AcceptInvitations, FUNCTION};
 pub use plan::invitations;
+pub use reason::{Reason, TrustFailure};
 pub use trust::check_trust;
 pub use writes::{Answer, InvitationWrite};
 

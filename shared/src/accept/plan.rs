@@ -2,13 +2,14 @@
 //! leave, each with why. Nothing the event claims takes part.
 
 use super::config::{AcceptConfig, UntrustedPolicy};
+use super::reason::Reason;
 use super::trust::check_trust;
 use super::writes::{invitation_action, Answer, InvitationWrite};
 use crate::aws::MemberDetail;
 use crate::domain::MemberStatus;
 use crate::execute::Plan;
 use crate::operation::Operation;
-use crate::outcome::{ActionResult, Reason};
+use crate::outcome::ActionResult;
 
 /// One region's invitations and memberships: accept the trusted, reject or leave the
 /// untrusted as configured, and never touch an organization membership.

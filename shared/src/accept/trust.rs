@@ -1,8 +1,8 @@
 //! The trust decision, pure: every check must pass, and the failing one is named.
 
 use super::config::AcceptConfig;
+use super::reason::TrustFailure;
 use crate::aws::arn::GraphArn;
-use crate::outcome::TrustFailure;
 
 /// Whether a graph's administrator (and the graph itself) is trusted, for `region`.
 /// Err names the check that failed.

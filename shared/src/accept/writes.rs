@@ -1,11 +1,12 @@
 //! accept-invitations' writes, and how each is made. An accept that loses a race (the
 //! invitation changed meanwhile) is re-read and reported as left, not failed.
 
+use super::reason::Reason;
 use crate::aws::{InvitationPort, MemberDetail};
 use crate::domain::MemberStatus;
 use crate::execute::{Policy, Write};
 use crate::operation::Operation;
-use crate::outcome::{Action, ActionResult, Reason};
+use crate::outcome::{Action, ActionResult};
 
 /// How an invitation or membership is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! AWS access: small ports (traits) for the operations we use, and adapters over the SDK.
 
 pub mod arn;
+mod console;
 mod detective;
 mod detective_setup;
 mod error;
@@ -14,6 +15,7 @@ mod ports;
 mod reporting;
 mod sdk;
 
+pub use console::detective_console;
 pub use detective::SdkDetective;
 pub use error::AwsError;
 pub use graph_cache::GraphCache;

@@ -7,6 +7,7 @@ mod answer;
 mod desired;
 mod handler;
 mod plan;
+mod reason;
 mod reconcile;
 mod writes;
 
@@ -14,10 +15,11 @@ pub use answer::{response_body, CloudFormationAnswer};
 pub use desired::{DesiredState, MANAGED_TAGS_KEY, NAMES};
 pub use handler::{answered_cloudformation, read_request, stack_variables, ConfigureDetective, FUNCTION};
 pub use plan::{
-    plan_designation, plan_graph, plan_no_graph, plan_teardown, wrong_account as plan_wrong_account, GraphObserved,
-    Part,
+    packages_off, plan_designation, plan_graph, plan_no_graph, plan_teardown, wrong_account as plan_wrong_account,
+    GraphObserved, Part,
 };
-pub use reconcile::{observe, plan, reconcile, reconcile_region, AsManagementReads, Observed};
+pub use reason::Reason;
+pub use reconcile::{observe, plan, reconcile, reconcile_region, AsManagementReads, Observed, RegionSetup};
 pub use writes::SetupWrite;
 
 use crate::config::{self, ConfigError, Env};

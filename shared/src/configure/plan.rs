@@ -1,10 +1,11 @@
 //! What to change, decided purely from what was read and the desired state.
 
+use super::reason::Reason;
 use crate::aws::{AwsError, Designated, OrganizationAdmin, PackageStates, Tags};
 use crate::domain::{AccountId, DatasourcePackage, IngestState};
 use crate::execute::Plan;
 use crate::operation::Operation;
-use crate::outcome::{Action, ActionResult, Failure, Reason};
+use crate::outcome::{Action, ActionResult, Failure};
 
 use super::desired::{DesiredState, MANAGED_TAGS_KEY};
 use super::writes::SetupWrite;
@@ -122,15 +123,22 @@ pub fn plan_graph(desired: &DesiredState, region: &str, graph: &GraphObserved) -
     plan
 }
 
-fn plan_packages(plan: &mut Plan<SetupWrite>, desired: &DesiredState, region: &str, graph: &GraphObserved) {
-    let off: Vec<(DatasourcePackage, Option<IngestState>)> = desired
-        .wanted_packages()
+/// The wanted packages not STARTED on the graph, with their state (None: not listed).
+pub fn packages_off(
+    wanted: Vec<DatasourcePackage>,
+    listed: &PackageStates,
+) -> Vec<(DatasourcePackage, Option<IngestState>)> {
+    wanted
         .into_iter()
-        .filter_map(|package| match graph.packages.get(&package) {
+        .filter_map(|package| match listed.get(&package) {
             Some(IngestState::Started) => None,
             state => Some((package, state.cloned())),
         })
-        .collect();
+        .collect()
+}
+
+fn plan_packages(plan: &mut Plan<SetupWrite>, desired: &DesiredState, region: &str, graph: &GraphObserved) {
+    let off = packages_off(desired.wanted_packages(), &graph.packages);
     if off.is_empty() {
         let mut action = decided(
             Operation::UpdateDatasourcePackages,

@@ -5,10 +5,11 @@ use crate::aws::{
     single_graph, AdministratorPort, AwsError, Designated, DesignationPort, GraphError, GraphPort, GraphSetupPort,
     OrganizationAdmin, OrganizationConfigPort,
 };
-use crate::execute::{execute, Plan, Policy, Step};
+use crate::execute::{Plan, Policy, Step};
 use crate::operation::Operation;
 use crate::outcome::{ActionResult, Failure};
 use crate::regions::{each_region, RegionReport};
+use crate::steps::{carry_out, Steps};
 
 use super::desired::DesiredState;
 use super::plan::{plan_designation, plan_graph, plan_no_graph, plan_teardown, GraphObserved, Part};
@@ -81,38 +82,54 @@ fn creates_graph(plan: &Plan<SetupWrite>) -> bool {
         .any(|step| matches!(step, Step::Write(SetupWrite::CreateGraph { .. })))
 }
 
-/// One region: read, plan, execute (and once more after creating the graph).
-pub async fn reconcile_region<P, G>(
-    ports: &P,
-    designations: &G,
-    desired: &DesiredState,
-    part: Part,
-    region: &str,
-    teardown: bool,
-    policy: &Policy<'_>,
-) -> RegionReport
+/// The setup of one region, as the contract's steps: its reads and its pure plan.
+pub struct RegionSetup<'a, P, G> {
+    pub ports: &'a P,
+    pub designations: &'a G,
+    pub desired: &'a DesiredState,
+    pub part: Part,
+    pub teardown: bool,
+}
+
+impl<P, G> Steps for RegionSetup<'_, P, G>
 where
     P: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
     G: DesignationPort,
 {
-    let observed = match observe(ports, designations, part, region).await {
-        Ok(observed) => observed,
+    type Place = str;
+    type Observed = Observed;
+    type Write = SetupWrite;
+
+    async fn observe(&self, region: &str) -> Result<Observed, Failure> {
+        observe(self.ports, self.designations, self.part, region).await
+    }
+
+    fn plan(&self, region: &str, observed: &Observed) -> Plan<SetupWrite> {
+        plan(self.desired, region, observed, self.teardown)
+    }
+}
+
+/// One region: read, plan, execute (and once more after creating the graph: the rest is
+/// planned from what the new graph then is).
+pub async fn reconcile_region<P, G>(setup: &RegionSetup<'_, P, G>, region: &str, policy: &Policy<'_>) -> RegionReport
+where
+    P: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
+    G: DesignationPort,
+{
+    let mut report = RegionReport::new(region);
+    let first = match carry_out(setup, region, setup.ports, policy).await {
+        Ok(first) => first,
         Err(failure) => return RegionReport::failed(region, failure),
     };
-    let first = plan(desired, region, &observed, teardown);
-    let again = creates_graph(&first) && !policy.dry_run;
-    let mut report = RegionReport::new(region);
-    report.actions = execute(first, ports, policy).await;
+    let planned_creation = creates_graph(&setup.plan(region, &first.observed));
+    report.actions = first.actions;
     let created = report
         .actions
         .iter()
         .any(|action| action.operation == Operation::CreateGraph && action.result == ActionResult::Done);
-    if again && created {
-        match observe(ports, designations, part, region).await {
-            Ok(observed) => {
-                let rest = plan(desired, region, &observed, teardown);
-                report.actions.extend(execute(rest, ports, policy).await);
-            }
+    if planned_creation && created && !policy.dry_run {
+        match carry_out(setup, region, setup.ports, policy).await {
+            Ok(rest) => report.actions.extend(rest.actions),
             Err(failure) => report.error = Some(failure),
         }
     }
@@ -132,8 +149,15 @@ where
     P: AdministratorPort + GraphPort + GraphSetupPort + OrganizationConfigPort,
     G: DesignationPort,
 {
+    let setup = &RegionSetup {
+        ports,
+        designations,
+        desired,
+        part,
+        teardown,
+    };
     each_region(&desired.regions, CONCURRENT_REGIONS, |region| async move {
-        reconcile_region(ports, designations, desired, part, &region, teardown, policy).await
+        reconcile_region(setup, &region, policy).await
     })
     .await
 }

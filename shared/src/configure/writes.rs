@@ -1,10 +1,11 @@
 //! The setup's writes, each one call.
 
+use super::reason::Reason;
 use crate::aws::{AdministratorPort, GraphSetupPort, OrganizationConfigPort, Tags};
 use crate::domain::{AccountId, DatasourcePackage};
 use crate::execute::{Policy, Write};
 use crate::operation::Operation;
-use crate::outcome::{Action, ActionResult, Reason};
+use crate::outcome::{Action, ActionResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SetupWrite {

@@ -1,33 +1,31 @@
 //! The function: what each trigger asks, the reads (Organizations first: the event is only
 //! a hint), then per region the reads, the plan and its execution.
 
-use crate::operation::Operation;
 use std::future::Future;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
 
 use super::config::{EnrollConfig, VARIABLES};
-use super::plan::{self, OrgView};
-use super::tamper::{self, Screened};
+use super::plan::OrgView;
+use super::reason::Departure;
+use super::regional::{Change, Membership, Sweep};
 use super::writes::{MemberPorts, MemberWrite};
 use super::AWS_ACTIONS;
 use crate::aws::arn::GraphArn;
 use crate::aws::{
     AdministratorPort, AlertPort, AwsError, GraphCache, GraphError, GraphPort, GraphSetupPort, MemberDetail,
-    MemberPort, OrgAccount, OrganizationConfigPort, OrganizationPort, SdkDetective, SdkEventBridge, SdkOrganizations,
+    MemberPort, OrganizationConfigPort, OrganizationPort, SdkDetective, SdkEventBridge, SdkOrganizations,
 };
 use crate::config::{ConfigError, Env};
-use crate::configure::SetupWrite;
 use crate::domain::{AccountId, AccountState, CreationState, HandshakeState};
-use crate::domain::{DatasourcePackage, IngestState};
-use crate::event::{AccountEventKind, DepartureKind, EventError, TamperEvent, TamperOperation, Trigger};
-use crate::execute::{execute, Plan, Policy};
+use crate::event::{AccountEventKind, DepartureKind, EventError, Trigger};
+use crate::execute::Policy;
 use crate::function::{Function, Handler, Invocation};
 use crate::metrics::FunctionMetrics;
-use crate::outcome::{Action, ActionResult, Reason};
-use crate::outcome::{Departure, Failure, Outcome, Status};
-use crate::regions::{assemble, each_region, RegionReport};
+use crate::outcome::{Failure, Outcome, Status};
+use crate::regions::{assemble, carry_out_region, each_region, RegionReport};
+use crate::steps::{carry_out, Steps};
 
 pub const FUNCTION: &str = "enroll-accounts";
 /// enroll-accounts: long-lived clients, configuration and graph cache.
@@ -97,7 +95,7 @@ impl Function for EnrollAccounts {
     }
 }
 
-fn valid_account(account_id: Option<&String>, field: &str) -> Result<AccountId, EventError> {
+pub(super) fn valid_account(account_id: Option<&String>, field: &str) -> Result<AccountId, EventError> {
     match account_id {
         Some(id) => AccountId::parse(id).ok_or_else(|| EventError::InvalidField {
             field: format!("event.detail.{field}"),
@@ -112,6 +110,53 @@ fn valid_account(account_id: Option<&String>, field: &str) -> Result<AccountId, 
     }
 }
 
+/// What an event asks of enroll-accounts, read from it alone (the account is re-read after).
+enum Asked {
+    Enroll(AccountId),
+    Remove(AccountId),
+    /// Every account, for this reason.
+    Sweep(String),
+    Nothing(String),
+    Unreadable(EventError),
+}
+
+/// An account created (or a Control Tower account made): enrolled once SUCCEEDED.
+fn created(name: &str, kind: AccountEventKind, state: Option<&str>, account_id: Option<&String>) -> Asked {
+    if state.map(CreationState::from_aws) != Some(CreationState::Succeeded) {
+        return Asked::Nothing(format!(
+            "{name} with state {}: only SUCCEEDED enrolls",
+            state.unwrap_or("(none)")
+        ));
+    }
+    let field = match kind {
+        AccountEventKind::CreateAccountResult => "serviceEventDetails.createAccountStatus.accountId",
+        AccountEventKind::CreateManagedAccount => "serviceEventDetails.createManagedAccountStatus.account.accountId",
+        AccountEventKind::UpdateManagedAccount => "serviceEventDetails.updateManagedAccountStatus.account.accountId",
+        AccountEventKind::AccountJoinedOrganization => "the joining account id",
+    };
+    match valid_account(account_id, field) {
+        Ok(account_id) => Asked::Enroll(account_id),
+        Err(error) => Asked::Unreadable(error),
+    }
+}
+
+/// A handshake accepted: the account that joined, enrolled.
+fn joined(name: &str, state: Option<&str>, account_id: Option<&String>, error_code: Option<&str>) -> Asked {
+    if let Some(code) = error_code {
+        return Asked::Nothing(format!("{name} failed with {code}: nobody joined"));
+    }
+    if state.map(HandshakeState::from_aws) != Some(HandshakeState::Accepted) {
+        return Asked::Nothing(format!(
+            "{name} with handshake state {}: only ACCEPTED enrolls",
+            state.unwrap_or("(none)")
+        ));
+    }
+    match valid_account(account_id, "responseElements.handshake.parties[type=ACCOUNT].id") {
+        Ok(account_id) => Asked::Enroll(account_id),
+        Err(error) => Asked::Unreadable(error),
+    }
+}
+
 impl<D, O, A> EnrollAccounts<D, O, A>
 where
     D: GraphPort + MemberPort + OrganizationConfigPort + GraphSetupPort + AdministratorPort,
@@ -120,11 +165,8 @@ where
 {
     /// What the trigger asks, decided from the event; the account is always re-read.
     pub async fn enroll_accounts(&self, invocation: &Invocation<'_>) -> Outcome {
-        let id = invocation.event_id();
-        let ignored = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Ignored, reason);
-        let failed = |error: EventError| Outcome::failed(FUNCTION, id.clone(), error);
         let name = invocation.trigger.name();
-        match invocation.trigger {
+        let asked = match invocation.trigger {
             // Where its account id sits is not documented: when we cannot read one, the
             // whole organization is reconciled instead, so no join is missed.
             Trigger::AccountCreated {
@@ -132,94 +174,78 @@ where
                 account_id,
                 ..
             } => match account_id.as_deref().and_then(AccountId::parse) {
-                Some(account_id) => self.enroll(invocation, name, &account_id).await,
-                None => {
-                    let why = format!("{name} names no account we could read: every account was reconciled instead");
-                    self.sweep(invocation, Some(&why)).await
-                }
+                Some(account_id) => Asked::Enroll(account_id),
+                None => Asked::Sweep(format!(
+                    "{name} names no account we could read: every account was reconciled instead"
+                )),
             },
             Trigger::AccountCreated {
                 kind,
                 state,
                 account_id,
                 ..
-            } => {
-                if state.as_deref().map(CreationState::from_aws) != Some(CreationState::Succeeded) {
-                    return ignored(format!(
-                        "{name} with state {}: only SUCCEEDED enrolls",
-                        state.as_deref().unwrap_or("(none)")
-                    ));
-                }
-                let field = match kind {
-                    AccountEventKind::CreateAccountResult => "serviceEventDetails.createAccountStatus.accountId",
-                    AccountEventKind::CreateManagedAccount => {
-                        "serviceEventDetails.createManagedAccountStatus.account.accountId"
-                    }
-                    AccountEventKind::UpdateManagedAccount => {
-                        "serviceEventDetails.updateManagedAccountStatus.account.accountId"
-                    }
-                    AccountEventKind::AccountJoinedOrganization => "the joining account id",
-                };
-                match valid_account(account_id.as_ref(), field) {
-                    Ok(account_id) => self.enroll(invocation, name, &account_id).await,
-                    Err(error) => failed(error),
-                }
-            }
+            } => created(name, *kind, state.as_deref(), account_id.as_ref()),
             Trigger::HandshakeAccepted {
                 handshake_state,
                 account_id,
                 error_code,
-            } => {
-                if let Some(code) = error_code {
-                    return ignored(format!("{name} failed with {code}: nobody joined"));
-                }
-                if handshake_state.as_deref().map(HandshakeState::from_aws) != Some(HandshakeState::Accepted) {
-                    return ignored(format!(
-                        "{name} with handshake state {}: only ACCEPTED enrolls",
-                        handshake_state.as_deref().unwrap_or("(none)")
-                    ));
-                }
-                match valid_account(
-                    account_id.as_ref(),
-                    "responseElements.handshake.parties[type=ACCOUNT].id",
-                ) {
-                    Ok(account_id) => self.enroll(invocation, name, &account_id).await,
-                    Err(error) => failed(error),
-                }
-            }
+            } => joined(
+                name,
+                handshake_state.as_deref(),
+                account_id.as_ref(),
+                error_code.as_deref(),
+            ),
             Trigger::AccountDeparted {
                 kind,
                 account_id,
                 error_code,
-            } => {
-                if let Some(code) = error_code {
-                    return ignored(format!("{name} did not complete ({code}): nothing departed"));
-                }
-                if !self.config.remove_departed_accounts {
-                    return ignored(format!(
-                        "{name}: REMOVE_DEPARTED_ACCOUNTS is off, so members are not removed"
-                    ));
-                }
-                if *kind == DepartureKind::AccountDepartedOrganization && account_id.is_none() {
-                    let why = format!("{name} names no account we could read: every account was reconciled instead");
-                    return self.sweep(invocation, Some(&why)).await;
-                }
-                match valid_account(account_id.as_ref(), "the departing account id") {
-                    Ok(account_id) => self.remove(invocation, name, &account_id).await,
-                    Err(error) => failed(error),
-                }
-            }
-            Trigger::Scheduled { .. } => self.sweep(invocation, None).await,
-            Trigger::DetectiveTampered(event) => self.tampered(invocation, event).await,
-            other => ignored(format!("{} is not for {FUNCTION}", other.name())),
+            } => self.departed(name, *kind, account_id.as_ref(), error_code.as_deref()),
+            Trigger::Scheduled { .. } => return self.sweep(invocation, None).await,
+            Trigger::DetectiveTampered(event) => return self.tampered(invocation, event).await,
+            other => Asked::Nothing(format!("{} is not for {FUNCTION}", other.name())),
+        };
+        let id = invocation.event_id();
+        match asked {
+            Asked::Enroll(account_id) => self.enroll(invocation, name, &account_id).await,
+            Asked::Remove(account_id) => self.remove(invocation, name, &account_id).await,
+            Asked::Sweep(why) => self.sweep(invocation, Some(&why)).await,
+            Asked::Nothing(why) => Outcome::new(FUNCTION, id, Status::Ignored, why),
+            Asked::Unreadable(error) => Outcome::failed(FUNCTION, id, error),
         }
     }
 
-    fn policy<'i>(&self, invocation: &Invocation<'i>) -> Policy<'i> {
+    /// A departure event: the account to remove, unless the call failed or removal is off.
+    fn departed(
+        &self,
+        name: &str,
+        kind: DepartureKind,
+        account_id: Option<&String>,
+        error_code: Option<&str>,
+    ) -> Asked {
+        if let Some(code) = error_code {
+            return Asked::Nothing(format!("{name} did not complete ({code}): nothing departed"));
+        }
+        if !self.config.remove_departed_accounts {
+            return Asked::Nothing(format!(
+                "{name}: REMOVE_DEPARTED_ACCOUNTS is off, so members are not removed"
+            ));
+        }
+        if kind == DepartureKind::AccountDepartedOrganization && account_id.is_none() {
+            return Asked::Sweep(format!(
+                "{name} names no account we could read: every account was reconciled instead"
+            ));
+        }
+        match valid_account(account_id, "the departing account id") {
+            Ok(account_id) => Asked::Remove(account_id),
+            Err(error) => Asked::Unreadable(error),
+        }
+    }
+
+    pub(super) fn policy<'i>(&self, invocation: &Invocation<'i>) -> Policy<'i> {
         invocation.policy(FUNCTION, self.config.dry_run)
     }
 
-    fn ports(&self) -> MemberPorts<'_, D> {
+    pub(super) fn ports(&self) -> MemberPorts<'_, D> {
         MemberPorts {
             detective: &self.detective,
             retry_base: self.retry_base,
@@ -237,7 +263,7 @@ where
 
     /// Runs `work`, the first call on the region's graph, through the graph cache (which
     /// looks again once if a remembered graph is gone).
-    async fn on_graph<T, F, Fut>(&self, region: &str, work: F) -> Result<(GraphArn, T), GraphError>
+    pub(super) async fn on_graph<T, F, Fut>(&self, region: &str, work: F) -> Result<(GraphArn, T), GraphError>
     where
         F: Fn(GraphArn) -> Fut,
         Fut: Future<Output = Result<T, AwsError>>,
@@ -248,7 +274,7 @@ where
     }
 
     /// The region's graph and the account's membership in it.
-    async fn membership(
+    pub(super) async fn membership(
         &self,
         region: &str,
         account_id: &AccountId,
@@ -267,46 +293,16 @@ where
         Ok((graph, member))
     }
 
-    /// An account outside the organization removed from the graph of `region`: still a
-    /// member (a stale event), nothing; gone, the action that says it cannot be restored.
-    async fn invited_member_gone(&self, region: &str, account: &AccountId) -> Result<Option<Action>, Failure> {
-        let (graph, member) = self.membership(region, account).await?;
-        Ok(member.is_none().then(|| {
-            Action::on_accounts(
-                Operation::CreateMembers,
-                ActionResult::Skipped,
-                region,
-                &graph.arn,
-                vec![account.to_string()],
-            )
-            .with_reason(Reason::InvitedMemberGone)
-        }))
-    }
-
-    async fn run_plan(&self, invocation: &Invocation<'_>, region: &str, plan: Plan<MemberWrite>) -> RegionReport {
-        self.run_plan_with(&self.policy(invocation), region, plan).await
-    }
-
-    async fn run_plan_with(&self, policy: &Policy<'_>, region: &str, plan: Plan<MemberWrite>) -> RegionReport {
-        let mut report = RegionReport::new(region);
-        report.actions = execute(plan, &self.ports(), policy).await;
-        report
+    /// One region's steps, carried out under this invocation's policy.
+    async fn in_region<S>(&self, invocation: &Invocation<'_>, steps: &S, region: String) -> RegionReport
+    where
+        S: Steps<Place = str, Write = MemberWrite>,
+    {
+        carry_out_region(steps, &region, &self.ports(), &self.policy(invocation)).await
     }
 
     /// Re-reads the account (the event is only a hint), then enrolls it in every region.
     async fn enroll(&self, invocation: &Invocation<'_>, name: &str, account_id: &AccountId) -> Outcome {
-        self.enroll_with(&self.policy(invocation), invocation, name, account_id)
-            .await
-    }
-
-    /// `enroll`, with the writes made under `policy` (a tamper alert only plans them).
-    async fn enroll_with(
-        &self,
-        policy: &Policy<'_>,
-        invocation: &Invocation<'_>,
-        name: &str,
-        account_id: &AccountId,
-    ) -> Outcome {
         let id = invocation.event_id();
         let ignored = |reason: String| Outcome::new(FUNCTION, id.clone(), Status::Ignored, reason);
         if self.config.is_skipped(account_id.as_str()) {
@@ -330,17 +326,13 @@ where
             }
             other => return ignored(format!("account {account_id} is {other}, not ACTIVE: not enrolled")),
         }
-        let account: &OrgAccount = &account;
+        let steps = &Membership {
+            function: self,
+            account_id,
+            change: Change::Enroll(&account),
+        };
         let reports = self
-            .each_region(|region| async move {
-                match self.membership(&region, account_id).await {
-                    Ok((graph, member)) => {
-                        self.run_plan_with(policy, &region, plan::enrollment(account, &graph, member.as_ref()))
-                            .await
-                    }
-                    Err(error) => RegionReport::failed(&region, error),
-                }
-            })
+            .each_region(|region| self.in_region(invocation, steps, region))
             .await;
         assemble(FUNCTION, id, &format!("{name} for account {account_id}"), reports)
     }
@@ -362,17 +354,13 @@ where
             Ok(None) => Departure::Left,
             Err(error) => return Outcome::failed(FUNCTION, id, error),
         };
-        let why = &why;
+        let steps = &Membership {
+            function: self,
+            account_id,
+            change: Change::Remove(&why),
+        };
         let reports = self
-            .each_region(|region| async move {
-                match self.membership(&region, account_id).await {
-                    Ok((graph, member)) => {
-                        let plan = plan::removal(account_id.as_str(), &graph, member.as_ref(), why.clone());
-                        self.run_plan(invocation, &region, plan).await
-                    }
-                    Err(error) => RegionReport::failed(&region, error),
-                }
-            })
+            .each_region(|region| self.in_region(invocation, steps, region))
             .await;
         assemble(
             FUNCTION,
@@ -392,9 +380,22 @@ where
         };
         let total = accounts.len();
         let org = OrgView::new(accounts, &self.config);
-        let org = &org;
+        let steps = &Sweep {
+            function: self,
+            org: &org,
+            config: &self.config,
+        };
         let reports = self
-            .each_region(|region| self.sweep_region(invocation, region, org))
+            .each_region(|region| async move {
+                match carry_out(steps, &region, &self.ports(), &self.policy(invocation)).await {
+                    Ok(carried) => RegionReport {
+                        error: carried.observed.auto_enable.err().map(Failure::Aws),
+                        actions: carried.actions,
+                        region,
+                    },
+                    Err(failure) => RegionReport::failed(&region, failure),
+                }
+            })
             .await;
         let mut subject = format!(
             "sweep of {total} organization accounts ({} ACTIVE, not skipped)",
@@ -405,267 +406,4 @@ where
         }
         assemble(FUNCTION, id, &subject, reports)
     }
-
-    /// ListMembers and the organization configuration, the plan, then its execution. A
-    /// configuration that cannot be read leaves AutoEnable out of the plan and fails the
-    /// region after the members are done.
-    async fn sweep_region(&self, invocation: &Invocation<'_>, region: String, org: &OrgView) -> RegionReport {
-        let (graph, members) = match self
-            .on_graph(&region, |graph| async move {
-                self.detective.list_members(&graph.region, &graph.arn).await
-            })
-            .await
-        {
-            Ok(found) => found,
-            Err(error) => return RegionReport::failed(&region, error),
-        };
-        let auto_enable = self
-            .detective
-            .describe_organization_configuration(&graph.region, &graph.arn)
-            .await;
-        let plan = plan::sweep(org, &graph, &members, auto_enable.as_ref().ok().copied(), &self.config);
-        let mut report = self.run_plan(invocation, &region, plan).await;
-        report.error = auto_enable.err().map(Failure::Aws);
-        report
-    }
-}
-
-/// Calls that weaken Detective.
-impl<D, O, A> EnrollAccounts<D, O, A>
-where
-    D: GraphPort + MemberPort + OrganizationConfigPort + GraphSetupPort + AdministratorPort,
-    O: OrganizationPort,
-    A: AlertPort,
-{
-    /// Re-reads what the call could have changed, restores what is safe to restore (or only
-    /// plans it, when alerting only), then alerts, saying who did what from where. A re-read
-    /// that shows nothing weakened (a stale or forged event) makes no write and no alert.
-    async fn tampered(&self, invocation: &Invocation<'_>, event: &TamperEvent) -> Outcome {
-        let id = invocation.event_id();
-        let name = invocation.trigger.name();
-        let (restore, why) = match tamper::screen(event, &self.config) {
-            Screened::Ignore(reason) => return Outcome::new(FUNCTION, id, Status::Ignored, reason),
-            Screened::Respond { restore, why } => (restore, why),
-        };
-        // First what a restore would do (a dry run: reads only). Nothing to restore means a
-        // stale or forged event. The alert goes out before anything is restored: should the
-        // alert fail, the retry still finds the state weakened and alerts again; should the
-        // restore fail, the retry alerts again (the same id) and restores.
-        let mut dry = self.policy(invocation);
-        dry.dry_run = true;
-        let planned = match self.restore(invocation, name, event, &dry).await {
-            Ok(Some(actions)) => actions,
-            Ok(None) => {
-                return Outcome::new(
-                    FUNCTION,
-                    id,
-                    Status::Ignored,
-                    format!("{name}: the re-read shows nothing weakened (a stale or forged event): no write, no alert"),
-                )
-            }
-            Err(failure) => return Outcome::failed(FUNCTION, id, failure),
-        };
-        // Something to restore, or (an invited member gone) only to tell.
-        let restorable = planned.iter().any(|action| action.result != ActionResult::Skipped);
-        let (restore, why) = if restore && !restorable && !planned.is_empty() {
-            let told: Vec<String> = planned.iter().filter_map(Action::reason_text).collect();
-            (false, format!("nothing can be restored: {}", told.join("; ")))
-        } else {
-            (restore, why)
-        };
-        let response = if !restore {
-            tamper::Response::AlertedOnly
-        } else if self.config.dry_run {
-            tamper::Response::Planned
-        } else {
-            tamper::Response::Restoring
-        };
-        let accounts = match event.operation {
-            TamperOperation::DisassociateMembership => event.caller.account_id.iter().cloned().collect(),
-            _ => event.account_ids.clone(),
-        };
-        let alert = tamper::Alert {
-            operation: event.operation.name(),
-            region: event.region.as_deref(),
-            graph_arn: event.graph_arn.as_deref(),
-            accounts,
-            auto_enable: event.auto_enable,
-            packages: &event.packages,
-            who: &event.caller,
-            source_ip: event.source_ip.as_deref(),
-            user_agent: event.user_agent.as_deref(),
-            event_time: event.event_time.as_deref(),
-            id: event.event_id.as_deref(),
-            response,
-            reason: why.clone(),
-            actions: planned.iter().map(describe).collect(),
-            dry_run: self.config.dry_run,
-            message: String::new(),
-        }
-        .with_message();
-        let mut plan = Plan::default();
-        plan.write(tamper::AlertWrite {
-            bus: self.config.alert_bus.clone(),
-            region: event.region.clone(),
-            detail: serde_json::to_string(&alert).unwrap_or_default(),
-            resources: event.graph_arn.iter().cloned().collect(),
-        });
-        let mut actions = execute(plan, &self.alerts, &self.policy(invocation)).await;
-        let alert_failed = actions.iter().any(|action| action.result == ActionResult::Failed);
-        if !restore || self.config.dry_run {
-            actions.splice(0..0, planned);
-        } else if !alert_failed {
-            match self.restore(invocation, name, event, &self.policy(invocation)).await {
-                Ok(Some(restored)) => actions.splice(0..0, restored),
-                // Restored by someone else meanwhile.
-                Ok(None) => actions.splice(0..0, Vec::new()),
-                Err(failure) => {
-                    let mut outcome = Outcome::failed(FUNCTION, id, failure);
-                    outcome.actions = actions;
-                    return outcome;
-                }
-            };
-        }
-        // The alert is always among the actions (done, planned or failed): never ignored.
-        let status = Status::combined(actions.iter().map(|action| action.result.into()));
-        let who = event
-            .caller
-            .arn
-            .as_deref()
-            .or(event.caller.invoked_by.as_deref())
-            .unwrap_or("an unknown caller");
-        let from = event.source_ip.as_deref().unwrap_or("an unknown address");
-        let reason = format!("{name} by {who} from {from}: {why}");
-        Outcome::new(FUNCTION, id, status, reason).with_actions(actions)
-    }
-
-    /// The writes that restore what the call weakened (planned under a dry-run policy), or
-    /// None when the re-read shows nothing weakened.
-    async fn restore(
-        &self,
-        invocation: &Invocation<'_>,
-        name: &str,
-        event: &TamperEvent,
-        policy: &Policy<'_>,
-    ) -> Result<Option<Vec<Action>>, Failure> {
-        let region = event.region.clone().unwrap_or_default();
-        match event.operation {
-            TamperOperation::DeleteMembers | TamperOperation::DisassociateMembership => {
-                let (ids, field) = match event.operation {
-                    TamperOperation::DeleteMembers => (event.account_ids.clone(), "requestParameters.accountIds"),
-                    _ => (
-                        event.caller.account_id.iter().cloned().collect(),
-                        "userIdentity.accountId",
-                    ),
-                };
-                let mut actions = Vec::new();
-                for id in &ids {
-                    let account = valid_account(Some(id), field)?;
-                    // A member by invitation (an account outside the organization) cannot be
-                    // enrolled again: it comes back only by a new invitation. Absent now,
-                    // that is said; still a member, the event was stale.
-                    if !self.config.is_skipped(account.as_str())
-                        && self.organizations.describe_account(account.as_str()).await?.is_none()
-                    {
-                        if event.operation == TamperOperation::DeleteMembers {
-                            actions.extend(self.invited_member_gone(&region, &account).await?);
-                        }
-                        continue;
-                    }
-                    let outcome = self.enroll_with(policy, invocation, name, &account).await;
-                    if let Some(failure) = outcome.failure {
-                        return Err(failure);
-                    }
-                    // A region that could not be read is a failure too, never "nothing weakened".
-                    if let Some(failure) = outcome.regions.iter().find_map(|region| region.failure.clone()) {
-                        return Err(failure);
-                    }
-                    actions.extend(outcome.actions);
-                }
-                let weakened = actions.iter().any(|action| {
-                    (matches!(
-                        action.operation,
-                        Operation::CreateMembers | Operation::StartMonitoringMember
-                    ) && action.result != ActionResult::Skipped)
-                        || action.reason == Some(Reason::InvitedMemberGone)
-                });
-                Ok(weakened.then_some(actions))
-            }
-            TamperOperation::UpdateOrganizationConfiguration => {
-                let (graph, auto_enable) = self
-                    .on_graph(&region, |graph| async move {
-                        self.detective
-                            .describe_organization_configuration(&graph.region, &graph.arn)
-                            .await
-                    })
-                    .await?;
-                if auto_enable {
-                    return Ok(None);
-                }
-                let mut plan = Plan::default();
-                plan.write(SetupWrite::AutoEnable {
-                    region: graph.region.clone(),
-                    graph: graph.arn.clone(),
-                    auto_enable: true,
-                });
-                Ok(Some(execute(plan, &self.detective, policy).await))
-            }
-            TamperOperation::UpdateDatasourcePackages => {
-                let (graph, packages) = self
-                    .on_graph(&region, |graph| async move {
-                        self.detective.list_datasource_packages(&graph.region, &graph.arn).await
-                    })
-                    .await?;
-                let off: Vec<(DatasourcePackage, Option<IngestState>)> = self
-                    .config
-                    .wanted_packages()
-                    .into_iter()
-                    .filter_map(|package| match packages.get(&package) {
-                        Some(IngestState::Started) => None,
-                        state => Some((package, state.cloned())),
-                    })
-                    .collect();
-                if off.is_empty() {
-                    return Ok(None);
-                }
-                let mut plan = Plan::default();
-                plan.write(SetupWrite::StartPackages {
-                    region: graph.region.clone(),
-                    graph: graph.arn.clone(),
-                    packages: off.iter().map(|(package, _)| package.clone()).collect(),
-                    reason: Reason::PackagesOff(off),
-                });
-                Ok(Some(execute(plan, &self.detective, policy).await))
-            }
-            // Whether the graph is gone yet or still listed (Detective queues a deletion),
-            // it is being deleted: always alerted, and the decision left to a person.
-            TamperOperation::DeleteGraph => Ok(Some(Vec::new())),
-            // Answered only in the management account: not re-readable from here.
-            TamperOperation::DisableOrganizationAdminAccount | TamperOperation::DeregisterDelegatedAdministrator => {
-                Ok(Some(Vec::new()))
-            }
-        }
-    }
-}
-
-/// An action as the alert lists it: `CreateMembers 222222222222 done`.
-fn describe(action: &Action) -> String {
-    let result = serde_json::to_value(action.result).unwrap_or_default();
-    let target = if action.account_ids.is_empty() {
-        action
-            .packages
-            .iter()
-            .map(ToString::to_string)
-            .chain(action.auto_enable.map(|on| format!("AutoEnable={on}")))
-            .collect::<Vec<_>>()
-            .join(",")
-    } else {
-        action.account_ids.join(",")
-    };
-    format!(
-        "{} {} {target} {}",
-        action.operation,
-        action.region.as_deref().unwrap_or("-"),
-        result.as_str().unwrap_or_default()
-    )
 }

@@ -1,12 +1,13 @@
 //! What enroll-accounts counts of an invocation.
 
+use super::reason::Reason;
 use crate::metrics::{accounts, actions, FunctionMetrics};
 use crate::operation::Operation;
-use crate::outcome::{ActionResult, Outcome, Reason};
+use crate::outcome::{ActionResult, Outcome};
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
     let already_enabled = actions(outcome, Operation::CreateMembers, ActionResult::Skipped)
-        .filter(|action| action.reason == Some(Reason::AlreadyEnabled));
+        .filter(|action| action.reason_of() == Some(&Reason::AlreadyEnabled));
     let failed = actions(outcome, Operation::CreateMembers, ActionResult::Failed).chain(actions(
         outcome,
         Operation::StartMonitoringMember,

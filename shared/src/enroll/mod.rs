@@ -8,12 +8,17 @@ mod config;
 mod handler;
 mod metrics;
 mod plan;
+mod reason;
+mod regional;
+mod respond;
 mod tamper;
 mod writes;
 
 pub use config::{EnrollConfig, TamperResponse, VARIABLES};
 pub use handler::{EnrollAccounts, FUNCTION};
 pub use plan::{enrollment, removal, sweep, OrgView};
+pub use reason::{Departure, Reason};
+pub use respond::{restoration, AccountNow, Reread, Restoration};
 pub use tamper::{screen as screen_tamper, Screened, ALERT_DETAIL_TYPE};
 pub use writes::{MemberPorts, MemberWrite, BATCH};
 

@@ -5,12 +5,13 @@ use crate::operation::Operation;
 use std::collections::{HashMap, HashSet};
 
 use super::config::EnrollConfig;
+use super::reason::{Departure, Reason};
 use super::writes::{MemberWrite, BATCH};
 use crate::aws::arn::GraphArn;
 use crate::aws::{MemberDetail, NewMember, OrgAccount};
 use crate::domain::{AccountState, MemberStatus};
 use crate::execute::Plan;
-use crate::outcome::{Action, ActionResult, Departure, Failure, Reason};
+use crate::outcome::{Action, ActionResult, Failure};
 
 /// The organization as the sweep sees it, read once for all regions.
 pub struct OrgView {
@@ -168,6 +169,14 @@ pub fn sweep(
     config: &EnrollConfig,
 ) -> Plan<MemberWrite> {
     let mut plan = Plan::default();
+    plan_missing(&mut plan, org, graph, members);
+    Sorted::of(org, graph, members).plan(&mut plan, graph, config.remove_departed_accounts);
+    plan_auto_enable(&mut plan, graph, auto_enable, config.ensure_auto_enable);
+    plan
+}
+
+/// CreateMembers, in batches, for the ACTIVE accounts the graph does not list.
+fn plan_missing(plan: &mut Plan<MemberWrite>, org: &OrgView, graph: &GraphArn, members: &[MemberDetail]) {
     let listed: HashSet<&str> = members.iter().map(|member| member.account_id.as_str()).collect();
     let missing: Vec<NewMember> = org
         .active
@@ -184,80 +193,84 @@ pub fn sweep(
             accounts: batch.to_vec(),
         });
     }
+}
 
-    let (mut enabled, mut to_enable, mut departed, mut failures, mut skipped_by_config) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut waiting = Grouped::default();
-    for member in members {
-        let id = member.account_id.clone();
-        if graph.account_id == id {
-            continue;
+/// The graph's members, by what becomes of them.
+#[derive(Default)]
+struct Sorted {
+    enabled: Vec<String>,
+    to_enable: Vec<MemberDetail>,
+    departed: Vec<String>,
+    failures: Vec<(String, Failure)>,
+    skipped_by_config: Vec<String>,
+    waiting: Grouped,
+}
+
+impl Sorted {
+    fn of(org: &OrgView, graph: &GraphArn, members: &[MemberDetail]) -> Self {
+        let mut sorted = Self::default();
+        for member in members {
+            let id = member.account_id.clone();
+            if graph.account_id == id {
+                continue;
+            }
+            if org.skipped.contains(&id) {
+                sorted.skipped_by_config.push(id);
+                continue;
+            }
+            match org.states.get(&id) {
+                Some(AccountState::Active) => match member_step(member) {
+                    MemberStep::Leave(Reason::AlreadyEnabled) => sorted.enabled.push(id),
+                    MemberStep::Leave(reason) => sorted.waiting.add(reason, id),
+                    MemberStep::Enable => sorted.to_enable.push(member.clone()),
+                    MemberStep::Fail(failure) => sorted.failures.push((id, failure)),
+                },
+                Some(AccountState::PendingActivation) => sorted.waiting.add(Reason::NotYetActive, id),
+                // Invited accounts are the administrator's own business: whether inside the
+                // organization or not, REMOVE_DEPARTED_ACCOUNTS never touches them.
+                _ if !member.is_organization_member() => sorted.waiting.add(Reason::InvitedMemberLeftAlone, id),
+                _ => sorted.departed.push(id),
+            }
         }
-        if org.skipped.contains(&id) {
-            skipped_by_config.push(id);
-            continue;
-        }
-        match org.states.get(&id) {
-            Some(AccountState::Active) => match member_step(member) {
-                MemberStep::Leave(Reason::AlreadyEnabled) => enabled.push(id),
-                MemberStep::Leave(reason) => waiting.add(reason, id),
-                MemberStep::Enable => to_enable.push(member.clone()),
-                MemberStep::Fail(failure) => failures.push((id, failure)),
-            },
-            Some(AccountState::PendingActivation) => waiting.add(Reason::NotYetActive, id),
-            // Invited accounts are the administrator's own business: whether inside the
-            // organization or not, REMOVE_DEPARTED_ACCOUNTS never touches them.
-            _ if !member.is_organization_member() => waiting.add(Reason::InvitedMemberLeftAlone, id),
-            _ => departed.push(id),
-        }
+        sorted
     }
-    if !to_enable.is_empty() {
-        plan.write(MemberWrite::StartMonitoring {
-            graph: graph.clone(),
-            members: to_enable,
-        });
-    }
-    let removing = config.remove_departed_accounts;
-    if removing {
-        for batch in departed.chunks(BATCH) {
-            plan.write(MemberWrite::Delete {
+
+    /// The writes (StartMonitoringMember, DeleteMembers), then every decision.
+    fn plan(self, plan: &mut Plan<MemberWrite>, graph: &GraphArn, removing: bool) {
+        if !self.to_enable.is_empty() {
+            plan.write(MemberWrite::StartMonitoring {
                 graph: graph.clone(),
-                account_ids: batch.to_vec(),
-                reason: Reason::DepartedMember { removing },
+                members: self.to_enable,
             });
         }
-    } else if !departed.is_empty() {
-        plan.decided(skipped(
-            Operation::DeleteMembers,
-            graph,
-            departed,
-            Reason::DepartedMember { removing },
-        ));
+        let departed = Reason::DepartedMember { removing };
+        if removing {
+            for batch in self.departed.chunks(BATCH) {
+                plan.write(MemberWrite::Delete {
+                    graph: graph.clone(),
+                    account_ids: batch.to_vec(),
+                    reason: departed.clone(),
+                });
+            }
+        } else if !self.departed.is_empty() {
+            plan.decided(skipped(Operation::DeleteMembers, graph, self.departed, departed));
+        }
+        for (id, failure) in self.failures {
+            plan.decided(failed(graph, id, failure));
+        }
+        let mut left = vec![(Reason::AlreadyEnabled, self.enabled)];
+        left.extend(self.waiting.0);
+        left.push((Reason::SkippedByConfig, self.skipped_by_config));
+        for (reason, ids) in left.into_iter().filter(|(_, ids)| !ids.is_empty()) {
+            plan.decided(skipped(Operation::CreateMembers, graph, ids, reason));
+        }
     }
-    for (id, failure) in failures {
-        plan.decided(failed(graph, id, failure));
-    }
-    if !enabled.is_empty() {
-        plan.decided(skipped(
-            Operation::CreateMembers,
-            graph,
-            enabled,
-            Reason::AlreadyEnabled,
-        ));
-    }
-    for (reason, ids) in waiting.0 {
-        plan.decided(skipped(Operation::CreateMembers, graph, ids, reason));
-    }
-    if !skipped_by_config.is_empty() {
-        plan.decided(skipped(
-            Operation::CreateMembers,
-            graph,
-            skipped_by_config,
-            Reason::SkippedByConfig,
-        ));
-    }
+}
+
+/// AutoEnable on, when it was read off and ENSURE_AUTO_ENABLE asks it; else said.
+fn plan_auto_enable(plan: &mut Plan<MemberWrite>, graph: &GraphArn, auto_enable: Option<bool>, ensure: bool) {
     match auto_enable {
-        Some(false) if config.ensure_auto_enable => plan.write(MemberWrite::EnableAutoEnable { graph: graph.clone() }),
+        Some(false) if ensure => plan.write(MemberWrite::EnableAutoEnable { graph: graph.clone() }),
         Some(false) => {
             let mut action = skipped(
                 Operation::UpdateOrganizationConfiguration,
@@ -270,7 +283,6 @@ pub fn sweep(
         }
         Some(true) | None => {}
     }
-    plan
 }
 
 #[cfg(test)]

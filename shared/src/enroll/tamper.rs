@@ -7,9 +7,9 @@ use crate::operation::Operation;
 use serde::Serialize;
 
 use super::config::{EnrollConfig, OwnSession, TamperResponse};
-use crate::aws::AlertPort;
+use crate::aws::{detective_console, AlertPort};
 use crate::event::{Caller, TamperEvent, TamperOperation};
-use crate::execute::{Policy, Write};
+use crate::execute::{Plan, Policy, Write};
 use crate::outcome::{Action, ActionResult};
 
 /// The alerts' detail-type.
@@ -76,96 +76,104 @@ fn always_alerted(operation: TamperOperation) -> bool {
 /// Pure: the event and the configuration.
 pub fn screen(event: &TamperEvent, config: &EnrollConfig) -> Screened {
     let operation = event.operation.name();
-    if let Some(code) = &event.error_code {
-        return Screened::Ignore(format!("{operation} failed ({code}): it changed nothing"));
-    }
-    if config.tamper_response == TamperResponse::Off {
-        return Screened::Ignore(format!("{operation}: TAMPER_RESPONSE is off"));
-    }
-    if let Some(account) = &event.recipient_account {
-        if !config.accounts.is_empty() && !config.accounts.iter().any(|ours| ours == account.as_str()) {
-            return Screened::Ignore(format!(
-                "{operation} in account {account}, neither this account nor the management account (ACCOUNT_ID, MANAGEMENT_ACCOUNT_ID)"
-            ));
-        }
+    if let Some(why) = unanswered(event, config) {
+        return Screened::Ignore(why);
     }
     let by_our_role_elsewhere = match origin(&event.caller, config) {
-        Origin::OwnFunction(own) => {
-            let ours = format!(
-                "{operation} by this project's own function {} (role {})",
-                own.session_name.as_deref().unwrap_or_default(),
-                own.role_arn
-            );
-            return if always_alerted(event.operation) {
-                Screened::Respond {
-                    restore: false,
-                    why: format!("{ours}: always alerted"),
-                }
-            } else {
-                Screened::Ignore(format!("{ours}: not tampering"))
-            };
-        }
+        Origin::OwnFunction(own) => return own_function_call(event, own),
         Origin::OwnRoleElsewhere { role, session } => Some(format!(
             "made with this project's role {role} from session {}, which is not its function",
             session.unwrap_or("(unnamed)")
         )),
         Origin::Other => None,
     };
-    let said = |why: String| match &by_our_role_elsewhere {
-        Some(note) => format!("{note}; {why}"),
-        None => why,
-    };
     let regional = !matches!(
         event.operation,
         TamperOperation::DisableOrganizationAdminAccount | TamperOperation::DeregisterDelegatedAdministrator
     );
-    if regional {
-        if let Some(region) = &event.region {
-            if !config.regions.contains(region) {
-                return Screened::Ignore(format!("{operation} in {region}, which is not in REGIONS"));
-            }
-        }
+    if let Some(region) = event
+        .region
+        .as_ref()
+        .filter(|region| regional && !config.regions.contains(region))
+    {
+        return Screened::Ignore(format!("{operation} in {region}, which is not in REGIONS"));
     }
-    let never = "never recreated automatically (a new graph starts without its history): \
-                 decide, then run `autopilot setup` or redeploy the setup";
-    match event.operation {
-        // AutoEnable is not required and defaults to false: a call that omits it turns it
-        // off (the re-read decides).
-        TamperOperation::UpdateOrganizationConfiguration if event.auto_enable == Some(true) => {
-            return Screened::Ignore(format!(
-                "{operation} did not turn AutoEnable off (requestParameters.autoEnable: true)"
-            ))
+    // AutoEnable is not required and defaults to false: a call that omits it turns it off
+    // (the re-read decides).
+    if event.operation == TamperOperation::UpdateOrganizationConfiguration && event.auto_enable == Some(true) {
+        return Screened::Ignore(format!(
+            "{operation} did not turn AutoEnable off (requestParameters.autoEnable: true)"
+        ));
+    }
+    let (restore, why) = response(event, config);
+    let why = match by_our_role_elsewhere {
+        Some(note) => format!("{note}; {why}"),
+        None => why,
+    };
+    Screened::Respond { restore, why }
+}
+
+/// Why the event is not ours to answer: the call failed, the response is off, or it was
+/// made in an account that is neither ours nor the management account.
+fn unanswered(event: &TamperEvent, config: &EnrollConfig) -> Option<String> {
+    let operation = event.operation.name();
+    if let Some(code) = &event.error_code {
+        return Some(format!("{operation} failed ({code}): it changed nothing"));
+    }
+    if config.tamper_response == TamperResponse::Off {
+        return Some(format!("{operation}: TAMPER_RESPONSE is off"));
+    }
+    let account = event.recipient_account.as_ref()?;
+    let ours = config.accounts.is_empty() || config.accounts.iter().any(|ours| ours == account.as_str());
+    (!ours).then(|| {
+        format!(
+            "{operation} in account {account}, neither this account nor the management account (ACCOUNT_ID, MANAGEMENT_ACCOUNT_ID)"
+        )
+    })
+}
+
+/// Our own function's call: not tampering, unless it is one that is always alerted.
+fn own_function_call(event: &TamperEvent, own: &OwnSession) -> Screened {
+    let ours = format!(
+        "{} by this project's own function {} (role {})",
+        event.operation.name(),
+        own.session_name.as_deref().unwrap_or_default(),
+        own.role_arn
+    );
+    if always_alerted(event.operation) {
+        Screened::Respond {
+            restore: false,
+            why: format!("{ours}: always alerted"),
         }
-        operation_never_restored if always_alerted(operation_never_restored) => {
-            return Screened::Respond {
-                restore: false,
-                why: said(format!("{operation}: {never}")),
-            }
-        }
-        _ => {}
+    } else {
+        Screened::Ignore(format!("{ours}: not tampering"))
+    }
+}
+
+/// Whether to restore, and why (alerted either way).
+fn response(event: &TamperEvent, config: &EnrollConfig) -> (bool, String) {
+    let operation = event.operation.name();
+    if always_alerted(event.operation) {
+        let never = "never recreated automatically (a new graph starts without its history): \
+                     decide, then run `autopilot setup` or redeploy the setup";
+        return (false, format!("{operation}: {never}"));
     }
     if event.operation == TamperOperation::UpdateOrganizationConfiguration && !config.ensure_auto_enable {
-        return Screened::Respond {
-            restore: false,
-            why: said("AutoEnable turned off, and ENSURE_AUTO_ENABLE is false: alert only".to_owned()),
-        };
+        return (
+            false,
+            "AutoEnable turned off, and ENSURE_AUTO_ENABLE is false: alert only".to_owned(),
+        );
     }
     if let Some(principal) = caller_named(&event.caller, &config.trusted_change_principals) {
-        return Screened::Respond {
-            restore: false,
-            why: said(format!("made by {principal} (TRUSTED_CHANGE_PRINCIPALS): alert only")),
-        };
+        return (
+            false,
+            format!("made by {principal} (TRUSTED_CHANGE_PRINCIPALS): alert only"),
+        );
     }
     if config.tamper_response == TamperResponse::Alert {
-        return Screened::Respond {
-            restore: false,
-            why: said("TAMPER_RESPONSE is alert: alert only".to_owned()),
-        };
+        return (false, "TAMPER_RESPONSE is alert: alert only".to_owned());
     }
-    Screened::Respond {
-        restore: true,
-        why: said("restored".to_owned()),
-    }
+    (true, "restored".to_owned())
 }
 
 /// What was done about it.
@@ -215,7 +223,7 @@ impl Alert<'_> {
         let partition = self.graph_arn.and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws");
         let console = self
             .region
-            .map(|region| crate::report::console_url(partition, region).replace("#investigations", "#settings"));
+            .map(|region| detective_console(partition, region, "settings"));
         let done = match self.response {
             Response::Restoring => "restoring",
             Response::Planned => "dry run: would restore",
@@ -249,6 +257,70 @@ impl Alert<'_> {
         self.message = lines.join("\n");
         self
     }
+}
+
+/// The alert, as a plan of one write: who did what from where, and `response` with `why`
+/// and the restore's actions as `planned` says them.
+pub fn alert_plan(
+    event: &TamperEvent,
+    config: &EnrollConfig,
+    response: Response,
+    why: &str,
+    planned: &[Action],
+) -> Plan<AlertWrite> {
+    let accounts = match event.operation {
+        TamperOperation::DisassociateMembership => event.caller.account_id.iter().cloned().collect(),
+        _ => event.account_ids.clone(),
+    };
+    let alert = Alert {
+        operation: event.operation.name(),
+        region: event.region.as_deref(),
+        graph_arn: event.graph_arn.as_deref(),
+        accounts,
+        auto_enable: event.auto_enable,
+        packages: &event.packages,
+        who: &event.caller,
+        source_ip: event.source_ip.as_deref(),
+        user_agent: event.user_agent.as_deref(),
+        event_time: event.event_time.as_deref(),
+        id: event.event_id.as_deref(),
+        response,
+        reason: why.to_owned(),
+        actions: planned.iter().map(describe).collect(),
+        dry_run: config.dry_run,
+        message: String::new(),
+    }
+    .with_message();
+    let mut plan = Plan::default();
+    plan.write(AlertWrite {
+        bus: config.alert_bus.clone(),
+        region: event.region.clone(),
+        detail: serde_json::to_string(&alert).unwrap_or_default(),
+        resources: event.graph_arn.iter().cloned().collect(),
+    });
+    plan
+}
+
+/// An action as the alert lists it: `CreateMembers 222222222222 done`.
+fn describe(action: &Action) -> String {
+    let result = serde_json::to_value(action.result).unwrap_or_default();
+    let target = if action.account_ids.is_empty() {
+        action
+            .packages
+            .iter()
+            .map(ToString::to_string)
+            .chain(action.auto_enable.map(|on| format!("AutoEnable={on}")))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        action.account_ids.join(",")
+    };
+    format!(
+        "{} {} {target} {}",
+        action.operation,
+        action.region.as_deref().unwrap_or("-"),
+        result.as_str().unwrap_or_default()
+    )
 }
 
 /// PutEvents of the alert.

@@ -9,12 +9,13 @@ use crate::operation::Operation;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use super::reason::Reason;
 use crate::aws::arn::GraphArn;
 use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, OrganizationConfigPort, UnprocessedAccount};
 use crate::backoff::jittered;
 use crate::domain::MemberStatus;
 use crate::execute::{Policy, Write};
-use crate::outcome::{Action, ActionResult, Failure, Reason};
+use crate::outcome::{Action, ActionResult, Failure};
 
 /// CreateMembers, DeleteMembers and GetMembers take at most this many accounts.
 pub const BATCH: usize = 50;

@@ -18,7 +18,7 @@ pub use cloudtrail::CloudTrailRecord;
 pub use custom_resource::{CustomResourceRequest, RequestKind};
 pub use envelope::Envelope;
 pub use guardduty::{AccessKeyDetails, Actor, Finding, Owner, FIELDS as GUARDDUTY_FIELDS};
-pub use route::{route, AccountEventKind, DepartureKind, Trigger};
+pub use route::{route, route_payload, AccountEventKind, DepartureKind, Trigger};
 pub use sqs::{SqsBatch, SqsRecord};
 pub use tamper::{Caller, TamperEvent, TamperOperation};
 

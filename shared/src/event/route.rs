@@ -116,6 +116,23 @@ impl Trigger {
     }
 }
 
+/// What a Lambda payload is: a CloudFormation custom resource request, an SQS batch, or an
+/// EventBridge event (routed). An error carries the event id when one could be read.
+pub fn route_payload(payload: &Value) -> Result<(Envelope, Trigger), (Option<String>, EventError)> {
+    // CloudFormation invokes custom resources with its own request, not an EventBridge event.
+    if let Some(request) = CustomResourceRequest::detect(payload) {
+        return Ok((request.envelope(payload), Trigger::CustomResource(Box::new(request))));
+    }
+    if let Some(batch) = SqsBatch::detect(payload) {
+        return Ok((batch.envelope(payload), Trigger::SqsBatch(Box::new(batch))));
+    }
+    let envelope = Envelope::from_value(payload).map_err(|error| (None, error))?;
+    match route(&envelope) {
+        Ok(trigger) => Ok((envelope, trigger)),
+        Err(error) => Err((envelope.id.clone(), error)),
+    }
+}
+
 /// Routes an envelope. Fails only when an event we handle has a field we cannot read.
 pub fn route(envelope: &Envelope) -> Result<Trigger, EventError> {
     let source = envelope.source.as_str();
@@ -165,44 +182,60 @@ fn unhandled(envelope: &Envelope, event_name: Option<String>) -> Trigger {
 fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Option<Trigger>, EventError> {
     let name = record.event_name.as_deref().unwrap_or_default();
     let service_event = envelope.detail_type == SERVICE_EVENT;
-    let trigger = match (envelope.source.as_str(), service_event, name) {
-        ("aws.organizations", true, "CreateAccountResult") => Trigger::AccountCreated {
+    let source = envelope.source.as_str();
+    let routed = match source {
+        "aws.organizations" => organizations(service_event, name, record)?,
+        "aws.controltower" if service_event => control_tower(name, record)?,
+        "aws.detective" if !service_event && name == "CreateMembers" => Some(members_created(record)?),
+        _ => None,
+    };
+    match routed {
+        Some(trigger) => Ok(Some(trigger)),
+        None if !service_event => tampered(envelope, record, source, name),
+        None => Ok(None),
+    }
+}
+
+/// Accounts that join, are created, leave or are closed, as Organizations records them.
+fn organizations(service_event: bool, name: &str, record: &CloudTrailRecord) -> Result<Option<Trigger>, EventError> {
+    let trigger = match (service_event, name) {
+        (true, "CreateAccountResult") => Trigger::AccountCreated {
             kind: AccountEventKind::CreateAccountResult,
             state: record.service_detail_string(&["createAccountStatus", "state"])?,
             account_id: record.service_detail_string(&["createAccountStatus", "accountId"])?,
             account_name: record.service_detail_string(&["createAccountStatus", "accountName"])?,
         },
         // Documented to exist, not in which detail-type: either is taken.
-        ("aws.organizations", _, "AccountJoinedOrganization") => Trigger::AccountCreated {
+        (_, "AccountJoinedOrganization") => Trigger::AccountCreated {
             kind: AccountEventKind::AccountJoinedOrganization,
             state: membership::method(record, "joinedMethod"),
             account_id: membership::member_account(record),
             account_name: None,
         },
-        ("aws.organizations", _, "AccountDepartedOrganization") => Trigger::AccountDeparted {
+        (_, "AccountDepartedOrganization") => Trigger::AccountDeparted {
             kind: DepartureKind::AccountDepartedOrganization,
             account_id: membership::member_account(record),
             error_code: record.error_code.clone(),
         },
-        ("aws.organizations", true, "CloseAccountResult") => Trigger::AccountDeparted {
+        (true, "CloseAccountResult") => Trigger::AccountDeparted {
             kind: DepartureKind::CloseAccountResult,
             account_id: record.service_detail_string(&["closeAccountStatus", "accountId"])?,
             error_code: record
                 .service_detail_string(&["closeAccountStatus", "state"])?
                 .filter(|state| state != "SUCCEEDED"),
         },
-        ("aws.organizations", false, "AcceptHandshake") => Trigger::HandshakeAccepted {
+        (false, "AcceptHandshake") => Trigger::HandshakeAccepted {
             handshake_state: record.response_string(&["handshake", "state"])?,
             account_id: handshake_account(record)?.or_else(|| record.caller_account_id.clone()),
             error_code: record.error_code.clone(),
         },
-        ("aws.organizations", false, "RemoveAccountFromOrganization") => Trigger::AccountDeparted {
+        (false, "RemoveAccountFromOrganization") => Trigger::AccountDeparted {
             kind: DepartureKind::RemoveAccountFromOrganization,
             account_id: record.request_string(&["accountId"])?,
             error_code: record.error_code.clone(),
         },
         // The account that leaves is the one that calls.
-        ("aws.organizations", false, "LeaveOrganization") => Trigger::AccountDeparted {
+        (false, "LeaveOrganization") => Trigger::AccountDeparted {
             kind: DepartureKind::LeaveOrganization,
             account_id: record
                 .caller_account_id
@@ -210,44 +243,61 @@ fn route_cloudtrail(envelope: &Envelope, record: &CloudTrailRecord) -> Result<Op
                 .or_else(|| record.recipient_account_id.clone()),
             error_code: record.error_code.clone(),
         },
-        ("aws.controltower", true, "CreateManagedAccount" | "UpdateManagedAccount") => {
-            let (kind, status) = if name == "CreateManagedAccount" {
-                (AccountEventKind::CreateManagedAccount, "createManagedAccountStatus")
-            } else {
-                (AccountEventKind::UpdateManagedAccount, "updateManagedAccountStatus")
-            };
-            Trigger::AccountCreated {
-                kind,
-                state: record.service_detail_string(&[status, "state"])?,
-                account_id: record.service_detail_string(&[status, "account", "accountId"])?,
-                account_name: record.service_detail_string(&[status, "account", "accountName"])?,
-            }
-        }
-        ("aws.detective", false, "CreateMembers") => Trigger::DetectiveMembersCreated {
-            administrator_id: record
-                .caller_account_id
-                .clone()
-                .or_else(|| record.recipient_account_id.clone()),
-            graph_arn: record
-                .request_string(&["GraphArn"])?
-                .or(record.request_string(&["graphArn"])?),
-            error_code: record.error_code.clone(),
-        },
-        (source, false, name) => match TamperOperation::from_event(source, name) {
-            // Organizations' deregistration matters only for Detective's administrator.
-            Some(TamperOperation::DeregisterDelegatedAdministrator)
-                if record.request_string(&["servicePrincipal"])?.as_deref() != Some("detective.amazonaws.com") =>
-            {
-                return Ok(None)
-            }
-            Some(operation) => {
-                Trigger::DetectiveTampered(Box::new(TamperEvent::read(operation, &envelope.detail, record)?))
-            }
-            None => return Ok(None),
-        },
         _ => return Ok(None),
     };
     Ok(Some(trigger))
+}
+
+/// Control Tower's account factory: an account made or updated.
+fn control_tower(name: &str, record: &CloudTrailRecord) -> Result<Option<Trigger>, EventError> {
+    let (kind, status) = match name {
+        "CreateManagedAccount" => (AccountEventKind::CreateManagedAccount, "createManagedAccountStatus"),
+        "UpdateManagedAccount" => (AccountEventKind::UpdateManagedAccount, "updateManagedAccountStatus"),
+        _ => return Ok(None),
+    };
+    Ok(Some(Trigger::AccountCreated {
+        kind,
+        state: record.service_detail_string(&[status, "state"])?,
+        account_id: record.service_detail_string(&[status, "account", "accountId"])?,
+        account_name: record.service_detail_string(&[status, "account", "accountName"])?,
+    }))
+}
+
+/// Detective's CreateMembers in an administrator account: a hint to check invitations.
+fn members_created(record: &CloudTrailRecord) -> Result<Trigger, EventError> {
+    Ok(Trigger::DetectiveMembersCreated {
+        administrator_id: record
+            .caller_account_id
+            .clone()
+            .or_else(|| record.recipient_account_id.clone()),
+        graph_arn: record
+            .request_string(&["GraphArn"])?
+            .or(record.request_string(&["graphArn"])?),
+        error_code: record.error_code.clone(),
+    })
+}
+
+/// A call that weakens Detective, when it is one.
+fn tampered(
+    envelope: &Envelope,
+    record: &CloudTrailRecord,
+    source: &str,
+    name: &str,
+) -> Result<Option<Trigger>, EventError> {
+    match TamperOperation::from_event(source, name) {
+        // Organizations' deregistration matters only for Detective's administrator.
+        Some(TamperOperation::DeregisterDelegatedAdministrator)
+            if record.request_string(&["servicePrincipal"])?.as_deref() != Some("detective.amazonaws.com") =>
+        {
+            Ok(None)
+        }
+        Some(operation) => Ok(Some(Trigger::DetectiveTampered(Box::new(TamperEvent::read(
+            operation,
+            &envelope.detail,
+            record,
+        )?)))),
+        None => Ok(None),
+    }
 }
 
 /// The id of the handshake party of type ACCOUNT: the account that joins.

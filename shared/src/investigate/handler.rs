@@ -1,37 +1,31 @@
 //! The function: screen the finding (pure), resolve the principal's ARN, find the graph,
 //! de-duplicate, check membership, then the one write through the executor.
 
-use crate::operation::Operation;
 use aws_config::SdkConfig;
-use chrono::{DateTime, TimeDelta};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 use super::config::{InvestigateConfig, VARIABLES};
+use super::plan::{not_enabled, plan_one, summarized, Intent, ResolvedArn, Seen};
 use super::principal::{known_path, KnownPath, Principal};
 use super::screen::{screen, Candidate, Screened};
-use super::write::{investigation_action, InvestigatePorts, ReportRequest, StartInvestigation};
+use super::write::{InvestigatePorts, InvestigateWrite, ReportRequest};
 use super::{AWS_ACTIONS, LOOKUP_ROLE_ACTIONS};
-use crate::aws::arn::GraphArn;
 use crate::aws::{
-    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, MembersLookup, PrincipalLookupPort,
-    ReportQueuePort, SdkDetective, SdkPrincipalLookup, SdkSqs,
+    GraphCache, GraphPort, InvestigationFilter, InvestigationPort, MemberPort, PrincipalLookupPort, ReportQueuePort,
+    SdkDetective, SdkPrincipalLookup, SdkSqs,
 };
 use crate::config::{ConfigError, Env};
-use crate::domain::{AccountId, InvestigationState, MemberStatus};
+use crate::domain::InvestigationState;
 use crate::event::{Finding, Trigger, ASFF_FIELDS, GUARDDUTY_FIELDS};
-use crate::execute::{execute, Plan};
+use crate::execute::Plan;
 use crate::function::{described, Function, Handler, Invocation};
 use crate::metrics::FunctionMetrics;
-use crate::outcome::{Action, ActionResult, Failure, Outcome, Reason, Status};
+use crate::outcome::{Failure, Outcome, Status};
 use crate::report::OriginatingFinding;
+use crate::steps::{carry_out, Carried, Steps};
 
 pub const FUNCTION: &str = "investigate-findings";
-
-/// A de-duplicated investigation this recent gets its report request again: Lambda retries
-/// a failed event after about one and three minutes, so a retry after a failed SendMessage
-/// never loses the report, while later duplicate findings do not ask for it again (and
-/// report-investigations reports an investigation once per batch).
-const REPORT_RESEND_SECONDS: i64 = 600;
 
 /// investigate-findings: its client, the optional principal lookup, configuration, and
 /// the graph cache (a warm function lists a region's graphs once).
@@ -114,12 +108,6 @@ impl Function for InvestigateFindings {
     }
 }
 
-/// The principal's ARN, and what had to be assumed to write it.
-struct ResolvedArn {
-    arn: String,
-    notes: Vec<String>,
-}
-
 /// A principal's ARN, or why it is not investigated (its path is not known and must not be
 /// guessed).
 enum Resolution {
@@ -177,10 +165,7 @@ where
         merged(event_id, outcomes, &candidate.left_out)
     }
 
-    /// One principal: find the graph, check membership, resolve its ARN, de-duplicate,
-    /// start. Membership comes first: an account that is not an ENABLED member (or the
-    /// administrator) is never looked into (no AssumeRole names it, so an account outside the
-    /// organization never learns from its CloudTrail that it was seen, nor answers for us).
+    /// One principal: its reads, the pure plan, its execution, and what the actions say.
     async fn investigate_one(
         &self,
         invocation: &Invocation<'_>,
@@ -190,158 +175,32 @@ where
         candidate: &Candidate,
     ) -> Outcome {
         let event_id = invocation.event_id();
-        let outcome = |status, reason: String| Outcome::new(FUNCTION, event_id.clone(), status, reason);
-        let failed = |failure: Failure| Outcome::failed(FUNCTION, event_id.clone(), failure);
-        let region = region.to_owned();
-        let account = &principal.account_id;
-        let membership = self
-            .graphs
-            .with_graph(
-                &self.detective,
-                self.config.graph_arn.as_ref(),
-                &region,
-                |graph| async move {
-                    if *account == graph.account_id {
-                        return Ok(None);
-                    }
-                    self.detective
-                        .get_members(&graph.region, &graph.arn, &[account.as_str().to_owned()])
-                        .await
-                        .map(Some)
-                },
-            )
-            .await;
-        match membership {
-            Ok((graph, lookup)) => {
-                if let Some(failure) = lookup.and_then(|lookup| not_enabled(&graph, account, &lookup)) {
-                    return failed(failure);
-                }
-            }
-            Err(error) => return failed(Failure::from(error)),
-        }
-        let resolved = match self.resolve_arn(principal).await {
-            Ok(Resolution::Arn(resolved)) => resolved,
-            Ok(Resolution::LeftOut(why)) => return outcome(Status::Ignored, why),
-            Err(failure) => return failed(failure),
-        };
-        let write = |graph: &GraphArn| StartInvestigation {
-            graph: graph.clone(),
-            entity_arn: resolved.arn.clone(),
-            scopes: candidate.scopes.clone(),
-            notes: resolved.notes.clone(),
-            report: self.report_request(finding),
+        let steps = OnePrincipal {
+            function: self,
+            region,
+            intent: Intent {
+                scopes: candidate.scopes.clone(),
+                report: self.report_request(finding),
+                window_hours: self.config.dedup_window_hours,
+                now: invocation.clock.now(),
+            },
         };
         let ports = InvestigatePorts {
             detective: &self.detective,
             queue: self.queue.as_ref(),
         };
         let policy = invocation.policy(FUNCTION, self.config.dry_run);
-        // What had to be assumed or given up is part of the decision's reason too.
-        let decided = |status, reason: String, action: Action| {
-            let reason = if action.notes.is_empty() {
-                reason
-            } else {
-                format!("{reason} ({})", action.notes.join("; "))
-            };
-            outcome(status, reason).with_actions(vec![action])
-        };
-
-        // The de-duplication query is the first call on the graph: a remembered graph that
-        // was deleted since is noticed there and looked up again.
-        let filter = self.filter(&resolved.arn, invocation);
-        let found = self
-            .graphs
-            .with_graph(&self.detective, self.config.graph_arn.as_ref(), &region, |graph| {
-                let filter = &filter;
-                async move {
-                    self.detective
-                        .find_investigation(&graph.region, &graph.arn, filter)
-                        .await
-                }
-            })
-            .await;
-        let (graph, existing) = match found {
-            Ok(found) => found,
-            Err(error) => {
-                // No graph to name: the region, the entity and the scope.
-                let action = investigation_action(
-                    ActionResult::Failed,
-                    &region,
-                    None,
-                    &resolved.arn,
-                    candidate.scopes.first(),
-                    &resolved.notes,
-                )
-                .failed(error);
-                let reason = action.error_text().unwrap_or_default();
-                return decided(Status::Failed, reason, action);
+        match carry_out(&steps, principal, &ports, &policy).await {
+            Ok(Carried {
+                observed: Observed::LeftOut(why),
+                ..
+            }) => Outcome::new(FUNCTION, event_id, Status::Ignored, why),
+            Ok(Carried { actions, .. }) => {
+                let (status, reason) = summarized(&actions);
+                Outcome::new(FUNCTION, event_id, status, reason).with_actions(actions)
             }
-        };
-        if let Some(existing) = existing {
-            let reason = Reason::AlreadyInvestigating {
-                investigation_id: existing.investigation_id.clone(),
-                entity_arn: resolved.arn.clone(),
-                window_hours: self.config.dedup_window_hours,
-            };
-            let start = write(&graph);
-            let mut action = start.intended_action();
-            action.result = ActionResult::Skipped;
-            action.investigation_id = Some(existing.investigation_id.clone());
-            let text = reason.to_string();
-            // Started so recently that its report request may be what failed: Lambda's
-            // retry after a failed SendMessage lands here, and must not lose the report.
-            let recent = existing
-                .created_time
-                .is_some_and(|created| invocation.clock.now() - created <= TimeDelta::seconds(REPORT_RESEND_SECONDS));
-            let resend = start.report_for(Some(existing.investigation_id)).filter(|_| recent);
-            let Some(resend) = resend else {
-                return decided(Status::Ignored, text, action.with_reason(reason));
-            };
-            let mut plan = Plan::default();
-            plan.decided(action.with_reason(reason));
-            plan.write(resend);
-            let actions = execute(plan, &ports, &policy).await;
-            let sent = actions.iter().find(|action| action.operation == Operation::SendMessage);
-            let (status, text) = match sent.map(|action| action.result) {
-                Some(ActionResult::Failed) => (Status::Failed, sent.and_then(Action::error_text).unwrap_or_default()),
-                _ => (Status::Ignored, format!("{text}; its report request sent again")),
-            };
-            return outcome(status, text).with_actions(actions);
+            Err(failure) => Outcome::failed(FUNCTION, event_id, failure),
         }
-        let mut plan = Plan::default();
-        plan.write(write(&graph));
-        let mut actions = execute(plan, &ports, &policy).await;
-        if actions.is_empty() {
-            return outcome(Status::Failed, "the plan made no action".to_owned());
-        }
-        let action = actions.remove(0);
-        // The report request's failure fails the invocation too (Lambda retries it).
-        let report_failed = actions
-            .iter()
-            .find(|sent| sent.result == ActionResult::Failed)
-            .and_then(Action::error_text);
-        let (status, reason) = match action.result {
-            ActionResult::Done => (
-                Status::Acted,
-                format!(
-                    "started investigation {} of {}",
-                    action.investigation_id.as_deref().unwrap_or_default(),
-                    resolved.arn
-                ),
-            ),
-            ActionResult::Planned => (Status::Planned, format!("dry run: would investigate {}", resolved.arn)),
-            ActionResult::Skipped | ActionResult::Failed => (
-                Status::Failed,
-                action.error_text().or_else(|| action.reason_text()).unwrap_or_default(),
-            ),
-        };
-        let (status, reason) = match report_failed {
-            Some(error) => (Status::Failed, format!("{reason}; its report request failed: {error}")),
-            None => (status, reason),
-        };
-        let mut decided = decided(status, reason, action);
-        decided.actions.extend(actions);
-        decided
     }
 
     /// The report request for this finding, when reports are on.
@@ -433,8 +292,7 @@ where
         }
     }
 
-    fn filter(&self, entity_arn: &str, invocation: &Invocation<'_>) -> InvestigationFilter {
-        let now = invocation.clock.now();
+    fn filter(&self, entity_arn: &str, now: DateTime<Utc>) -> InvestigationFilter {
         let window = TimeDelta::hours(i64::from(self.config.dedup_window_hours));
         InvestigationFilter {
             entity_arn: entity_arn.to_owned(),
@@ -445,20 +303,96 @@ where
     }
 }
 
-/// Pure: why Detective cannot investigate a principal of `account`, from its GetMembers
-/// (only an ENABLED member can be investigated, or the administrator itself).
-fn not_enabled(graph: &GraphArn, account: &AccountId, lookup: &MembersLookup) -> Option<Failure> {
-    match lookup.members.iter().find(|member| *account == member.account_id) {
-        Some(member) if member.status == MemberStatus::Enabled => None,
-        Some(member) => Some(Failure::NotEnabled {
-            account: account.clone(),
-            graph: graph.arn.clone(),
-            state: member.state(),
-        }),
-        None => Some(Failure::NotInGraph {
-            account: account.clone(),
-            graph: graph.arn.clone(),
-        }),
+/// One principal of the finding, as the contract's steps.
+struct OnePrincipal<'a, P, L, Q> {
+    function: &'a InvestigateFindings<P, L, Q>,
+    region: &'a str,
+    intent: Intent,
+}
+
+/// What was read of a principal: enough to plan, or why it goes no further.
+enum Observed {
+    Seen(Box<Seen>),
+    /// Its path is not known and must not be guessed.
+    LeftOut(String),
+}
+
+impl<P, L, Q> Steps for OnePrincipal<'_, P, L, Q>
+where
+    P: GraphPort + MemberPort + InvestigationPort,
+    L: PrincipalLookupPort,
+    Q: ReportQueuePort,
+{
+    type Place = Principal;
+    type Observed = Observed;
+    type Write = InvestigateWrite;
+
+    /// Membership first: an account that is not an ENABLED member (or the administrator) is
+    /// never looked into (no AssumeRole names it, so an account outside the organization
+    /// never learns from its CloudTrail that it was seen, nor answers for us). Then the ARN,
+    /// then the investigation already under way, if any.
+    async fn observe(&self, principal: &Principal) -> Result<Observed, Failure> {
+        let (function, region) = (self.function, self.region);
+        let account = &principal.account_id;
+        let (graph, lookup) = function
+            .graphs
+            .with_graph(
+                &function.detective,
+                function.config.graph_arn.as_ref(),
+                region,
+                |graph| async move {
+                    if *account == graph.account_id {
+                        return Ok(None);
+                    }
+                    function
+                        .detective
+                        .get_members(&graph.region, &graph.arn, &[account.as_str().to_owned()])
+                        .await
+                        .map(Some)
+                },
+            )
+            .await?;
+        if let Some(failure) = lookup.and_then(|lookup| not_enabled(&graph, account, &lookup)) {
+            return Err(failure);
+        }
+        let resolved = match function.resolve_arn(principal).await {
+            Ok(Resolution::Arn(resolved)) => resolved,
+            Ok(Resolution::LeftOut(why)) => return Ok(Observed::LeftOut(why)),
+            Err(failure) => return Err(failure),
+        };
+        // The de-duplication query is the first call on the graph: a remembered graph that
+        // was deleted since is noticed there and looked up again.
+        let filter = function.filter(&resolved.arn, self.intent.now);
+        let found = function
+            .graphs
+            .with_graph(
+                &function.detective,
+                function.config.graph_arn.as_ref(),
+                region,
+                |graph| {
+                    let filter = &filter;
+                    async move {
+                        function
+                            .detective
+                            .find_investigation(&graph.region, &graph.arn, filter)
+                            .await
+                    }
+                },
+            )
+            .await
+            .map_err(Failure::from);
+        Ok(Observed::Seen(Box::new(Seen {
+            region: region.to_owned(),
+            resolved,
+            found,
+        })))
+    }
+
+    fn plan(&self, _: &Principal, observed: &Observed) -> Plan<InvestigateWrite> {
+        match observed {
+            Observed::Seen(seen) => plan_one(seen, &self.intent),
+            Observed::LeftOut(_) => Plan::default(),
+        }
     }
 }
 

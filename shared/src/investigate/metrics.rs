@@ -1,12 +1,13 @@
 //! What investigate-findings counts of an invocation.
 
+use super::reason::Reason;
 use crate::metrics::{actions, FunctionMetrics};
 use crate::operation::Operation;
-use crate::outcome::{ActionResult, Outcome, Reason, Status};
+use crate::outcome::{ActionResult, Outcome, Status};
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
     let deduplicated = actions(outcome, Operation::StartInvestigation, ActionResult::Skipped)
-        .filter(|action| matches!(action.reason, Some(Reason::AlreadyInvestigating { .. })))
+        .filter(|action| matches!(action.reason_of(), Some(Reason::AlreadyInvestigating { .. })))
         .count() as u64;
     FunctionMetrics::new(vec![
         (

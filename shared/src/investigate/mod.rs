@@ -4,7 +4,9 @@
 mod config;
 mod handler;
 mod metrics;
+mod plan;
 mod principal;
+mod reason;
 mod scope;
 mod screen;
 mod write;
@@ -12,10 +14,12 @@ mod write;
 pub use config::InvestigateConfig;
 pub use config::VARIABLES;
 pub use handler::{InvestigateFindings, FUNCTION};
+pub use plan::{not_enabled, plan_one, summarized, Intent, ResolvedArn, Seen, REPORT_RESEND_SECONDS};
 pub use principal::{known_path, partition_for, principal, principals, KnownPath, NotInvestigable, Principal};
+pub use reason::Reason;
 pub use scope::{investigation_scopes, parse_timestamp, Scope};
 pub use screen::{screen, Candidate, Screened};
-pub use write::{ReportRequest, SendReport, StartInvestigation};
+pub use write::{InvestigateWrite, ReportRequest, SendReport, StartInvestigation};
 
 /// The AWS API actions this function calls (checked against the sandbox request log in
 /// tests, and against the IAM policy in the template).

@@ -178,21 +178,7 @@ fn actor_principal(
     };
     // A role session names its role: the issuer's ARN gives its account and path.
     if let (PrincipalKind::Role, Some(issuer)) = (kind, actor.issuer.as_deref()) {
-        return match role_arn(issuer) {
-            Some((partition, account_id, path, name)) => Ok(Ok(Principal {
-                partition,
-                account_id,
-                kind,
-                name,
-                path: Some(path),
-                path_must_be_known: actor.path_must_be_known,
-            })),
-            None => Err(EventError::InvalidField {
-                field: format!("{} session issuer", actor.field),
-                expected: "an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<path><name>)",
-                found: format!("{issuer:?}"),
-            }),
-        };
+        return issued_role(actor, issuer).map(Ok);
     }
     let Some(name) = actor.user_name.as_deref().filter(|name| !name.is_empty()) else {
         return Ok(Err(format!("{} has no name", actor.field)));
@@ -204,22 +190,7 @@ fn actor_principal(
             found: format!("{name:?}"),
         });
     }
-    let owner = match &actor.owner {
-        Owner::Account(account) => Some((account.clone(), format!("{} account", actor.field))),
-        Owner::FindingAccount => finding
-            .account_id
-            .clone()
-            .map(|account| (account, "event.detail.accountId".to_owned())),
-        // An actor's account is where it acted; its owner is its access key's resource's.
-        Owner::Unknown => actors
-            .iter()
-            .filter(|other| other.credential.is_some() && other.credential == actor.credential)
-            .find_map(|other| match &other.owner {
-                Owner::Account(account) => Some((account.clone(), format!("{} account", other.field))),
-                _ => None,
-            }),
-    };
-    let Some((account, field)) = owner else {
+    let Some((account, field)) = owner(finding, actor, actors) else {
         return Ok(Err(format!(
             "the finding does not say which account owns {} {name}{}: not investigated under a guessed account",
             kind.resource(),
@@ -237,25 +208,66 @@ fn actor_principal(
             found: format!("{account:?}"),
         });
     };
-    let path = match actor.path.as_deref() {
-        Some(path) if is_iam_path(path) => Some(path.to_owned()),
-        Some(path) => {
-            return Err(EventError::InvalidField {
-                field: format!("{} Path", actor.field),
-                expected: "an IAM path (/ or /segments/)",
-                found: format!("{path:?}"),
-            })
-        }
-        None => None,
-    };
     Ok(Ok(Principal {
         partition: partition_for(finding, region)?,
         account_id,
         kind,
         name: name.to_owned(),
-        path,
+        path: actor_path(actor)?,
         path_must_be_known: actor.path_must_be_known,
     }))
+}
+
+/// The role a session's issuer names, with its account and path.
+fn issued_role(actor: &Actor, issuer: &str) -> Result<Principal, EventError> {
+    match role_arn(issuer) {
+        Some((partition, account_id, path, name)) => Ok(Principal {
+            partition,
+            account_id,
+            kind: PrincipalKind::Role,
+            name,
+            path: Some(path),
+            path_must_be_known: actor.path_must_be_known,
+        }),
+        None => Err(EventError::InvalidField {
+            field: format!("{} session issuer", actor.field),
+            expected: "an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<path><name>)",
+            found: format!("{issuer:?}"),
+        }),
+    }
+}
+
+/// The account that owns the actor, with the field that says it; None when the finding
+/// does not say.
+fn owner(finding: &Finding, actor: &Actor, actors: &[Actor]) -> Option<(String, String)> {
+    match &actor.owner {
+        Owner::Account(account) => Some((account.clone(), format!("{} account", actor.field))),
+        Owner::FindingAccount => finding
+            .account_id
+            .clone()
+            .map(|account| (account, "event.detail.accountId".to_owned())),
+        // An actor's account is where it acted; its owner is its access key's resource's.
+        Owner::Unknown => actors
+            .iter()
+            .filter(|other| other.credential.is_some() && other.credential == actor.credential)
+            .find_map(|other| match &other.owner {
+                Owner::Account(account) => Some((account.clone(), format!("{} account", other.field))),
+                _ => None,
+            }),
+    }
+}
+
+/// The actor's IAM path, when the finding says it.
+fn actor_path(actor: &Actor) -> Result<Option<String>, EventError> {
+    match actor.path.as_deref() {
+        Some(path) if is_iam_path(path) => Ok(Some(path.to_owned())),
+        Some(path) => Err(EventError::InvalidField {
+            field: format!("{} Path", actor.field),
+            expected: "an IAM path (/ or /segments/)",
+            found: format!("{path:?}"),
+        }),
+        None => Ok(None),
+    }
 }
 
 /// Every IAM user and role the finding names: `accessKeyDetails`, and an attack sequence's

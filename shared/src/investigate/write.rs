@@ -97,6 +97,30 @@ impl<P: Sync, Q: ReportQueuePort> Write<InvestigatePorts<'_, P, Q>> for SendRepo
     }
 }
 
+/// investigate-findings' writes: start an investigation (then request its report), or
+/// request the report of one already started.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvestigateWrite {
+    Start(StartInvestigation),
+    Resend(SendReport),
+}
+
+impl<P: InvestigationPort, Q: ReportQueuePort> Write<InvestigatePorts<'_, P, Q>> for InvestigateWrite {
+    fn intended(&self) -> Vec<Action> {
+        match self {
+            Self::Start(start) => Write::<InvestigatePorts<'_, P, Q>>::intended(start),
+            Self::Resend(send) => Write::<InvestigatePorts<'_, P, Q>>::intended(send),
+        }
+    }
+
+    async fn perform(self, ports: &InvestigatePorts<'_, P, Q>, policy: &Policy<'_>) -> Vec<Action> {
+        match self {
+            Self::Start(start) => start.perform(ports, policy).await,
+            Self::Resend(send) => send.perform(ports, policy).await,
+        }
+    }
+}
+
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

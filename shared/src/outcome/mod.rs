@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::domain::DatasourcePackage;
 
 pub use failure::Failure;
-pub use reason::{Departure, Reason, Retry, TrustFailure};
+pub use reason::{DeadlineNear, Explains, Reason, Retry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -137,8 +137,8 @@ impl Action {
         self
     }
 
-    pub fn with_reason(mut self, reason: Reason) -> Self {
-        self.reason = Some(reason);
+    pub fn with_reason(mut self, reason: impl Into<Reason>) -> Self {
+        self.reason = Some(reason.into());
         self
     }
 
@@ -147,6 +147,11 @@ impl Action {
         self.result = ActionResult::Failed;
         self.error = Some(failure.into());
         self
+    }
+
+    /// The reason, if it is of the function's own reason type `T`.
+    pub fn reason_of<T: Explains>(&self) -> Option<&T> {
+        self.reason.as_ref().and_then(Reason::of)
     }
 
     /// The reason's wording, if any.

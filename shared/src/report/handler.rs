@@ -12,7 +12,10 @@ use super::message::ReportMessage;
 use super::plan::{plan_report, Verdict};
 use super::writes::{ReportPorts, ReportWrite};
 use super::{ReportConfig, AWS_ACTIONS, VARIABLES};
-use crate::aws::{InvestigationResultPort, ReportQueuePort, ReportSinkPort, ReportSinks, SdkDetective, SdkSqs};
+use crate::aws::{
+    AwsError, Indicator, InvestigationDetails, InvestigationResultPort, ReportQueuePort, ReportSinkPort, ReportSinks,
+    SdkDetective, SdkSqs,
+};
 use crate::config::{ConfigError, Env};
 use crate::domain::InvestigationStatus;
 use crate::event::{EventError, SqsRecord, Trigger};
@@ -191,33 +194,9 @@ where
             let follow = follow_up::never(&record.body, Some(&message), reason, queues);
             return self.follow(invocation, vec![action], follow).await;
         }
-        let details = match self
-            .detective
-            .get_investigation(&message.region, &message.graph_arn, &message.investigation_id)
-            .await
-        {
-            Ok(details) => details,
-            Err(error) => {
-                return self
-                    .failed_read(invocation, &message, receives, Operation::GetInvestigation, error)
-                    .await
-            }
-        };
-        let indicators = if details.status == InvestigationStatus::Successful {
-            match self
-                .detective
-                .list_indicators(&message.region, &message.graph_arn, &message.investigation_id)
-                .await
-            {
-                Ok(indicators) => indicators,
-                Err(error) => {
-                    return self
-                        .failed_read(invocation, &message, receives, Operation::ListIndicators, error)
-                        .await
-                }
-            }
-        } else {
-            Vec::new()
+        let (details, indicators) = match self.read_investigation(&message).await {
+            Ok(read) => read,
+            Err(error) => return self.failed_read(invocation, &message, receives, error).await,
         };
         let region = self.region.clone().unwrap_or_else(|| message.region.clone());
         match plan_report(
@@ -256,14 +235,29 @@ where
         }
     }
 
+    /// GetInvestigation, and its indicators once it is SUCCESSFUL.
+    async fn read_investigation(
+        &self,
+        message: &ReportMessage,
+    ) -> Result<(InvestigationDetails, Vec<Indicator>), AwsError> {
+        let (region, graph, id) = (&message.region, &message.graph_arn, &message.investigation_id);
+        let details = self.detective.get_investigation(region, graph, id).await?;
+        let indicators = if details.status == InvestigationStatus::Successful {
+            self.detective.list_indicators(region, graph, id).await?
+        } else {
+            Vec::new()
+        };
+        Ok((details, indicators))
+    }
+
     async fn failed_read(
         &self,
         invocation: &Invocation<'_>,
         message: &ReportMessage,
         receives: u32,
-        operation: Operation,
-        error: crate::aws::AwsError,
+        error: AwsError,
     ) -> Handled {
+        let operation = error.operation;
         let failure = Failure::Aws(error);
         let follow = follow_up::after_failed_read(message, receives, &failure, &self.config.queues);
         let action = message.action(operation, ActionResult::Failed).failed(failure);

@@ -1,13 +1,14 @@
 //! What report-investigations counts of an invocation: the reports, and each published one
 //! by Detective's severity.
 
+use super::reason::Reason;
 use crate::metrics::{actions, FunctionMetrics};
 use crate::operation::Operation;
-use crate::outcome::{ActionResult, Outcome, Reason};
+use crate::outcome::{ActionResult, Outcome};
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
     let still_running = actions(outcome, Operation::PutEvents, ActionResult::Skipped)
-        .filter(|action| matches!(action.reason, Some(Reason::StillRunning(_))))
+        .filter(|action| matches!(action.reason_of(), Some(Reason::StillRunning(_))))
         .count();
     let published: Vec<String> = actions(outcome, Operation::PutEvents, ActionResult::Done)
         .map(|action| action.severity.clone().unwrap_or_else(|| "UNKNOWN".to_owned()))

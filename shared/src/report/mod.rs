@@ -11,6 +11,7 @@ mod handler;
 mod message;
 mod metrics;
 mod plan;
+mod reason;
 mod summary;
 mod writes;
 
@@ -19,6 +20,7 @@ pub use follow_up::{FollowUp, Queues, MOST_ATTEMPTS, PERMANENT_AFTER};
 pub use handler::{redelivered, ReportInvestigations, FUNCTION};
 pub use message::{OriginatingFinding, ReportMessage, Sink, VERSION};
 pub use plan::{plan_report, Verdict};
+pub use reason::Reason;
 pub use summary::{console_url, report_id, summarize, Report, SEVERITIES, TOP};
 pub use writes::{ReportPorts, ReportWrite};
 

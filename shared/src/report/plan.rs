@@ -2,6 +2,7 @@
 
 use super::asff::finding;
 use super::message::{ReportMessage, Sink};
+use super::reason::Reason;
 use super::summary::{summarize, Report};
 use super::writes::ReportWrite;
 use super::{ReportConfig, DETAIL_COMPLETED, DETAIL_FAILED};
@@ -10,7 +11,7 @@ use crate::aws::{Indicator, InvestigationDetails};
 use crate::domain::{InvestigationState, InvestigationStatus};
 use crate::execute::Plan;
 use crate::operation::Operation;
-use crate::outcome::{Action, ActionResult, Reason};
+use crate::outcome::{Action, ActionResult};
 
 /// What a message comes to.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::message::{OriginatingFinding, ReportMessage};
+use crate::aws::detective_console;
 use crate::aws::{Indicator, InvestigationDetails};
 
 /// Items kept of each indicator type (the counts say how many there were).
@@ -67,12 +68,7 @@ pub fn report_id(graph_arn: &str, investigation_id: &str) -> String {
 
 /// The console for a region, in the partition's domain.
 pub fn console_url(partition: &str, region: &str) -> String {
-    let domain = match partition {
-        "aws-cn" => "console.amazonaws.cn",
-        "aws-us-gov" => "console.amazonaws-us-gov.com",
-        _ => "console.aws.amazon.com",
-    };
-    format!("https://{region}.{domain}/detective/home?region={region}#investigations")
+    detective_console(partition, region, "investigations")
 }
 
 /// The report of a finished investigation (SUCCESSFUL with its indicators, or FAILED).

@@ -3,11 +3,12 @@
 
 use super::follow_up::SEND_AGAIN_DELAY_SECONDS;
 use super::message::ReportMessage;
+use super::reason::Reason;
 use super::EVENT_SOURCE;
 use crate::aws::{AsffFinding, InvestigationResultPort, ReportQueuePort, ReportSinkPort};
 use crate::execute::{Policy, Write};
 use crate::operation::Operation;
-use crate::outcome::{Action, ActionResult, Reason};
+use crate::outcome::{Action, ActionResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReportWrite {

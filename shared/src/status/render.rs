@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Membership, StatusReport, TrailStatus};
+use super::{Membership, RegionStatus, StatusReport, TrailStatus};
 
 fn counts(map: &BTreeMap<String, impl ToString>) -> String {
     if map.is_empty() {
@@ -20,64 +20,7 @@ pub fn render_table(report: &StatusReport) -> String {
     let mut out = String::new();
     for region in &report.regions {
         let _ = writeln!(out, "{}", region.region);
-        let administrator = match (&region.administrator, &region.administrator_unknown) {
-            (Some(admin), _) => admin.clone(),
-            (None, Some(why)) => format!("unknown ({why})"),
-            (None, None) => "unknown".to_owned(),
-        };
-        let rows: Vec<(&str, String)> = vec![
-            ("administrator", administrator),
-            ("graph", region.graph_arn.clone().unwrap_or_else(|| "none".to_owned())),
-            (
-                "auto-enable",
-                region.auto_enable.map_or("unknown".to_owned(), |on| on.to_string()),
-            ),
-            ("data sources", counts(&region.packages)),
-            ("members", counts(&region.members_by_status)),
-            (
-                "not enabled",
-                if region.not_enabled.is_empty() {
-                    "none".to_owned()
-                } else {
-                    region
-                        .not_enabled
-                        .iter()
-                        .map(|account| format!("{} ({})", account.id, account.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-            ),
-            (
-                "not ingesting",
-                if region.not_ingesting.is_empty() {
-                    "none".to_owned()
-                } else {
-                    region
-                        .not_ingesting
-                        .iter()
-                        .map(|member| format!("{} ({})", member.account_id, counts(&member.packages)))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                },
-            ),
-            (
-                "outside the org",
-                if region.outside_organization.is_empty() {
-                    "none".to_owned()
-                } else {
-                    region.outside_organization.join(", ")
-                },
-            ),
-            ("investigations", counts(&region.active_investigations)),
-            (
-                "trail",
-                region
-                    .trail
-                    .as_ref()
-                    .map_or("not read".to_owned(), |trail| trail.describe()),
-            ),
-        ];
-        for (label, value) in rows {
+        for (label, value) in region_rows(region) {
             let _ = writeln!(out, "  {label:<16} {value}");
         }
         if let Some(error) = &region.error {
@@ -104,6 +47,55 @@ pub fn render_table(report: &StatusReport) -> String {
         );
     }
     out
+}
+
+/// `none` for an empty list, else its items joined.
+fn listed(items: Vec<String>, separator: &str) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(separator)
+    }
+}
+
+/// A region's block: label and value per line.
+fn region_rows(region: &RegionStatus) -> Vec<(&'static str, String)> {
+    let administrator = match (&region.administrator, &region.administrator_unknown) {
+        (Some(admin), _) => admin.clone(),
+        (None, Some(why)) => format!("unknown ({why})"),
+        (None, None) => "unknown".to_owned(),
+    };
+    let not_enabled = region
+        .not_enabled
+        .iter()
+        .map(|account| format!("{} ({})", account.id, account.name))
+        .collect();
+    let not_ingesting = region
+        .not_ingesting
+        .iter()
+        .map(|member| format!("{} ({})", member.account_id, counts(&member.packages)))
+        .collect();
+    vec![
+        ("administrator", administrator),
+        ("graph", region.graph_arn.clone().unwrap_or_else(|| "none".to_owned())),
+        (
+            "auto-enable",
+            region.auto_enable.map_or("unknown".to_owned(), |on| on.to_string()),
+        ),
+        ("data sources", counts(&region.packages)),
+        ("members", counts(&region.members_by_status)),
+        ("not enabled", listed(not_enabled, ", ")),
+        ("not ingesting", listed(not_ingesting, "; ")),
+        ("outside the org", listed(region.outside_organization.clone(), ", ")),
+        ("investigations", counts(&region.active_investigations)),
+        (
+            "trail",
+            region
+                .trail
+                .as_ref()
+                .map_or("not read".to_owned(), |trail| trail.describe()),
+        ),
+    ]
 }
 
 /// A member account's memberships.

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use axum::response::Response;
 use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -22,10 +22,19 @@ use crate::cloudtrail;
 use crate::detective::{self, Call};
 use crate::iam::{self, account_of_key};
 use crate::organizations;
-use crate::protocol::{parse_query, query_pairs, xml_response, ApiError, Service};
+use crate::protocol::{parse_query, query_pairs, ApiError, Service};
 use crate::sinks::{self, eventbridge, securityhub, sqs, BusEvent, SecurityHubFinding, Sinks, SqsMessage};
 use crate::state::SandboxState;
 use crate::traffic::{Exchange, TrafficLog};
+
+mod answer;
+mod control;
+
+use answer::{injected_fault, json_error, render, slow_answer_ms};
+use control::{
+    answer_cloudformation, read_cloudformation, read_events, read_requests, read_securityhub, read_sqs, read_state,
+    replace_state,
+};
 
 /// One served call, as `GET /_sandbox/requests` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -201,65 +210,6 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-async fn read_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(serde_json::to_value(lock(&shared.state).as_ref()).unwrap_or_default())
-}
-
-/// Replaces the state (a test changes the world between calls: an account joins the
-/// organization, a fault is set); one AWS could never be in is refused, saying why.
-async fn replace_state(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode, String) {
-    let text = String::from_utf8_lossy(&body);
-    match SandboxState::from_json("PUT /_sandbox/state", &text) {
-        Ok(state) => {
-            *lock(&shared.state) = Some(state);
-            (StatusCode::OK, String::new())
-        }
-        Err(error) => (StatusCode::BAD_REQUEST, error.to_string()),
-    }
-}
-
-async fn read_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RequestRecord>> {
-    Json(lock(&shared.requests).clone())
-}
-
-async fn read_sqs(State(shared): State<Arc<Shared>>) -> Json<Vec<SqsMessage>> {
-    Json(lock(&shared.sinks).sqs.clone())
-}
-
-async fn read_events(State(shared): State<Arc<Shared>>) -> Json<Vec<BusEvent>> {
-    Json(lock(&shared.sinks).events.clone())
-}
-
-async fn read_securityhub(State(shared): State<Arc<Shared>>) -> Json<Vec<SecurityHubFinding>> {
-    Json(lock(&shared.sinks).findings.clone())
-}
-
-async fn read_cloudformation(State(shared): State<Arc<Shared>>) -> Json<Vec<CloudFormationResponse>> {
-    Json(lock(&shared.cloudformation).clone())
-}
-
-/// Keeps the answer; a path with an `expired` segment is refused as S3 refuses an expired
-/// presigned URL (403), so tests can prove an undelivered answer fails the invocation.
-async fn answer_cloudformation(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    if uri.path().split('/').any(|segment| segment == "expired") {
-        return StatusCode::FORBIDDEN;
-    }
-    lock(&shared.cloudformation).push(CloudFormationResponse {
-        path: uri.path().to_owned(),
-        content_type: headers
-            .get("content-type")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    StatusCode::OK
 }
 
 /// From the SigV4 credential scope (`Credential=AKID/date/REGION/SERVICE/aws4_request`):
@@ -522,134 +472,6 @@ fn stuck_page(page: Value) -> Value {
                 .chain([("NextToken".to_owned(), Value::from("stuck-page-token"))])
                 .collect(),
         ),
-        other => other,
-    }
-}
-
-/// The response as each protocol sends it, and what the traffic log keeps of it. `status`
-/// is the call's; a 204 has no body (the traffic log keeps the empty output, `{}`).
-fn render(service: Service, operation: &str, status: u16, result: Result<Value, ApiError>) -> (Response, Value) {
-    match (service, result) {
-        (Service::Iam | Service::Sts, result) => {
-            let (status, xml) = match result {
-                Ok(body) => (200, xml_response(operation, namespace(service), &strip_nulls(body))),
-                Err(error) => (error.status(service), error.xml_body(service)),
-            };
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            let response = (code, [("content-type", "text/xml")], xml.clone()).into_response();
-            (response, Value::from(xml))
-        }
-        (_, Ok(body)) if status == 204 => (StatusCode::NO_CONTENT.into_response(), strip_nulls(body)),
-        (_, Ok(body)) => {
-            let body = strip_nulls(body);
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (code, Json(body.clone())).into_response();
-            if let Some(content_type) = aws_json_content_type(service) {
-                response
-                    .headers_mut()
-                    .insert("content-type", HeaderValue::from_static(content_type));
-            }
-            (response, body)
-        }
-        (_, Err(error)) => (json_error(service, &error), error_body(service, &error)),
-    }
-}
-
-/// The awsJson protocols' Content-Type (restJson1 answers `application/json`).
-fn aws_json_content_type(service: Service) -> Option<&'static str> {
-    match service {
-        Service::Organizations | Service::EventBridge | Service::CloudTrail => Some("application/x-amz-json-1.1"),
-        Service::Sqs => Some("application/x-amz-json-1.0"),
-        _ => None,
-    }
-}
-
-/// A JSON error body as each service sends it: SQS names the shape with its namespace
-/// (`com.amazonaws.sqs#QueueDoesNotExist`); Security Hub's error shapes carry a `Code`.
-fn error_body(service: Service, error: &ApiError) -> Value {
-    let mut body = error.json_body();
-    if let Value::Object(members) = &mut body {
-        match service {
-            Service::Sqs => {
-                members.insert(
-                    "__type".to_owned(),
-                    Value::from(format!("com.amazonaws.sqs#{}", error.code)),
-                );
-            }
-            Service::SecurityHub => {
-                members
-                    .entry("Code")
-                    .or_insert_with(|| Value::from(error.code.as_str()));
-            }
-            _ => {}
-        }
-    }
-    body
-}
-
-fn namespace(service: Service) -> &'static str {
-    match service {
-        Service::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
-        _ => "https://iam.amazonaws.com/doc/2010-05-08/",
-    }
-}
-
-/// How late the answer to this call comes (0: on time).
-fn slow_answer_ms(state: &SandboxState, operation: &str, region: &str) -> u64 {
-    state
-        .slow_answers
-        .iter()
-        .find(|slow| slow.operation == operation && slow.region.as_deref().is_none_or(|only| only == region))
-        .map_or(0, |slow| slow.latency_ms)
-}
-
-/// Consumes one use of the first fault matching the call.
-fn injected_fault(state: &mut SandboxState, operation: &str, region: &str) -> Option<ApiError> {
-    let fault = state.faults.iter_mut().find(|fault| {
-        fault.operation == operation
-            && fault.region.as_deref().is_none_or(|only| only == region)
-            && fault.times.is_none_or(|times| times > 0)
-    })?;
-    if let Some(times) = fault.times.as_mut() {
-        *times -= 1;
-    }
-    Some(ApiError::new(
-        &fault.error,
-        format!("injected fault: {} on {operation}", fault.error),
-    ))
-}
-
-fn json_error(service: Service, error: &ApiError) -> Response {
-    let status = StatusCode::from_u16(error.status(service)).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut response = (status, Json(error_body(service, error))).into_response();
-    let headers = response.headers_mut();
-    if let Ok(code) = HeaderValue::from_str(&error.code) {
-        headers.insert("x-amzn-errortype", code);
-    }
-    if let Some(content_type) = aws_json_content_type(service) {
-        headers.insert("content-type", HeaderValue::from_static(content_type));
-    }
-    // SQS is awsQuery-compatible: the SDK takes the code from this header
-    // (`AWS.SimpleQueueService.NonExistentQueue;Sender`) before the body's `__type`.
-    if service == Service::Sqs {
-        let kind = if status.is_server_error() { "Receiver" } else { "Sender" };
-        if let Ok(value) = HeaderValue::from_str(&format!("{};{kind}", error.sqs_query_code())) {
-            headers.insert("x-amzn-query-error", value);
-        }
-    }
-    response
-}
-
-/// AWS omits absent members rather than sending `null`.
-fn strip_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, value)| !value.is_null())
-                .map(|(key, value)| (key, strip_nulls(value)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
         other => other,
     }
 }
