@@ -6,6 +6,8 @@ export CARGO_TERM_COLOR ?= never
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Every function binary: a folder under functions/ each.
+FUNCTIONS := $(notdir $(wildcard functions/*))
 # checkov pins boto3 and packaging to versions that aws-sam-cli and pytest cannot share: it
 # has a virtualenv of its own, inside $(VENV) (ignored by git, removed with it).
 CHECKOV_VENV := $(VENV)/checkov
@@ -133,6 +135,6 @@ build: $(VENV)/.installed
 ## The functions are built on their own, so that the harness's dependencies (axum's server,
 ## zip) cannot change their features: the binaries measured are the ones Lambda gets.
 bench: $(VENV)/.installed
-	$(CARGO) build --release -p investigate-findings -p enroll-accounts -p accept-invitations -p configure-detective -p report-investigations -p lambda-floor --features configure-detective/loopback-answers
+	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS)) -p lambda-floor --features configure-detective/loopback-answers
 	$(CARGO) build --release -p bench
 	target/release/autopilot-bench --python $(PY) --out bench/results.json --work-dir bench/tmp

@@ -220,7 +220,7 @@ fn sqs_batch(messages: &[sandbox::SqsMessage]) -> serde_json::Value {
 
 async fn replay_one(file: &str, sandbox: &Sandbox, clock: &dyn Clock) -> Result<Outcome, UsageError> {
     let (payload, envelope) = read_event(file)?;
-    let function = choose_function(None, &envelope)?;
+    let function = choose_function(None, &payload)?;
     let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
     let configured = configure(function, &DemoEnv, &region, false)?;
     let sdk = local_sdk_config(&sandbox.endpoint(), &region).await;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use shared::aws::{load_sdk_config, local_sdk_config, local_sdk_config_as};
 use shared::clock::{Clock, FixedClock, SystemClock};
 use shared::config::ProcessEnv;
-use shared::event::{route, CustomResourceRequest, Envelope, SqsBatch};
+use shared::event::{route_payload, CustomResourceRequest, Envelope, SqsBatch};
 
 use shared::registry::Kind;
 
@@ -74,16 +74,13 @@ pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, UsageError>
     .transpose()
 }
 
-pub fn choose_function(name: Option<&str>, envelope: &Envelope) -> Result<Kind, UsageError> {
-    match (name, envelope.source.as_str()) {
-        (None, "aws.cloudformation") => return Ok(Kind::ConfigureDetective),
-        (None, "aws.sqs") => return Ok(Kind::ReportInvestigations),
-        _ => {}
-    }
+/// The function named, else the first that takes the payload's trigger (a custom resource
+/// request, an SQS batch or an event, as Lambda would route it).
+pub fn choose_function(name: Option<&str>, payload: &Value) -> Result<Kind, UsageError> {
     match name {
         Some(name) => by_name(name),
-        None => Ok(route(envelope)
-            .map(|trigger| Kind::for_trigger(&trigger))
+        None => Ok(route_payload(payload)
+            .map(|(_, trigger)| Kind::for_trigger(&trigger))
             .unwrap_or(Kind::InvestigateFindings)),
     }
 }
@@ -94,7 +91,7 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, UsageError> {
     if let Some(url) = &args.response_url {
         CustomResourceRequest::redirect(&mut payload, url);
     }
-    let function = choose_function(args.function.as_deref(), &envelope)?;
+    let function = choose_function(args.function.as_deref(), &payload)?;
     let now = parse_now(args.now.as_deref())?;
     // Against a real account, writes need an explicit --execute.
     let region = envelope.region.clone().unwrap_or_else(|| "us-east-1".to_owned());

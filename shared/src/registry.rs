@@ -108,3 +108,85 @@ impl Kind {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// The core: what every function goes through and no function owns.
+    const CORE: &[&str] = &[
+        "runner.rs",
+        "lambda.rs",
+        "function.rs",
+        "metrics.rs",
+        "execute.rs",
+        "steps.rs",
+        "regions.rs",
+        "operation.rs",
+        "telemetry.rs",
+        "outcome",
+        "aws",
+    ];
+
+    fn source() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+    }
+
+    fn rust_files(path: &Path) -> Vec<PathBuf> {
+        if path.is_file() {
+            return vec![path.to_owned()];
+        }
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .flat_map(|entry| rust_files(&entry.path()))
+            .filter(|file| file.extension().is_some_and(|ext| ext == "rs"))
+            .collect()
+    }
+
+    /// A file's code before its tests.
+    fn production(file: &Path) -> String {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let end = text.find("#[cfg(test)]").unwrap_or(text.len());
+        text[..end].to_owned()
+    }
+
+    /// A function's folder is one with a handler: found, not listed, so a new one is checked too.
+    fn function_folders() -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(source()) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|entry| entry.path().join("handler.rs").is_file())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn no_core_file_names_a_function_or_reaches_into_one() {
+        let folders = function_folders();
+        assert_eq!(folders.len(), Kind::ALL.len(), "one folder per function: {folders:?}");
+        let mut names: Vec<String> = Kind::ALL.iter().map(|kind| kind.name().to_owned()).collect();
+        names.extend(Kind::ALL.iter().map(|kind| format!("{kind:?}")));
+        names.extend(folders.iter().map(|folder| format!("crate::{folder}::")));
+        let files: Vec<PathBuf> = CORE.iter().flat_map(|core| rust_files(&source().join(core))).collect();
+        assert!(files.len() > CORE.len(), "the core files are read: {files:?}");
+        let found: Vec<String> = files
+            .iter()
+            .flat_map(|file| {
+                let code = production(file);
+                names
+                    .iter()
+                    .filter(|name| code.contains(name.as_str()))
+                    .map(|name| format!("{} names {name}", file.display()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}

@@ -12,7 +12,8 @@ from conftest import CORPUS, ROOT, load_events
 from event_pattern import eventbridge_flattening
 from event_pattern import matches as pattern_matches
 
-FUNCTIONS = ("investigate-findings", "enroll-accounts", "accept-invitations", "configure-detective", "report-investigations")
+# Every function is a folder under functions/: the template must deploy each, and only those.
+FUNCTIONS = tuple(sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "Cargo.toml").is_file()))
 
 
 def resources(template, kind):

@@ -42,5 +42,5 @@ pub use ports::{
     OrganizationConfigPort, OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort, ReportQueuePort,
     ReportSinkPort, StartInvestigationRequest, Tags, UnprocessedAccount,
 };
-pub use reporting::{ReportSinks, SdkEventBridge, SdkSecurityHub, SdkSqs};
+pub use reporting::{ReportSinks, SdkEventBridge, SdkSecurityHub, SdkSqs, EVENT_SOURCE};
 pub use sdk::{load_sdk_config, local_sdk_config, local_sdk_config_as, DEFAULT_MAX_ATTEMPTS};

@@ -412,7 +412,7 @@ pub struct InvestigationDetails {
     pub scope_end: Option<DateTime<Utc>>,
 }
 
-/// An investigation's results and state (report-investigations).
+/// An investigation's results and state: what a report is made of.
 pub trait InvestigationResultPort: Sync {
     /// GetInvestigation.
     fn get_investigation(

@@ -339,6 +339,9 @@ impl ReportSinkPort for ReportSinks {
     }
 }
 
+/// The source of every event we put on a bus (tamper alerts and reports): what rules match.
+pub const EVENT_SOURCE: &str = "detective-autopilot";
+
 /// PutEvents of one event from `detective-autopilot`.
 async fn put_one(
     client: &aws_sdk_eventbridge::Client,
@@ -348,7 +351,7 @@ async fn put_one(
     resources: &[String],
 ) -> Result<String, AwsError> {
     let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-        .source(crate::report::EVENT_SOURCE)
+        .source(EVENT_SOURCE)
         .detail_type(detail_type)
         .detail(detail)
         .event_bus_name(bus)

@@ -198,7 +198,7 @@ pub struct Outcome {
     pub regions: Vec<RegionResult>,
     pub actions: Vec<Action>,
     /// What the function answers its trigger with besides the outcome, keyed as the response
-    /// carries it (report-investigations' `batchItemFailures`, configure-detective's
+    /// carries it (a partial batch response's `batchItemFailures`, a custom resource's
     /// `cloudformation` answer): the function's own, which its `Handler::answered` reads.
     #[serde(flatten)]
     pub response: serde_json::Map<String, serde_json::Value>,

@@ -27,8 +27,7 @@ pub use writes::{ReportPorts, ReportWrite};
 use crate::config::{self, ConfigError, Env};
 use crate::domain::InvestigationSeverity;
 
-/// The report events' `source`.
-pub const EVENT_SOURCE: &str = "detective-autopilot";
+pub use crate::aws::EVENT_SOURCE;
 pub const DETAIL_COMPLETED: &str = "Detective Investigation Completed";
 pub const DETAIL_FAILED: &str = "Detective Investigation Failed";
 
