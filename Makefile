@@ -28,7 +28,18 @@ demo:
 ## test: everything CI checks (format, lints with warnings denied, supply chain, all tests,
 ## the template scanned, the organization simulation, the model check, and the fault matrix
 ## and the simulation's figures printed)
-test: fmt-check clippy deny unit deploy-checks e2e org-sim model-check fault-matrix
+## Each step is timed, and the times printed at the end (also when a step fails).
+TEST_STEPS := fmt-check clippy deny unit deploy-checks e2e org-sim model-check fault-matrix
+test:
+	@start=$$(date +%s); times=""; status=0; \
+	for step in $(TEST_STEPS); do \
+		begin=$$(date +%s); \
+		$(MAKE) --no-print-directory $$step || status=$$?; \
+		times="$$times$$(printf '  %-14s %6ss' $$step $$(( $$(date +%s) - begin )))\n"; \
+		if [ $$status -ne 0 ]; then times="$$times  ($$step failed: the steps after it did not run)\n"; break; fi; \
+	done; \
+	printf '\nmake test, by step:\n%b  %-14s %6ss\n' "$$times" total $$(( $$(date +%s) - start )); \
+	exit $$status
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
