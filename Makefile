@@ -6,6 +6,11 @@ export CARGO_TERM_COLOR ?= never
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The binaries every step runs, one build for all: the whole workspace's, as `cargo lambda
+# watch` builds them too. A `-p` build unifies the features of fewer packages, so Cargo
+# compiled the AWS SDK and everything under it a third time (the test build, with the
+# dev-dependencies' features, is the second).
+BUILD := $(CARGO) build --quiet --bins
 # Every function binary: a folder under functions/ each.
 FUNCTIONS := $(notdir $(wildcard functions/*))
 # checkov pins boto3 and packaging to versions that aws-sam-cli and pytest cannot share: it
@@ -81,7 +86,7 @@ fuzz:
 # builds the binaries of the package under test) and the Python baseline with the
 # virtualenv's boto3.
 unit: $(VENV)/.installed
-	$(CARGO) build --quiet --bins
+	$(BUILD)
 	rm -rf $(TRAFFIC)
 	@export AUTOPILOT_BENCH_PYTHON=$(CURDIR)/$(PY) SANDBOX_TRAFFIC_DIR=$(TRAFFIC); \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
@@ -110,19 +115,19 @@ deploy-checks: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	mkdir -p target
 	$(PY) tests/deploy/sam_transform.py template.yaml target/template.transformed.json
 	$(CHECKOV_VENV)/bin/checkov -f target/template.transformed.json --framework cloudformation --quiet --compact --skip-download
-	$(CARGO) build --quiet -p autopilot
+	$(BUILD)
 	cd tests/deploy && AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_template.py
 
 ## e2e: the real binaries under `cargo lambda watch`, moto_server (Organizations) and the sandbox (Detective)
 e2e: $(VENV)/.installed
-	$(CARGO) build --quiet --bins
+	$(BUILD)
 	cd tests/deploy && SANDBOX_TRAFFIC_DIR=$(TRAFFIC) PATH=$(CURDIR)/$(VENV)/bin:$$PATH AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_e2e.py
 
 ## org-sim: the whole organization as deployed (tests/org): every stack rendered from the
 ## template for its account and region, the real binaries as Lambda runs them, events routed
 ## only where the deployed rules send them, every call checked against its role's IAM
 org-sim: $(VENV)/.installed
-	$(CARGO) build --quiet --bins
+	$(BUILD)
 	cd tests/org && SANDBOX_TRAFFIC_DIR=$(TRAFFIC) AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_iam.py test_organization.py
 	@cat target/org-simulation.txt
 
