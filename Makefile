@@ -136,7 +136,8 @@ org-sim: $(VENV)/.installed
 ## against GuardDuty's and Security Hub's models, and every field the code reads
 model-check: $(VENV)/.installed
 	cd tests/model && AUTOPILOT=$(CURDIR)/target/debug/autopilot ../../$(PY) -m pytest -p no:cacheprovider -q test_check_traffic.py test_api_coverage.py test_event_shapes.py
-	SANDBOX_TRAFFIC_DIR=$(TRAFFIC) $(CARGO) run --quiet -p autopilot -- demo > /dev/null
+	$(BUILD)
+	SANDBOX_TRAFFIC_DIR=$(TRAFFIC) target/debug/autopilot demo > /dev/null
 	$(PY) tests/model/check_traffic.py $(TRAFFIC)
 
 ## build: `sam build` of every function with cargo-lambda (not part of CI).
