@@ -22,12 +22,7 @@ fn graph_arn(region: &str) -> String {
 }
 
 fn account(id: &str, status: &str) -> Account {
-    Account {
-        id: id.into(),
-        name: format!("n-{id}"),
-        email: format!("{id}@example.com"),
-        status: status.into(),
-    }
+    Account::new(id, &format!("n-{id}"), &format!("{id}@example.com"), status)
 }
 
 /// An organization of `extra` accounts besides the administrator and NEW, with a graph per region.
@@ -40,13 +35,7 @@ fn org_state(regions: &[&str], extra: usize) -> SandboxState {
         account("555555555555", "SUSPENDED"),
     ];
     accounts.extend((0..extra).map(|n| account(&format!("{:012}", 600_000_000_000_u64 + n as u64), "ACTIVE")));
-    state.organization = Some(Organization {
-        id: "o-exampleorgid".into(),
-        management_account_id: "999999999999".into(),
-        accounts,
-        delegated_administrators: Vec::new(),
-        detective_delegated_administrator: None,
-    });
+    state.organization = Some(Organization::new("o-exampleorgid", "999999999999", accounts));
     for region in regions {
         let graph = Graph {
             arn: graph_arn(region),
@@ -356,36 +345,192 @@ async fn unprocessed_accounts_are_retried_once_then_reported_and_fail_the_run() 
     );
 }
 
-#[tokio::test]
-async fn the_member_quota_fails_with_a_reason_that_says_so() {
-    let mut state = org_state(&["us-east-1"], 10);
-    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = (0..1_195)
-        .map(|n| Member::new(&format!("{:012}", 700_000_000_000_u64 + n), "x@example.com", "ENABLED"))
-        .collect();
-    let (sandbox, sdk) = start(state).await;
-    let outcome = run(
-        &sdk,
-        &create_account_result(NEW, "SUCCEEDED"),
-        &config("us-east-1", &[]),
-    )
-    .await;
-    assert_eq!(outcome.status, Status::Acted, "one more member fits");
-
-    let outcome = run(&sdk, &scheduled(), &config("us-east-1", &[])).await;
-    assert_eq!(outcome.status, Status::Failed);
-    let failed = outcome
+/// The accounts of the outcome's CreateMembers skipped as left out of a full graph.
+fn left_out(outcome: &Outcome) -> Vec<String> {
+    outcome
         .actions
         .iter()
-        .find(|a| a.result == ActionResult::Failed)
-        .unwrap();
-    assert!(failed
-        .error_text()
-        .as_deref()
-        .unwrap()
-        .contains("ServiceQuotaExceededException"));
-    assert!(failed.error_text().as_deref().unwrap().contains("1,200"));
-    let quota_calls = sandbox.requests().iter().filter(|r| r.status == 402).count();
-    assert_eq!(quota_calls, 1, "not retried");
+        .filter(|a| {
+            a.result == ActionResult::Skipped
+                && matches!(
+                    a.reason_of::<shared::enroll::Reason>(),
+                    Some(shared::enroll::Reason::LeftOut(_))
+                )
+        })
+        .flat_map(|a| a.account_ids.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_full_graph_is_filled_oldest_first_and_never_asked_again() {
+    let mut state = org_state(&["us-east-1"], 10);
+    // 600…0 to 600…9 joined a day apart, the youngest first in ListAccounts.
+    for account in &mut state.organization.as_mut().unwrap().accounts {
+        if let Some(n) = account
+            .id
+            .strip_prefix("60000000000")
+            .and_then(|n| n.parse::<f64>().ok())
+        {
+            account.joined = 1_700_000_000.0 - n * 86_400.0;
+        }
+    }
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = (0..1_195)
+        .map(|n| organization_member(&format!("{:012}", 700_000_000_000_u64 + n), "ENABLED"))
+        .collect();
+    let (sandbox, sdk) = start(state).await;
+    let config = config("us-east-1", &[]);
+    let outcome = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    let created: Vec<String> = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "CreateMembers")
+        .flat_map(|r| r.parameters["Accounts"].as_array().unwrap().clone())
+        .map(|account| account["AccountId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        created,
+        [
+            "600000000009",
+            "600000000008",
+            "600000000007",
+            "600000000006",
+            "600000000005"
+        ],
+        "five places: the oldest accounts"
+    );
+    let mut out = left_out(&outcome);
+    out.sort();
+    assert_eq!(
+        out,
+        [
+            "444444444444",
+            "600000000000",
+            "600000000001",
+            "600000000002",
+            "600000000003",
+            "600000000004"
+        ]
+    );
+    assert_eq!(
+        sandbox.requests().iter().filter(|r| r.status == 402).count(),
+        0,
+        "never refused"
+    );
+    let line =
+        shared::metrics::records(&outcome, "Scheduled", &<EnrollAccounts as Handler>::metrics(&outcome)).join("\n");
+    assert!(line.contains("\"AccountsLeftOut\":6"), "{line}");
+
+    sandbox.clear_requests();
+    let again = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(sandbox.count("CreateMembers"), 0, "a full graph is not asked again");
+    assert_eq!(left_out(&again).len(), 6);
+    assert_eq!(
+        sandbox.count("ListAccountsForParent") + sandbox.count("ListTagsForResource"),
+        0,
+        "no rule: the order needs no read"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_is_met_once_per_run_and_leaves_the_accounts_out_without_failing() {
+    let mut state = org_state(&["us-east-1"], 120);
+    state.faults.push(Fault {
+        operation: "CreateMembers".into(),
+        error: "ServiceQuotaExceededException".into(),
+        times: None,
+        region: None,
+    });
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(&sdk, &scheduled(), &config("us-east-1", &[])).await;
+    assert_ne!(outcome.status, Status::Failed, "{}", outcome.to_json());
+    assert_eq!(sandbox.count("CreateMembers"), 1, "three batches planned, one call");
+    assert_eq!(left_out(&outcome).len(), 121);
+    assert!(outcome
+        .to_json()
+        .contains("refused new members with ServiceQuotaExceededException"));
+}
+
+#[tokio::test]
+async fn priority_rules_read_only_what_they_need_once_and_make_room_removes_lower_ranked_members_we_enrolled() {
+    let regions = ["us-east-1", "eu-west-1"];
+    let mut state = org_state(&regions, 6);
+    let org = state.organization.as_mut().unwrap();
+    org.units = vec![
+        sandbox::Unit {
+            id: "ou-root-prod0001".into(),
+            name: "Prod".into(),
+            parent: None,
+        },
+        sandbox::Unit {
+            id: "ou-root-payments".into(),
+            name: "Payments".into(),
+            parent: Some("ou-root-prod0001".into()),
+        },
+    ];
+    for account in &mut org.accounts {
+        match account.id.as_str() {
+            "600000000005" => account.parent = Some("ou-root-payments".into()),
+            "600000000004" => {
+                account.tags.insert("tier".into(), "gold".into());
+            }
+            _ => {}
+        }
+    }
+    // Full at 3: two members we enrolled (oldest by id), one invited by hand.
+    for region in &regions {
+        state.regions.get_mut(*region).unwrap().graphs[0].members = vec![
+            organization_member("600000000000", "ENABLED"),
+            organization_member("600000000001", "ENABLED"),
+            Member {
+                invitation_type: Some("INVITATION".into()),
+                ..Member::new("888888888888", "x@example.com", "ENABLED")
+            },
+        ];
+    }
+    let (sandbox, sdk) = start(state).await;
+    let config = config(
+        "us-east-1,eu-west-1",
+        &[
+            ("MEMBER_QUOTA", "3"),
+            ("ENROLL_PRIORITY", "ou:ou-root-prod0001,tag:tier=gold"),
+            ("MAKE_ROOM", "true"),
+        ],
+    );
+    let outcome = run(&sdk, &scheduled(), &config).await;
+    assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    for region in &regions {
+        assert_eq!(
+            members(&sandbox, region),
+            ["600000000004", "600000000005", "888888888888"],
+            "{region}: the unit's account and the gold one replace the two we enrolled; the invited one stays"
+        );
+    }
+    // The units once (the root of the rule and its child), tags only of the accounts the
+    // unit rule does not place, each once for both regions.
+    assert_eq!(sandbox.count("ListOrganizationalUnitsForParent"), 2);
+    assert_eq!(sandbox.count("ListAccountsForParent"), 2);
+    let tagged: Vec<String> = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "ListTagsForResource")
+        .map(|r| r.parameters["ResourceId"].as_str().unwrap().to_owned())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = tagged.iter().collect();
+    assert_eq!(unique.len(), tagged.len(), "each account's tags read once: {tagged:?}");
+    assert!(
+        !tagged.contains(&"600000000005".to_owned()),
+        "placed by the unit rule: {tagged:?}"
+    );
+    assert_eq!(sandbox.count("ListParents"), 0);
+
+    sandbox.clear_requests();
+    run(&sdk, &scheduled(), &config).await;
+    assert_eq!(
+        write_count(&sandbox),
+        0,
+        "stable: the removed members rank lower and stay out"
+    );
 }
 
 #[tokio::test]
@@ -569,6 +714,14 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
     let (sandbox, sdk) = start(state).await;
     let on = config("us-east-1", &[("REMOVE_DEPARTED_ACCOUNTS", "true")]);
     run(&sdk, &create_account_result(NEW, "SUCCEEDED"), &on).await;
+    // A graph too full for every account, ordered by a unit and a tag.
+    let full = config(
+        "us-east-1",
+        &[("MEMBER_QUOTA", "1"), ("ENROLL_PRIORITY", "ou:r-root,tag:x")],
+    );
+    run(&sdk, &scheduled(), &full).await;
+    let tags = config("us-east-1", &[("MEMBER_QUOTA", "1"), ("ENROLL_PRIORITY", "tag:x")]);
+    run(&sdk, &scheduled(), &tags).await;
     run(&sdk, &scheduled(), &on).await;
     // A package turned off (a tamper event): its re-read, its restore and the alert.
     let path = integration_tests::events_dir().join("detective-update-datasource-packages.json");
@@ -577,6 +730,14 @@ async fn the_declared_aws_actions_are_exactly_those_called() {
     let packages = config("us-east-1", &[("DATASOURCE_PACKAGES", "EKS_AUDIT")]);
     let outcome = run(&sdk, &tamper, &packages).await;
     assert_eq!(outcome.status, Status::Acted, "{}", outcome.to_json());
+    // A graph too full for every account, ordered by a unit and a tag.
+    let full = config(
+        "us-east-1",
+        &[("MEMBER_QUOTA", "1"), ("ENROLL_PRIORITY", "ou:r-root,tag:x")],
+    );
+    run(&sdk, &scheduled(), &full).await;
+    let tags = config("us-east-1", &[("MEMBER_QUOTA", "1"), ("ENROLL_PRIORITY", "tag:x")]);
+    run(&sdk, &scheduled(), &tags).await;
     // Besides what AWS checks with them (Detective's dependent actions), never called.
     let called: Vec<&str> = shared::enroll::AWS_ACTIONS
         .iter()

@@ -397,8 +397,8 @@ async fn a_report_published_before_a_later_write_failed_is_never_published_again
     let (sandbox, sdk) = start(state()).await;
     let body = started(&sandbox, &sdk, "alice").await;
     let before = sandbox.sqs_messages().len();
-    // Past the SDK's retries (5 attempts): the import fails this time.
-    let vars = security_hub_failing(&sandbox, "InternalException", Some(5));
+    // Past the SDK's retries: the import fails this time.
+    let vars = security_hub_failing(&sandbox, "InternalException", Some(shared::aws::DEFAULT_MAX_ATTEMPTS));
     let first = report(&sdk, &batch(&[body]), &vars).await;
     assert!(failures(&first).is_empty(), "{}", first.to_json());
     let again = sent_to(&sandbox, QUEUE, before);

@@ -10,12 +10,12 @@ async fn list_accounts_follows_every_page_of_twenty() {
     let mut seeded = state();
     let org = seeded.organization.as_mut().unwrap();
     for n in 0..42 {
-        org.accounts.push(Account {
-            id: format!("5000000000{n:02}"),
-            name: format!("bulk-{n}"),
-            email: format!("bulk-{n}@example.com"),
-            status: if n == 7 { "SUSPENDED".into() } else { "ACTIVE".into() },
-        });
+        org.accounts.push(Account::new(
+            &format!("5000000000{n:02}"),
+            &format!("bulk-{n}"),
+            &format!("bulk-{n}@example.com"),
+            if n == 7 { "SUSPENDED" } else { "ACTIVE" },
+        ));
     }
     let (sandbox, sdk) = start(seeded).await;
     let accounts = SdkOrganizations::new(&sdk).list_accounts().await.unwrap();

@@ -241,3 +241,78 @@ async fn a_member_account_sees_its_memberships_and_their_data_sources() {
         "only the memberships' graphs"
     );
 }
+
+/// `status --usage`: the figures are Detective's (ListMembers' VolumeUsageByDatasourcePackage
+/// and DatasourcePackageIngestStates), with three kinds of call and no write.
+#[tokio::test]
+async fn usage_is_read_from_list_members_per_package_with_the_graphs_limit_and_cost() {
+    let mut state = SandboxState::from_json("gaps", GAPS).unwrap();
+    let graph = &mut state.regions.get_mut("us-east-1").unwrap().graphs[0];
+    let gib: i64 = 1 << 30;
+    for member in &mut graph.members {
+        match member.account_id.as_str() {
+            "222222222222" => {
+                member.volume_by_package = [
+                    ("DETECTIVE_CORE".to_owned(), 30 * gib),
+                    ("EKS_AUDIT".to_owned(), 10 * gib),
+                ]
+                .into()
+            }
+            "333333333333" => member.volume_usage_bytes = Some(2 * gib),
+            _ => {}
+        }
+    }
+    let sandbox = Sandbox::start(state).await.unwrap();
+    let admin = local_sdk_config_as(
+        &sandbox.endpoint(),
+        "us-east-1",
+        &sandbox::access_key_for("111111111111"),
+    )
+    .await;
+    let regions = ["us-east-1".to_owned(), "us-west-2".to_owned()];
+    let report = shared::status::read_usage(
+        &SdkDetective::new(&admin),
+        &SdkOrganizations::new(&admin),
+        &regions,
+        1_200,
+        shared::status::PriceTable::flat(0.5),
+    )
+    .await
+    .unwrap();
+    let east = &report.regions[0];
+    let dev = east.members.iter().find(|m| m.account_id == "222222222222").unwrap();
+    assert_eq!(dev.bytes_per_day, 40 << 30);
+    assert_eq!(dev.name.as_deref(), Some("dev"));
+    let packages: Vec<(&str, u64, Option<&str>)> = dev
+        .packages
+        .iter()
+        .map(|p| (p.package.as_str(), p.bytes_per_day, p.ingest_state.as_deref()))
+        .collect();
+    assert_eq!(
+        packages,
+        [
+            ("DETECTIVE_CORE", 30 << 30, Some("STARTED")),
+            ("EKS_AUDIT", 10 << 30, Some("STARTED"))
+        ]
+    );
+    assert!(
+        dev.packages.iter().all(|p| p.updated.is_some()),
+        "each volume has its date"
+    );
+    assert_eq!(report.top_accounts[0].account_id, "222222222222");
+    assert_eq!(report.regions[1].graph_arn, None, "us-west-2 has no graph");
+    // Over a month of 30 days at $0.50 per GB: the region's total, shared by volume.
+    let month_gb = east.bytes_per_day as f64 * 30.0 / (1u64 << 30) as f64;
+    assert!((east.monthly_cost_usd - month_gb * 0.5).abs() < 1e-6);
+    assert!((dev.monthly_cost_usd - 40.0 * 30.0 * 0.5).abs() < 1e-6);
+    let text = shared::status::render_usage(&report);
+    assert!(
+        text.contains("222222222222 dev") && text.contains("40.0 GiB/day"),
+        "{text}"
+    );
+    let operations: std::collections::BTreeSet<String> = sandbox.requests().into_iter().map(|r| r.operation).collect();
+    assert_eq!(
+        operations.into_iter().collect::<Vec<_>>(),
+        ["ListAccounts", "ListGraphs", "ListMembers"]
+    );
+}

@@ -119,20 +119,16 @@ pub fn organization(size: usize) -> Organization {
         .into_iter()
         .chain(others)
         .take(size)
-        .map(|id| Account {
-            email: format!("aws+{id}@example.com"),
-            name: format!("account-{id}"),
-            status: "ACTIVE".to_owned(),
-            id,
+        .map(|id| {
+            Account::new(
+                &id,
+                &format!("account-{id}"),
+                &format!("aws+{id}@example.com"),
+                "ACTIVE",
+            )
         })
         .collect();
-    Organization {
-        id: "o-benchorg000".to_owned(),
-        management_account_id: MANAGEMENT.to_owned(),
-        accounts,
-        delegated_administrators: Vec::new(),
-        detective_delegated_administrator: None,
-    }
+    Organization::new("o-benchorg000", MANAGEMENT, accounts)
 }
 
 /// One graph of the administrator in `region`, with `members` ENABLED.

@@ -8,7 +8,10 @@ use clap::Args;
 use sandbox::{Sandbox, SandboxState};
 use shared::aws::{load_sdk_config, local_sdk_config_as, SdkDetective, SdkOrganizations};
 use shared::config::{self, Env, ProcessEnv};
-use shared::status::{read_memberships, read_status, render_member_table, render_table, StatusReport};
+use shared::status::{
+    read_memberships, read_status, read_usage, render_member_table, render_table, render_usage, PriceTable,
+    StatusReport,
+};
 
 use crate::replay::load_state;
 use crate::trails::SdkCloudTrail;
@@ -38,6 +41,16 @@ pub struct StatusArgs {
     /// In a member account: its memberships and their data source state.
     #[arg(long)]
     member: bool,
+    /// What each member ingests, by data source package, against the graph's limits, with
+    /// an estimate of the monthly cost; the accounts left out of full graphs.
+    #[arg(long, conflicts_with = "member")]
+    usage: bool,
+    /// With --usage: one price in USD per GB instead of the published US East tiers.
+    #[arg(long, requires = "usage")]
+    price_per_gb: Option<f64>,
+    /// With --usage: the members a graph may have (enroll-accounts' MEMBER_QUOTA).
+    #[arg(long, requires = "usage", default_value_t = 1200)]
+    member_quota: usize,
 }
 
 struct Regions<'a> {
@@ -74,6 +87,9 @@ pub async fn run(args: StatusArgs) -> Result<ExitCode, UsageError> {
         let detective = SdkDetective::new(&sdk);
         if args.member {
             return Ok(member(&detective, &regions, args.json).await);
+        }
+        if args.usage {
+            return Ok(usage(&detective, &SdkOrganizations::new(&sdk), &regions, &args).await);
         }
         let management = match &args.management_profile {
             Some(profile) => {
@@ -147,6 +163,10 @@ async fn print_sandbox_status(
         return member(&SdkDetective::new(&sdk), regions, args.json).await;
     }
     let admin_sdk = as_account(administrator).await;
+    if args.usage {
+        let detective = SdkDetective::new(&admin_sdk);
+        return usage(&detective, &SdkOrganizations::new(&admin_sdk), regions, args).await;
+    }
     let management_sdk = as_account(management).await;
     let report = read_status(
         &SdkDetective::new(&admin_sdk),
@@ -170,6 +190,9 @@ pub async fn demo_status(sandbox: &Sandbox, state: &SandboxState) -> ExitCode {
         regions: None,
         json: false,
         member: false,
+        usage: false,
+        price_per_gb: None,
+        member_quota: 1200,
     };
     print_sandbox_status(sandbox, &regions, &management, &administrator, &args).await
 }
@@ -212,6 +235,40 @@ async fn member(detective: &SdkDetective, regions: &[String], json: bool) -> Exi
         }
         Err(error) => {
             eprintln!("autopilot status --member: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn usage(
+    detective: &SdkDetective,
+    organizations: &SdkOrganizations,
+    regions: &[String],
+    args: &StatusArgs,
+) -> ExitCode {
+    let prices = match args.price_per_gb {
+        Some(price) if price.is_finite() && price >= 0.0 => PriceTable::flat(price),
+        Some(price) => {
+            eprintln!("autopilot status --usage: --price-per-gb must be a price in USD, 0 or more; got {price}");
+            return ExitCode::from(2);
+        }
+        None => PriceTable::published(),
+    };
+    match read_usage(detective, organizations, regions, args.member_quota, prices).await {
+        Ok(report) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                print!("{}", render_usage(&report));
+            }
+            if report.regions.iter().any(|region| region.error.is_some()) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(error) => {
+            eprintln!("autopilot status --usage: {error}");
             ExitCode::FAILURE
         }
     }

@@ -21,7 +21,9 @@ use shared::domain::{
     InvestigationStatus, InvitationType, MemberStatus,
 };
 use shared::enroll::Departure;
-use shared::enroll::{enrollment, removal, screen_tamper, sweep, EnrollConfig, OrgView, Screened as TamperScreened};
+use shared::enroll::{
+    enrollment, removal, screen_tamper, sweep, EnrollConfig, Facts, OrgView, Read, Screened as TamperScreened,
+};
 use shared::event::{route, CustomResourceRequest, Envelope, EventError, Finding, SqsBatch, TamperEvent, Trigger};
 use shared::execute::{Plan, Step};
 use shared::investigate::{known_path, principals, screen, InvestigateConfig, NotInvestigable, Screened};
@@ -382,6 +384,7 @@ fn members(account_id: &str) -> Vec<MemberDetail> {
             None,
         ])
         .map(|(status, invitation_type)| MemberDetail {
+            usage: Default::default(),
             account_id: account_id.to_owned(),
             email: Some(format!("{account_id}@example.com")),
             graph_arn: Some(GRAPH.to_owned()),
@@ -402,6 +405,7 @@ fn joined(account_id: Option<&str>, account_name: Option<&str>) -> Vec<String> {
         return vec!["no graph or configuration".to_owned()];
     };
     let account = OrgAccount {
+        joined: None,
         id: id.to_string(),
         name: account_name.map(str::to_owned),
         email: Some(format!("{id}@example.com")),
@@ -424,6 +428,7 @@ fn joined(account_id: Option<&str>, account_name: Option<&str>) -> Vec<String> {
         ));
     }
     let admin = OrgAccount {
+        joined: None,
         id: ADMIN.to_owned(),
         name: None,
         email: None,
@@ -433,7 +438,16 @@ fn joined(account_id: Option<&str>, account_name: Option<&str>) -> Vec<String> {
     for auto_enable in [Some(true), Some(false), None] {
         decisions.push(describe_plan(
             &format!("sweep, AutoEnable {auto_enable:?}"),
-            &sweep(&org, &graph, &memberships, auto_enable, &config),
+            &sweep(
+                &org,
+                &Read {
+                    graph: &graph,
+                    members: &memberships,
+                    auto_enable,
+                    facts: &Facts::default(),
+                },
+                &config,
+            ),
         ));
     }
     decisions
@@ -472,6 +486,7 @@ fn scheduled_sweep() -> Vec<String> {
     let accounts = ["222222222222", "333333333333", ADMIN]
         .iter()
         .map(|id| OrgAccount {
+            joined: None,
             id: (*id).to_owned(),
             name: None,
             email: Some(format!("{id}@example.com")),
@@ -481,7 +496,16 @@ fn scheduled_sweep() -> Vec<String> {
     let org = OrgView::new(accounts, &config);
     vec![describe_plan(
         "sweep",
-        &sweep(&org, &graph, &members("222222222222"), Some(true), &config),
+        &sweep(
+            &org,
+            &Read {
+                graph: &graph,
+                members: &members("222222222222"),
+                auto_enable: Some(true),
+                facts: &Facts::default(),
+            },
+            &config,
+        ),
     )]
 }
 

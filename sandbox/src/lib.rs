@@ -26,6 +26,6 @@ pub use sinks::{BusEvent, SecurityHubFinding, SqsMessage};
 pub use state::{
     Account, Fault, Graph, GraphSettings, IamRole, IngestHistory, Investigation, InvestigationProgress,
     InvestigationResults, Invitation, Member, MemberOutcome, Organization, PackageState, Pending, QueuedDeletion,
-    RegionState, SandboxState, ScopeRules, SlowAnswer, StateError, Trail, UnprocessedRule,
+    RegionState, SandboxState, ScopeRules, SlowAnswer, StateError, Trail, Unit, UnprocessedRule,
 };
 pub use traffic::DIR_VARIABLE as TRAFFIC_DIR_VARIABLE;

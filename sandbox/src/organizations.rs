@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::names::is_account_id;
 use crate::paging::page;
 use crate::protocol::{ApiError, Service};
-use crate::state::{Account, Organization, SandboxState};
+use crate::state::{Account, Organization, SandboxState, Unit};
 
 pub const TARGET_PREFIX: &str = "AWSOrganizationsV20161128.";
 const ACCOUNT_PAGE: usize = 20;
@@ -56,8 +56,24 @@ fn account_json(state: &SandboxState, organization: &Organization, account: &Acc
         "Name": (!account.name.is_empty()).then_some(&account.name),
         "Status": status,
         "State": account.status,
-        "JoinedMethod": "CREATED", "JoinedTimestamp": 1_704_067_200.0,
+        "JoinedMethod": "CREATED", "JoinedTimestamp": account.joined,
     })
+}
+
+/// The request's ParentId, a unit or the root of the organization.
+fn existing_parent<'a>(organization: &Organization, body: &'a Value) -> Result<&'a str, ApiError> {
+    let id = body.get("ParentId").and_then(Value::as_str).unwrap_or_default();
+    if id == organization.root_id || organization.units.iter().any(|unit| unit.id == id) {
+        Ok(id)
+    } else {
+        Err(ApiError::new(
+            "ParentNotFoundException",
+            format!(
+                "no root or organizational unit {id:?} in organization {}",
+                organization.id
+            ),
+        ))
+    }
 }
 
 pub fn call(state: &SandboxState, caller: &str, operation: &str, body: &Value) -> Result<Value, ApiError> {
@@ -106,6 +122,85 @@ pub fn call(state: &SandboxState, caller: &str, operation: &str, body: &Value) -
                         format!("account {id} is not in organization {}", organization.id),
                     )
                 })
+        }
+        "ListAccountsForParent" => {
+            may_read_accounts(state, organization, caller)?;
+            let parent = existing_parent(organization, body)?;
+            let accounts: Vec<&Account> = organization
+                .accounts
+                .iter()
+                .filter(|account| account.parent.as_deref().unwrap_or(&organization.root_id) == parent)
+                .collect();
+            let (accounts, next) = page(
+                Service::Organizations,
+                "ListAccountsForParent",
+                parent,
+                &accounts,
+                body,
+                ACCOUNT_PAGE,
+            )?;
+            let accounts: Vec<Value> = accounts
+                .into_iter()
+                .map(|account| account_json(state, organization, account))
+                .collect();
+            Ok(json!({"Accounts": accounts, "NextToken": next}))
+        }
+        "ListOrganizationalUnitsForParent" => {
+            may_read_accounts(state, organization, caller)?;
+            let parent = existing_parent(organization, body)?;
+            let units: Vec<&Unit> = organization
+                .units
+                .iter()
+                .filter(|unit| unit.parent.as_deref().unwrap_or(&organization.root_id) == parent)
+                .collect();
+            let (units, next) = page(
+                Service::Organizations,
+                "ListOrganizationalUnitsForParent",
+                parent,
+                &units,
+                body,
+                ACCOUNT_PAGE,
+            )?;
+            let units: Vec<Value> = units
+                .into_iter()
+                .map(|unit| json!({
+                    "Id": unit.id,
+                    "Arn": format!("arn:{}:organizations::{}:ou/{}/{}", state.partition, organization.management_account_id, organization.id, unit.id),
+                    "Name": unit.name,
+                }))
+                .collect();
+            Ok(json!({"OrganizationalUnits": units, "NextToken": next}))
+        }
+        "ListTagsForResource" => {
+            may_read_accounts(state, organization, caller)?;
+            let id = body.get("ResourceId").and_then(Value::as_str).unwrap_or_default();
+            let tags: Vec<Value> = match organization.accounts.iter().find(|account| account.id == id) {
+                Some(account) => account
+                    .tags
+                    .iter()
+                    .map(|(key, value)| json!({"Key": key, "Value": value}))
+                    .collect(),
+                None if id == organization.root_id || organization.units.iter().any(|unit| unit.id == id) => Vec::new(),
+                None => {
+                    return Err(ApiError::new(
+                        "TargetNotFoundException",
+                        format!(
+                            "{id:?} is not an account, unit or root of organization {}",
+                            organization.id
+                        ),
+                    ))
+                }
+            };
+            // The model gives no page size: the whole list, with NextToken for the form.
+            let (tags, next) = page(
+                Service::Organizations,
+                "ListTagsForResource",
+                id,
+                &tags,
+                body,
+                usize::MAX,
+            )?;
+            Ok(json!({"Tags": tags, "NextToken": next}))
         }
         "ListDelegatedAdministrators" => {
             may_read_accounts(state, organization, caller)?;

@@ -19,14 +19,43 @@ pub const NAMESPACE: &str = "DetectiveAutopilot";
 pub struct FunctionMetrics {
     pub counts: Vec<(&'static str, u64)>,
     pub reports_by_severity: Vec<String>,
+    /// Counts per region (dimensions Function, Trigger, Region): a sweep's coverage.
+    pub by_region: Vec<(String, Vec<(&'static str, u64)>)>,
 }
+
+/// Every dimension set the records declare, as a CloudWatch SEARCH schema names them
+/// (sorted): what the dashboard may search.
+pub const DIMENSION_SETS: &[&[&str]] = &[
+    &["Function"],
+    &["Function", "Trigger"],
+    &["Function", "Status"],
+    &["Function", "Status", "Trigger"],
+    &["ErrorCode", "Function", "Operation"],
+    &["Function", "Severity"],
+    &["Function", "Region", "Trigger"],
+];
+
+/// What every invocation, AWS error and published report counts, whatever the function.
+pub const CORE_METRICS: &[&str] = &["EventsReceived", "PlannedActions", "AwsErrors", "ReportsBySeverity"];
 
 impl FunctionMetrics {
     pub fn new(counts: Vec<(&'static str, u64)>) -> Self {
         Self {
             counts,
             reports_by_severity: Vec::new(),
+            by_region: Vec::new(),
         }
+    }
+
+    /// Every metric name these records carry.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.counts.iter().map(|(name, _)| *name).collect();
+        names.extend(
+            self.by_region
+                .iter()
+                .flat_map(|(_, counts)| counts.iter().map(|(name, _)| *name)),
+        );
+        names
     }
 
     /// The count named `name`; 0 for a metric this function does not count.
@@ -91,6 +120,25 @@ impl Entry for ErrorRecord<'_> {
         writer.value("Operation", self.operation);
         writer.value("ErrorCode", self.code);
         writer.value("AwsErrors", &1_u64);
+    }
+}
+
+/// One region's counts of one invocation.
+struct RegionRecord<'a> {
+    function: &'static str,
+    trigger: &'a str,
+    region: &'a str,
+    counts: &'a [(&'static str, u64)],
+}
+
+impl Entry for RegionRecord<'_> {
+    fn write<'a>(&'a self, writer: &mut impl EntryWriter<'a>) {
+        writer.value("Function", self.function);
+        writer.value("Trigger", self.trigger);
+        writer.value("Region", self.region);
+        for (name, value) in self.counts {
+            writer.value(*name, value);
+        }
     }
 }
 
@@ -168,6 +216,19 @@ pub fn records(outcome: &Outcome, trigger: &str, metrics: &FunctionMetrics) -> V
             code: &error.code,
         };
         if errors.format(&record, &mut line).is_ok() {
+            lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+    }
+    let mut regions = Emf::builder(NAMESPACE.to_owned(), dimensions(&[&["Function", "Trigger", "Region"]])).build();
+    for (region, counts) in &metrics.by_region {
+        let mut line = Vec::new();
+        let record = RegionRecord {
+            function: outcome.function,
+            trigger,
+            region,
+            counts,
+        };
+        if regions.format(&record, &mut line).is_ok() {
             lines.push(String::from_utf8_lossy(&line).trim_end().to_owned());
         }
     }
@@ -264,6 +325,7 @@ mod tests {
         let metrics = FunctionMetrics {
             counts: Vec::new(),
             reports_by_severity: vec!["HIGH".into(), "LOW".into()],
+            by_region: Vec::new(),
         };
         let lines = records(&outcome, "SQS.Batch", &metrics);
         let by_severity: Vec<Value> = lines
@@ -274,5 +336,31 @@ mod tests {
         assert_eq!(by_severity.len(), 2, "{lines:?}");
         assert_eq!(by_severity[0]["Severity"], "HIGH");
         assert_eq!(by_severity[1]["Severity"], "LOW");
+    }
+
+    #[test]
+    fn region_counts_are_a_record_per_region_with_its_dimensions() {
+        let outcome = Outcome::new("enroll-accounts", None, Status::Acted, "x");
+        let metrics = FunctionMetrics {
+            counts: Vec::new(),
+            reports_by_severity: Vec::new(),
+            by_region: vec![
+                ("us-east-1".into(), vec![("MembersEnabled", 3)]),
+                ("eu-west-1".into(), vec![("MembersEnabled", 5)]),
+            ],
+        };
+        let regional: Vec<Value> = records(&outcome, "ScheduledEvent", &metrics)
+            .iter()
+            .filter(|line| line.contains("\"Region\""))
+            .map(|line| parse(line))
+            .collect();
+        assert_eq!(regional.len(), 2);
+        assert_eq!(regional[1]["Region"], "eu-west-1");
+        assert_eq!(regional[1]["MembersEnabled"], 5);
+        assert_eq!(regional[1]["Trigger"], "ScheduledEvent");
+        assert_eq!(
+            regional[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Function", "Trigger", "Region"]])
+        );
     }
 }

@@ -20,7 +20,7 @@ pub enum Service {
 }
 
 macro_rules! operations {
-    ($($operation:ident => $service:ident $(, $verb:literal)?;)+) => {
+    ($($operation:ident $(= $aws:literal)? => $service:ident $(, $verb:literal)?;)+) => {
         /// An AWS operation we call.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Operation {
@@ -34,7 +34,7 @@ macro_rules! operations {
             /// The API's name, as AWS and CloudTrail spell it.
             pub const fn name(self) -> &'static str {
                 match self {
-                    $(Operation::$operation => stringify!($operation),)+
+                    $(Operation::$operation => operations!(@name $operation $($aws)?),)+
                 }
             }
 
@@ -52,6 +52,8 @@ macro_rules! operations {
             }
         }
     };
+    (@name $operation:ident $aws:literal) => { $aws };
+    (@name $operation:ident) => { stringify!($operation) };
     (@verb $verb:literal) => { Some($verb) };
     (@verb) => { None };
 }
@@ -90,6 +92,10 @@ operations! {
     DescribeAccount => Organizations;
     ListAccounts => Organizations;
     ListDelegatedAdministrators => Organizations;
+    ListOrganizationalUnitsForParent => Organizations;
+    ListAccountsForParent => Organizations;
+    // Detective's has the same name: the variant says whose.
+    ListAccountTags = "ListTagsForResource" => Organizations;
     GetRole => Iam;
     GetUser => Iam;
     AssumeRole => Sts;
@@ -137,7 +143,11 @@ mod tests {
             serde_json::to_value(Operation::StartInvestigation).ok(),
             Some(serde_json::json!("StartInvestigation"))
         );
-        let names: std::collections::BTreeSet<&str> = Operation::ALL.iter().map(|operation| operation.name()).collect();
-        assert_eq!(names.len(), Operation::ALL.len(), "one name each");
+        assert_eq!(Operation::ListAccountTags.name(), "ListTagsForResource");
+        let names: std::collections::HashSet<(&str, Service)> = Operation::ALL
+            .iter()
+            .map(|operation| (operation.name(), operation.service()))
+            .collect();
+        assert_eq!(names.len(), Operation::ALL.len(), "one name each in its service");
     }
 }

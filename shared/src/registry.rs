@@ -36,6 +36,24 @@ macro_rules! functions {
             }
 
             /// Its AWS actions and variables (`autopilot describe`).
+            /// Every metric the function's records can carry: its counts are emitted on
+            /// every invocation, zero included, and its region counts for each region an
+            /// action names (the probe names one).
+            pub fn metric_names(self) -> Vec<&'static str> {
+                let probe = Outcome::new(self.name(), None, crate::outcome::Status::Acted, "probe").with_actions(vec![
+                    crate::outcome::Action::on_accounts(
+                        crate::operation::Operation::ListGraphs,
+                        crate::outcome::ActionResult::Done,
+                        "us-east-1",
+                        "",
+                        Vec::new(),
+                    ),
+                ]);
+                match self {
+                    $(Kind::$kind => <$function as Handler>::metrics(&probe).names(),)+
+                }
+            }
+
             pub fn describe(self) -> Value {
                 match self {
                     $(Kind::$kind => <$function as Function>::describe(),)+
@@ -188,5 +206,52 @@ mod tests {
             })
             .collect();
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    /// The administrator stack's dashboard shows only what the code emits: each metric
+    /// name in our namespace, and each SEARCH over a dimension set the records declare.
+    #[test]
+    fn every_metric_the_dashboard_shows_is_one_the_code_emits() {
+        let template = include_str!("../../template.yaml");
+        let start = template
+            .find("\n  Dashboard:\n")
+            .unwrap_or_else(|| unreachable!("the template has a dashboard"));
+        let dashboard = template
+            .get(start..)
+            .and_then(|rest| {
+                rest.get(1..)
+                    .and_then(|tail| tail.find("\n  # ---").map(|end| &rest[..end + 1]))
+            })
+            .unwrap_or_else(|| unreachable!("the dashboard ends"));
+        let mut emitted: Vec<&str> = crate::metrics::CORE_METRICS.to_vec();
+        for kind in Kind::ALL {
+            emitted.extend(kind.metric_names());
+        }
+        let mut shown = Vec::new();
+        for piece in dashboard.split("MetricName=\\\"").skip(1) {
+            shown.push(piece.split('\\').next().unwrap_or_default().to_owned());
+        }
+        for piece in dashboard.split("[\"DetectiveAutopilot\", \"").skip(1) {
+            shown.push(piece.split('"').next().unwrap_or_default().to_owned());
+        }
+        assert!(shown.len() >= 8, "{shown:?}");
+        for name in &shown {
+            assert!(
+                emitted.contains(&name.as_str()),
+                "the dashboard shows {name}, which no function emits"
+            );
+        }
+        for schema in dashboard.split("{DetectiveAutopilot,").skip(1) {
+            let dimensions: Vec<&str> = schema.split('}').next().unwrap_or_default().split(',').collect();
+            let mut declared = crate::metrics::DIMENSION_SETS.iter().map(|set| {
+                let mut set = set.to_vec();
+                set.sort_unstable();
+                set
+            });
+            assert!(
+                declared.any(|set| set == dimensions),
+                "no record has the dimensions {dimensions:?}"
+            );
+        }
     }
 }

@@ -466,7 +466,8 @@ def test_extra_region_administrator_stacks_can_leave_enroll_accounts_out(templat
     }
     enroll_queue = "EnrollAccountsDeadLetterQueue"
     for name, resource in template["Resources"].items():
-        if enroll_queue in json.dumps(resource) and name != "EnrollAccountsDeadLetterQueue":
+        # The dashboard names it behind Fn::If (test_the_dashboard_is_json_and_shows_each_deployed_dead_letter_queue).
+        if enroll_queue in json.dumps(resource) and name not in ("EnrollAccountsDeadLetterQueue", "Dashboard"):
             assert resource.get("Condition") == "DeploysEnrollAccounts", name
 
 
@@ -834,7 +835,7 @@ def test_reports_are_deployed_by_the_administrator_when_asked(template):
     queue = report_queue(template)
     dead_letter = template["Resources"][queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
     for name, resource in template["Resources"].items():
-        if name != "InvestigateFindingsFunction" and re.search(rf"\b({queue}|{dead_letter}|ReportInvestigationsFunction)\b", json.dumps(resource)):
+        if name not in ("InvestigateFindingsFunction", "Dashboard") and re.search(rf"\b({queue}|{dead_letter}|ReportInvestigationsFunction)\b", json.dumps(resource)):
             assert resource.get("Condition") == "DeploysReports", name
 
 
@@ -1553,6 +1554,7 @@ CODE_BOUNDS = {
     "DEDUP_WINDOW_HOURS": (0, 24 * 365),
     "SCOPE_PADDING_HOURS": (0, 24 * 30),
     "MAX_CONCURRENT_REGIONS": (1, 32),
+    "MEMBER_QUOTA": (1, 1_200),
     "REPORT_DELAY_SECONDS": (0, 900),
 }
 
@@ -1749,3 +1751,46 @@ def test_every_checkov_skip_gives_its_reason(template):
             assert len(skip["comment"]) >= 60, (name, skip["id"])
             skipped += 1
     assert skipped
+
+
+# ---------- issue 23: a full graph, the dashboard ----------
+
+
+@pytest.mark.parametrize("enroll,reports,configure", [("true", "true", "true"), ("false", "false", "false"),
+                                                      ("true", "false", "true")])
+def test_the_dashboard_is_json_and_shows_each_deployed_dead_letter_queue(template, enroll, reports, configure):
+    parameters = dict(AccountRole="administrator", EnrollAccounts=enroll, Reports=reports, ConfigureDetective=configure)
+    conditions = stack_conditions(template, **parameters)
+    dashboard = template["Resources"]["Dashboard"]
+    assert dashboard["Condition"] == "IsAdministrator"
+    body = json.loads(evaluate(dashboard["Properties"]["DashboardBody"], template, **parameters))
+    assert all(widget["properties"]["region"] == PSEUDO["AWS::Region"] for widget in body["widgets"])
+    queues = [metric[3] for widget in body["widgets"] for metric in widget["properties"]["metrics"]
+              if isinstance(metric[0], str) and metric[0] == "AWS/SQS"]
+    deployed = [f"<{name}.QueueName>" for name, queue in resources(template, "AWS::SQS::Queue").items()
+                if name.endswith("DeadLetterQueue") and conditions[queue["Condition"]]]
+    assert sorted(queues) == sorted(deployed)
+    titles = " ".join(widget["properties"]["title"] for widget in body["widgets"])
+    for shown in ("Coverage", "left out", "Investigations", "Reports by severity", "Tamper", "Failures", "Dead-letter"):
+        assert shown in titles, shown
+
+
+def test_enroll_priority_admits_exactly_the_rules_the_code_reads(template):
+    allowed = re.compile(template["Parameters"]["EnrollPriority"]["AllowedPattern"])
+    for good in ("", "account:111111111111", "ou:ou-ab12-cdef5678,tag:env=prod,tag:critical,ou:r-ab12",
+                 "tag:cost center=shared services"):
+        assert allowed.fullmatch(good), good
+    for bad in ("account:1234", "ou:Production", "tag:", "prod", "account:111111111111,", ",tag:x"):
+        assert not allowed.fullmatch(bad), bad
+
+
+def test_enroll_accounts_reads_units_and_tags_of_the_management_accounts_organization_only(template):
+    statements = role_statements(template, "enroll-accounts", AccountRole="administrator",
+                                 ManagementAccountId="999999999999")
+    ours = "arn:aws:organizations::999999999999:"
+    for action in ("organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent",
+                   "organizations:ListTagsForResource"):
+        assert allows(statements, action, f"{ours}ou/o-abcdefghij/ou-ab12-cdef5678"), action
+        assert allows(statements, action, f"{ours}root/o-abcdefghij/r-ab12"), action
+        assert not allows(statements, action, "arn:aws:organizations::888888888888:ou/o-zyxwvutsrq/ou-ab12-cdef5678")
+    assert allows(statements, "organizations:ListTagsForResource", f"{ours}account/o-abcdefghij/444444444444")

@@ -87,9 +87,15 @@ class Calls:
         return [Authorization(action, arn) for arn in arns] or [Authorization(action, "*")]
 
     def _organizations(self, operation, action, params, region, caller):
+        base = f"arn:{self.world.partition}:organizations::{self.world.management_account}:"
+        organization = self.world.organization_id
         if operation == "DescribeAccount":
-            return [Authorization(action, f"arn:{self.world.partition}:organizations::{self.world.management_account}:"
-                                          f"account/{self.world.organization_id}/{params.get('AccountId')}")]
+            return [Authorization(action, f"{base}account/{organization}/{params.get('AccountId')}")]
+        # A unit, root or account by its id (Service Authorization Reference resource types).
+        named = params.get("ParentId") or params.get("ResourceId") or ""
+        if operation in ("ListAccountsForParent", "ListOrganizationalUnitsForParent", "ListTagsForResource") and named:
+            kind = "root" if named.startswith("r-") else "ou" if named.startswith("ou-") else "account"
+            return [Authorization(action, f"{base}{kind}/{organization}/{named}")]
         context = {}
         if params.get("ServicePrincipal"):
             context["organizations:ServicePrincipal"] = params["ServicePrincipal"]

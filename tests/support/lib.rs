@@ -56,21 +56,14 @@ pub fn now() -> DateTime<Utc> {
 pub fn state() -> SandboxState {
     let mut state = SandboxState::empty(ADMIN);
     state.now = Some(now());
-    state.organization = Some(Organization {
-        id: "o-exampleorgid".into(),
-        management_account_id: "999999999999".into(),
-        accounts: [ADMIN, MEMBER, "333333333333"]
+    state.organization = Some(Organization::new(
+        "o-exampleorgid",
+        "999999999999",
+        [ADMIN, MEMBER, "333333333333"]
             .iter()
-            .map(|id| Account {
-                id: (*id).into(),
-                name: format!("account-{id}"),
-                email: format!("{id}@example.com"),
-                status: "ACTIVE".into(),
-            })
+            .map(|id| Account::new(id, &format!("account-{id}"), &format!("{id}@example.com"), "ACTIVE"))
             .collect(),
-        delegated_administrators: Vec::new(),
-        detective_delegated_administrator: None,
-    });
+    ));
     let graph = Graph {
         arn: GRAPH.into(),
         auto_enable: false,

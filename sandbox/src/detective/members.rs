@@ -1,6 +1,8 @@
 //! The administrator's side of membership: CreateMembers, GetMembers, ListMembers,
 //! DeleteMembers, StartMonitoringMember.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -14,6 +16,7 @@ use crate::state::{Graph, IngestHistory, Invitation, Member, Pending, SandboxSta
 
 const MEMBERS_PER_GRAPH: usize = 1_200;
 const MEMBER_PAGE: usize = 200;
+const VOLUME_LIMIT_BYTES_PER_DAY: i64 = 10_000_000_000_000;
 
 const INVITED: &str = "INVITED";
 const IN_PROGRESS: &str = "VERIFICATION_IN_PROGRESS";
@@ -48,7 +51,17 @@ pub(super) fn member_json(
 ) -> Value {
     let admin = admin_of(graph_arn);
     let time = timestamp(now);
-    let volume = member.volume_usage_bytes.unwrap_or(1_048_576);
+    let volumes = member.volumes();
+    let volume = volumes.values().fold(0i64, |sum, bytes| sum.saturating_add(*bytes));
+    let by_package: serde_json::Map<String, Value> = volumes
+        .iter()
+        .map(|(package, bytes)| {
+            (
+                package.clone(),
+                json!({"VolumeUsageInBytes": bytes, "VolumeUsageUpdateTime": time}),
+            )
+        })
+        .collect();
     // Each package's latest state in the member's data source history; a member with none
     // (one not ENABLED) shows DETECTIVE_CORE STOPPED.
     let packages = state
@@ -69,7 +82,7 @@ pub(super) fn member_json(
         "InvitationType": invitation_type(state, region, graph_arn, member),
         "VolumeUsageInBytes": volume, "VolumeUsageUpdatedTime": time,
         "PercentOfGraphUtilization": 0.5, "PercentOfGraphUtilizationUpdatedTime": time,
-        "VolumeUsageByDatasourcePackage": {"DETECTIVE_CORE": {"VolumeUsageInBytes": volume, "VolumeUsageUpdateTime": time}},
+        "VolumeUsageByDatasourcePackage": by_package,
         "DatasourcePackageIngestStates": ingesting,
     })
 }
@@ -202,6 +215,21 @@ pub fn create_members(state: &mut SandboxState, call: &Call) -> Result<Value, Ap
     let new_count = accounts.iter().filter(|(id, _)| *id != admin && !is_member(id)).count();
     // Documented: a graph cannot have more than 1,200 members. Whether a batch that would
     // cross it fails whole or per account is not; the sandbox fails the whole call.
+    // Documented: no new member while the graph ingests more than 10 TB a day. Which TB is
+    // not: the sandbox takes 10^13 bytes, the smaller, so that our code meets the refusal
+    // below the limit it assumes.
+    let ingest: i64 = graph
+        .members
+        .iter()
+        .filter(|member| member.status == ENABLED)
+        .flat_map(|member| member.volumes().into_values())
+        .fold(0, i64::saturating_add);
+    if new_count > 0 && ingest > VOLUME_LIMIT_BYTES_PER_DAY {
+        return Err(ApiError::new(
+            "ServiceQuotaExceededException",
+            "the behavior graph ingests more than 10 TB a day: no new member accounts",
+        ));
+    }
     if graph.members.len() + new_count > MEMBERS_PER_GRAPH {
         return Err(ApiError::new(
             "ServiceQuotaExceededException",
@@ -243,6 +271,7 @@ pub fn create_members(state: &mut SandboxState, call: &Call) -> Result<Value, Ap
             invitation_type: Some(if organization { "ORGANIZATION" } else { "INVITATION" }.to_owned()),
             disabled_reason: None,
             volume_usage_bytes: None,
+            volume_by_package: BTreeMap::new(),
             pending: Some(Pending {
                 status,
                 disabled_reason,

@@ -111,6 +111,27 @@ pub struct Organization {
     /// that is disabled in a region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detective_delegated_administrator: Option<String>,
+    /// The root's id (`r-...`): the parent of every unit and account that names none.
+    #[serde(default = "root_id")]
+    pub root_id: String,
+    /// Organizational units, each under its parent (a unit or the root).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<Unit>,
+}
+
+fn root_id() -> String {
+    "r-root".to_owned()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    /// `ou-<root>-<suffix>`.
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// A unit's id, or none for the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +144,49 @@ pub struct Account {
     /// PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE or CLOSED (Organizations' `State`).
     #[serde(default = "active")]
     pub status: String,
+    /// JoinedTimestamp, in epoch seconds.
+    #[serde(default = "joined")]
+    pub joined: f64,
+    /// The unit the account is in; none for the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Account {
+    /// An account in the root, joined on the default date, untagged.
+    pub fn new(id: &str, name: &str, email: &str, status: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            email: email.to_owned(),
+            status: status.to_owned(),
+            joined: joined(),
+            parent: None,
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
+impl Organization {
+    /// An organization with these accounts, no unit and no delegated administrator.
+    pub fn new(id: &str, management_account_id: &str, accounts: Vec<Account>) -> Self {
+        Self {
+            id: id.to_owned(),
+            management_account_id: management_account_id.to_owned(),
+            accounts,
+            delegated_administrators: Vec::new(),
+            detective_delegated_administrator: None,
+            root_id: root_id(),
+            units: Vec::new(),
+        }
+    }
+}
+
+/// 2024-01-01T00:00:00Z.
+fn joined() -> f64 {
+    1_704_067_200.0
 }
 
 fn active() -> String {

@@ -211,6 +211,10 @@ pub struct Member {
     /// Data volume per day (MemberDetail's volume fields).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_usage_bytes: Option<i64>,
+    /// Bytes a day per data source package (VolumeUsageByDatasourcePackage); when empty,
+    /// DETECTIVE_CORE alone with `volume_usage_bytes`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volume_by_package: BTreeMap<String, i64>,
     /// Where verification will end, and after how many more reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
@@ -222,6 +226,18 @@ pub struct Member {
 }
 
 impl Member {
+    /// Bytes a day per package, as VolumeUsageByDatasourcePackage gives them.
+    pub fn volumes(&self) -> BTreeMap<String, i64> {
+        if self.volume_by_package.is_empty() {
+            BTreeMap::from([(
+                "DETECTIVE_CORE".to_owned(),
+                self.volume_usage_bytes.unwrap_or(1_048_576),
+            )])
+        } else {
+            self.volume_by_package.clone()
+        }
+    }
+
     pub fn new(account_id: &str, email: &str, status: &str) -> Self {
         Self {
             account_id: account_id.to_owned(),

@@ -93,6 +93,7 @@ mod tests {
 
     fn invitation(admin: &str, graph: &str, status: MemberStatus, kind: InvitationType) -> MemberDetail {
         MemberDetail {
+            usage: Default::default(),
             account_id: "123456789012".into(),
             email: None,
             graph_arn: Some(graph.into()),

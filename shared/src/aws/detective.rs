@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 use super::paging::next_page;
 use super::ports::{
     CreatedMembers, GraphPort, InvestigationFilter, InvestigationPort, InvestigationSummary, InvitationPort,
-    MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrganizationConfigPort,
-    StartInvestigationRequest, UnprocessedAccount,
+    MemberChanges, MemberDetail, MemberPort, MemberUsage, MembersLookup, NewMember, OrganizationConfigPort,
+    PackageVolume, StartInvestigationRequest, UnprocessedAccount,
 };
 use super::AwsError;
-use crate::domain::{DisabledReason, InvestigationState, InvitationType, MemberStatus};
+use crate::domain::{DatasourcePackage, DisabledReason, IngestState, InvestigationState, InvitationType, MemberStatus};
 
 /// Detective in any region, from one SDK configuration; clients are built once per region.
 pub struct SdkDetective {
@@ -86,7 +86,41 @@ fn member_detail(member: &aws_sdk_detective::types::MemberDetail) -> MemberDetai
         disabled_reason: member
             .disabled_reason()
             .map(|reason| DisabledReason::from_aws(reason.as_str())),
+        usage: member_usage(member),
     }
+}
+
+fn member_usage(member: &aws_sdk_detective::types::MemberDetail) -> MemberUsage {
+    let mut volumes: Vec<PackageVolume> = member
+        .volume_usage_by_datasource_package()
+        .into_iter()
+        .flatten()
+        .map(|(package, usage)| PackageVolume {
+            package: DatasourcePackage::from_aws(package.as_str()),
+            // A negative volume is not one: read as none.
+            bytes_per_day: usage
+                .volume_usage_in_bytes()
+                .and_then(|bytes| u64::try_from(bytes).ok())
+                .unwrap_or(0),
+            updated: usage
+                .volume_usage_update_time()
+                .and_then(|time| DateTime::from_timestamp(time.secs(), time.subsec_nanos())),
+        })
+        .collect();
+    volumes.sort_by(|a, b| a.package.cmp(&b.package));
+    let mut ingest_states: Vec<(DatasourcePackage, IngestState)> = member
+        .datasource_package_ingest_states()
+        .into_iter()
+        .flatten()
+        .map(|(package, state)| {
+            (
+                DatasourcePackage::from_aws(package.as_str()),
+                IngestState::from_aws(state.as_str()),
+            )
+        })
+        .collect();
+    ingest_states.sort();
+    MemberUsage { volumes, ingest_states }
 }
 
 impl GraphPort for SdkDetective {

@@ -38,9 +38,9 @@ pub use ports::{
     AccountDatasources, ActiveInvestigation, AdministratorPort, AlertPort, AsffFinding, CreatedMembers, DatasourcePort,
     DatasourcesLookup, Designated, DesignationPort, GraphPort, GraphSetupPort, InvestigationDetails,
     InvestigationFilter, InvestigationPort, InvestigationReportPort, InvestigationResultPort, InvestigationSummary,
-    InvitationPort, MemberChanges, MemberDetail, MemberPort, MembersLookup, NewMember, OrgAccount, OrganizationAdmin,
-    OrganizationConfigPort, OrganizationPort, PackageStates, PrincipalKind, PrincipalLookupPort, ReportQueuePort,
-    ReportSinkPort, StartInvestigationRequest, Tags, UnprocessedAccount,
+    InvitationPort, MemberChanges, MemberDetail, MemberPort, MemberUsage, MembersLookup, NewMember, OrgAccount,
+    OrganizationAdmin, OrganizationConfigPort, OrganizationPort, PackageStates, PackageVolume, PrincipalKind,
+    PrincipalLookupPort, ReportQueuePort, ReportSinkPort, StartInvestigationRequest, Tags, UnprocessedAccount,
 };
 pub use reporting::{ReportSinks, SdkEventBridge, SdkSecurityHub, SdkSqs, EVENT_SOURCE};
-pub use sdk::{load_sdk_config, local_sdk_config, local_sdk_config_as, DEFAULT_MAX_ATTEMPTS};
+pub use sdk::{load_sdk_config, local_sdk_config, local_sdk_config_as, DEFAULT_MAX_ATTEMPTS, INITIAL_BACKOFF};

@@ -8,6 +8,7 @@ use aws_sdk_organizations::Client;
 use super::ports::{Designated, DesignationPort, OrgAccount, OrganizationPort};
 use super::AwsError;
 use crate::domain::AccountState;
+use chrono::DateTime;
 
 /// Organizations is a global service: one client.
 pub struct SdkOrganizations {
@@ -16,8 +17,12 @@ pub struct SdkOrganizations {
 
 impl SdkOrganizations {
     pub fn new(config: &SdkConfig) -> Self {
+        let mut builder = aws_sdk_organizations::config::Builder::from(config);
+        if let Some(adaptive) = super::sdk::adaptive(config.retry_config()) {
+            builder = builder.retry_config(adaptive);
+        }
         Self {
-            client: Client::new(config),
+            client: Client::from_conf(builder.build()),
         }
     }
 
@@ -39,6 +44,9 @@ fn org_account(account: &aws_sdk_organizations::types::Account) -> OrgAccount {
         name: account.name().map(str::to_owned),
         email: account.email().map(str::to_owned),
         state,
+        joined: account
+            .joined_timestamp()
+            .and_then(|time| DateTime::from_timestamp(time.secs(), time.subsec_nanos())),
     }
 }
 
@@ -61,6 +69,64 @@ impl OrganizationPort for SdkOrganizations {
             accounts.extend(page.accounts().iter().map(org_account));
         }
         Ok(accounts)
+    }
+
+    /// Top-down: one listing per unit in the subtree (and a page per 20 accounts), not a
+    /// ListParents walk per account.
+    async fn accounts_under(&self, parent_id: &str) -> Result<Vec<String>, AwsError> {
+        let mut accounts = Vec::new();
+        let mut units = vec![parent_id.to_owned()];
+        while let Some(unit) = units.pop() {
+            let mut pages = self
+                .client
+                .list_accounts_for_parent()
+                .parent_id(&unit)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|error| AwsError::from_sdk(Operation::ListAccountsForParent, error))?;
+                accounts.extend(
+                    page.accounts()
+                        .iter()
+                        .filter_map(|account| account.id().map(str::to_owned)),
+                );
+            }
+            let mut pages = self
+                .client
+                .list_organizational_units_for_parent()
+                .parent_id(&unit)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|error| AwsError::from_sdk(Operation::ListOrganizationalUnitsForParent, error))?;
+                units.extend(
+                    page.organizational_units()
+                        .iter()
+                        .filter_map(|child| child.id().map(str::to_owned)),
+                );
+            }
+        }
+        Ok(accounts)
+    }
+
+    async fn account_tags(&self, account_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+        let mut pages = self
+            .client
+            .list_tags_for_resource()
+            .resource_id(account_id)
+            .into_paginator()
+            .send();
+        let mut tags = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| AwsError::from_sdk(Operation::ListAccountTags, error))?;
+            tags.extend(
+                page.tags()
+                    .iter()
+                    .map(|tag| (tag.key().to_owned(), tag.value().to_owned())),
+            );
+        }
+        Ok(tags)
     }
 }
 

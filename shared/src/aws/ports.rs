@@ -27,6 +27,38 @@ pub struct MemberDetail {
     pub invitation_type: Option<InvitationType>,
     /// With ACCEPTED_BUT_DISABLED: VOLUME_TOO_HIGH or VOLUME_UNKNOWN.
     pub disabled_reason: Option<DisabledReason>,
+    /// What the member sends the graph (ListMembers and GetMembers say; ListInvitations does not).
+    pub usage: MemberUsage,
+}
+
+/// A member's ingest: VolumeUsageByDatasourcePackage (the top-level volume fields are
+/// deprecated) and DatasourcePackageIngestStates.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberUsage {
+    pub volumes: Vec<PackageVolume>,
+    pub ingest_states: Vec<(DatasourcePackage, IngestState)>,
+}
+
+impl MemberUsage {
+    /// Bytes a day over every package; None when Detective gave no volume.
+    pub fn bytes_per_day(&self) -> Option<u64> {
+        if self.volumes.is_empty() {
+            return None;
+        }
+        Some(
+            self.volumes
+                .iter()
+                .fold(0u64, |sum, volume| sum.saturating_add(volume.bytes_per_day)),
+        )
+    }
+}
+
+/// One package's daily volume, and when Detective measured it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageVolume {
+    pub package: DatasourcePackage,
+    pub bytes_per_day: u64,
+    pub updated: Option<DateTime<Utc>>,
 }
 
 impl MemberDetail {
@@ -90,6 +122,8 @@ pub struct OrgAccount {
     pub email: Option<String>,
     /// The newer `State`, else the older `Status`.
     pub state: AccountState,
+    /// JoinedTimestamp: the default priority is oldest first.
+    pub joined: Option<DateTime<Utc>>,
 }
 
 pub trait GraphPort: Sync {
@@ -201,6 +235,13 @@ pub trait OrganizationPort: Sync {
 
     /// ListAccounts, every page.
     fn list_accounts(&self) -> impl Future<Output = Result<Vec<OrgAccount>, AwsError>> + Send;
+
+    /// The ids of the accounts under `parent_id` (an organizational unit or the root) at any
+    /// depth: ListOrganizationalUnitsForParent and ListAccountsForParent, every page.
+    fn accounts_under(&self, parent_id: &str) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+
+    /// ListTagsForResource of an account, every page.
+    fn account_tags(&self, account_id: &str) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
 }
 
 /// The member side: invitations this account received and memberships it holds.

@@ -1,8 +1,12 @@
 //! enroll-accounts configuration, read once at start.
 
+use super::priority::Priority;
 use crate::aws::arn::GraphArn;
 use crate::config::{self, ConfigError, Env};
 use crate::domain::{AccountId, DatasourcePackage};
+
+/// Detective's limit of member accounts in a behavior graph.
+pub const MEMBER_QUOTA: u32 = 1_200;
 
 /// IAM user or role ARNs (`arn:<partition>:iam::<account>:role/...` or `user/...`).
 fn arns(env: &dyn Env, var: &'static str) -> Result<Vec<String>, ConfigError> {
@@ -46,8 +50,17 @@ pub struct EnrollConfig {
     pub remove_departed_accounts: bool,
     /// `ENSURE_AUTO_ENABLE`: turn on the organization configuration's AutoEnable.
     pub ensure_auto_enable: bool,
-    /// `MAX_CONCURRENT_REGIONS`: regions swept at once.
+    /// `MAX_CONCURRENT_REGIONS`: regions swept at once; by default all of them, so that a
+    /// throttled region (each is its own endpoint, with its own limits) delays no other.
     pub max_concurrent_regions: usize,
+    /// `ENROLL_PRIORITY`: which ACTIVE accounts come first when a graph cannot take them all.
+    pub priority: Priority,
+    /// `MAKE_ROOM`: remove lower-ranked members this function enrolls (InvitationType
+    /// ORGANIZATION) to make room for higher-ranked accounts in a full graph.
+    pub make_room: bool,
+    /// `MEMBER_QUOTA`: the members a graph may have (Detective's is 1,200); a lower value
+    /// keeps room for invited accounts.
+    pub member_quota: usize,
     /// `TAMPER_RESPONSE`: what a call that weakens Detective gets: restore (and alert),
     /// alert only, or nothing.
     pub tamper_response: TamperResponse,
@@ -139,7 +152,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("SKIP_ACCOUNT_IDS", ""),
     ("REMOVE_DEPARTED_ACCOUNTS", "false"),
     ("ENSURE_AUTO_ENABLE", "true"),
-    ("MAX_CONCURRENT_REGIONS", "4"),
+    ("MAX_CONCURRENT_REGIONS", "32"),
+    ("ENROLL_PRIORITY", ""),
+    ("MAKE_ROOM", "false"),
+    ("MEMBER_QUOTA", "1200"),
     ("TAMPER_RESPONSE", "restore"),
     ("TRUSTED_CHANGE_PRINCIPALS", ""),
     ("OWN_ROLE_ARN", ""),
@@ -169,7 +185,10 @@ impl EnrollConfig {
             skip_account_ids,
             remove_departed_accounts: config::boolean(env, "REMOVE_DEPARTED_ACCOUNTS", false)?,
             ensure_auto_enable: config::boolean(env, "ENSURE_AUTO_ENABLE", true)?,
-            max_concurrent_regions: config::whole_number(env, "MAX_CONCURRENT_REGIONS", 4, 1, 32)? as usize,
+            max_concurrent_regions: config::whole_number(env, "MAX_CONCURRENT_REGIONS", 32, 1, 32)? as usize,
+            priority: Priority::from_env(env)?,
+            make_room: config::boolean(env, "MAKE_ROOM", false)?,
+            member_quota: config::whole_number(env, "MEMBER_QUOTA", MEMBER_QUOTA, 1, 1_200)? as usize,
             tamper_response: match config::optional(env, "TAMPER_RESPONSE").as_deref() {
                 None | Some("restore") => TamperResponse::Restore,
                 Some("alert") => TamperResponse::Alert,
@@ -228,7 +247,8 @@ mod tests {
     fn regions_default_to_the_functions_own() {
         let config = EnrollConfig::from_env(&env(&[("AWS_REGION", "eu-west-1")])).unwrap();
         assert_eq!(config.regions, vec!["eu-west-1"]);
-        assert_eq!(config.max_concurrent_regions, 4);
+        assert_eq!(config.max_concurrent_regions, 32);
+        assert_eq!((config.member_quota, config.make_room), (1200, false));
         assert!(config.ensure_auto_enable && !config.remove_departed_accounts);
         let many = EnrollConfig::from_env(&env(&[("REGIONS", "us-west-2, us-east-1,us-west-2")])).unwrap();
         assert_eq!(many.regions, vec!["us-east-1", "us-west-2"]);

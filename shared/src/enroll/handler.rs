@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 
 use super::config::{EnrollConfig, VARIABLES};
+use super::facts::FactReads;
 use super::plan::OrgView;
 use super::reason::Departure;
 use super::regional::{Change, Membership, Sweep};
@@ -246,10 +247,7 @@ where
     }
 
     pub(super) fn ports(&self) -> MemberPorts<'_, D> {
-        MemberPorts {
-            detective: &self.detective,
-            retry_base: self.retry_base,
-        }
+        MemberPorts::new(&self.detective, self.retry_base)
     }
 
     /// Runs `work` for every configured region, at most MAX_CONCURRENT_REGIONS at once.
@@ -380,10 +378,12 @@ where
         };
         let total = accounts.len();
         let org = OrgView::new(accounts, &self.config);
+        let facts = FactReads::new(&self.organizations, &self.config.priority);
         let steps = &Sweep {
             function: self,
             org: &org,
             config: &self.config,
+            facts: &facts,
         };
         let reports = self
             .each_region(|region| async move {

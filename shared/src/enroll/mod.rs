@@ -5,20 +5,25 @@
 //! decisions through the executor; `writes` says how each write is made.
 
 mod config;
+mod facts;
 mod handler;
 mod metrics;
 mod plan;
+mod priority;
 mod reason;
 mod regional;
 mod respond;
+mod room;
 mod tamper;
 mod writes;
 
-pub use config::{EnrollConfig, TamperResponse, VARIABLES};
+pub use config::{EnrollConfig, TamperResponse, MEMBER_QUOTA, VARIABLES};
 pub use handler::{EnrollAccounts, FUNCTION};
-pub use plan::{enrollment, removal, sweep, OrgView};
-pub use reason::{Departure, Reason};
+pub use plan::{enrollment, removal, sweep, OrgView, Read};
+pub use priority::{Facts, Priority, Rank, Rule};
+pub use reason::{Departure, LeftOut, Reason};
 pub use respond::{restoration, AccountNow, Reread, Restoration};
+pub use room::{admit, capacity, Admission, Capacity, VOLUME_LIMIT_BYTES_PER_DAY};
 pub use tamper::{screen as screen_tamper, Screened, ALERT_DETAIL_TYPE};
 pub use writes::{MemberPorts, MemberWrite, BATCH};
 
@@ -27,6 +32,9 @@ pub use writes::{MemberPorts, MemberWrite, BATCH};
 pub const AWS_ACTIONS: &[&str] = &[
     "organizations:ListAccounts",
     "organizations:DescribeAccount",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListTagsForResource",
     "detective:ListGraphs",
     "detective:ListMembers",
     "detective:GetMembers",

@@ -5,7 +5,9 @@ use crate::operation::Operation;
 use std::collections::{HashMap, HashSet};
 
 use super::config::EnrollConfig;
+use super::priority::Facts;
 use super::reason::{Departure, Reason};
+use super::room;
 use super::writes::{MemberWrite, BATCH};
 use crate::aws::arn::GraphArn;
 use crate::aws::{MemberDetail, NewMember, OrgAccount};
@@ -20,6 +22,8 @@ pub struct OrgView {
     /// Every account of the organization, by id, with its state.
     pub states: HashMap<String, AccountState>,
     pub skipped: HashSet<String>,
+    /// Index of `active` by account id.
+    active_by_id: HashMap<String, usize>,
 }
 
 impl OrgView {
@@ -33,15 +37,26 @@ impl OrgView {
             .iter()
             .map(|account| (account.id.clone(), account.state.clone()))
             .collect();
-        let active = accounts
+        let active: Vec<OrgAccount> = accounts
             .into_iter()
             .filter(|account| account.state == AccountState::Active && !skipped.contains(&account.id))
+            .collect();
+        let active_by_id = active
+            .iter()
+            .enumerate()
+            .map(|(index, account)| (account.id.clone(), index))
             .collect();
         Self {
             active,
             states,
             skipped,
+            active_by_id,
         }
+    }
+
+    /// The ACTIVE, not skipped, account with this id.
+    pub fn active_account(&self, id: &str) -> Option<&OrgAccount> {
+        self.active_by_id.get(id).and_then(|index| self.active.get(*index))
     }
 }
 
@@ -158,40 +173,60 @@ impl Grouped {
     }
 }
 
-/// The sweep of one region: every ACTIVE account a member, every member's fate from its
-/// status, its InvitationType and the organization, and AutoEnable (`None` when it could
-/// not be read).
-pub fn sweep(
-    org: &OrgView,
-    graph: &GraphArn,
-    members: &[MemberDetail],
-    auto_enable: Option<bool>,
-    config: &EnrollConfig,
-) -> Plan<MemberWrite> {
+/// What the sweep of one region read: the graph's members, AutoEnable (`None` when it
+/// could not be read), and what ENROLL_PRIORITY needed (empty when every account fits).
+pub struct Read<'r> {
+    pub graph: &'r GraphArn,
+    pub members: &'r [MemberDetail],
+    pub auto_enable: Option<bool>,
+    pub facts: &'r Facts,
+}
+
+/// The sweep of one region: every ACTIVE account a member as far as the graph has room, by
+/// ENROLL_PRIORITY, every member's fate from its status, its InvitationType and the
+/// organization, and AutoEnable.
+pub fn sweep(org: &OrgView, read: &Read<'_>, config: &EnrollConfig) -> Plan<MemberWrite> {
     let mut plan = Plan::default();
-    plan_missing(&mut plan, org, graph, members);
-    Sorted::of(org, graph, members).plan(&mut plan, graph, config.remove_departed_accounts);
-    plan_auto_enable(&mut plan, graph, auto_enable, config.ensure_auto_enable);
+    let graph = read.graph;
+    let admission = room::admit(org, graph, read.members, config, read.facts);
+    plan_missing(&mut plan, graph, &admission);
+    let evicted: HashSet<&str> = admission.evicted.iter().map(String::as_str).collect();
+    Sorted::of(org, graph, read.members, &evicted).plan(&mut plan, graph, config.remove_departed_accounts);
+    plan_auto_enable(&mut plan, graph, read.auto_enable, config.ensure_auto_enable);
     plan
 }
 
-/// CreateMembers, in batches, for the ACTIVE accounts the graph does not list.
-fn plan_missing(plan: &mut Plan<MemberWrite>, org: &OrgView, graph: &GraphArn, members: &[MemberDetail]) {
-    let listed: HashSet<&str> = members.iter().map(|member| member.account_id.as_str()).collect();
-    let missing: Vec<NewMember> = org
-        .active
+/// DeleteMembers for the members that make room, then CreateMembers, in batches, for the
+/// missing accounts admitted; those left out are said, with why.
+fn plan_missing(plan: &mut Plan<MemberWrite>, graph: &GraphArn, admission: &room::Admission<'_>) {
+    for batch in admission.evicted.chunks(BATCH) {
+        plan.write(MemberWrite::Delete {
+            graph: graph.clone(),
+            account_ids: batch.to_vec(),
+            reason: Reason::MadeRoom,
+        });
+    }
+    let admitted: Vec<NewMember> = admission
+        .admitted
         .iter()
-        .filter(|account| graph.account_id != account.id && !listed.contains(account.id.as_str()))
         .map(|account| NewMember {
             account_id: account.id.clone(),
             email: account.email.clone().unwrap_or_default(),
         })
         .collect();
-    for batch in missing.chunks(BATCH) {
+    for batch in admitted.chunks(BATCH) {
         plan.write(MemberWrite::Create {
             graph: graph.clone(),
             accounts: batch.to_vec(),
         });
+    }
+    if let (Some(why), false) = (&admission.why, admission.left_out.is_empty()) {
+        plan.decided(skipped(
+            Operation::CreateMembers,
+            graph,
+            admission.left_out.clone(),
+            Reason::LeftOut(why.clone()),
+        ));
     }
 }
 
@@ -207,11 +242,12 @@ struct Sorted {
 }
 
 impl Sorted {
-    fn of(org: &OrgView, graph: &GraphArn, members: &[MemberDetail]) -> Self {
+    /// Every member but the administrator's own and those `evicted` to make room.
+    fn of(org: &OrgView, graph: &GraphArn, members: &[MemberDetail], evicted: &HashSet<&str>) -> Self {
         let mut sorted = Self::default();
         for member in members {
             let id = member.account_id.clone();
-            if graph.account_id == id {
+            if graph.account_id == id || evicted.contains(id.as_str()) {
                 continue;
             }
             if org.skipped.contains(&id) {
@@ -310,6 +346,7 @@ mod tests {
 
     fn member(id: &str, status: MemberStatus, kind: Option<InvitationType>) -> MemberDetail {
         MemberDetail {
+            usage: Default::default(),
             account_id: id.into(),
             email: None,
             graph_arn: None,
@@ -322,11 +359,28 @@ mod tests {
 
     fn account(id: &str, state: AccountState) -> OrgAccount {
         OrgAccount {
+            joined: None,
             id: id.into(),
             name: None,
             email: Some(format!("{id}@example.com")),
             state,
         }
+    }
+
+    /// The sweep of one region, with no priority facts read.
+    fn swept(
+        org: &OrgView,
+        members: &[MemberDetail],
+        auto_enable: Option<bool>,
+        config: &EnrollConfig,
+    ) -> Plan<MemberWrite> {
+        let read = Read {
+            graph: &graph(),
+            members,
+            auto_enable,
+            facts: &Facts::default(),
+        };
+        sweep(org, &read, config)
     }
 
     /// A plan in words: "Write CreateMembers 2" or "Skipped CreateMembers: reason".
@@ -439,16 +493,12 @@ mod tests {
                 for state in &states {
                     for kind in &kinds {
                         let id = "222222222222";
-                        let mut org = OrgView {
-                            active: Vec::new(),
-                            states: HashMap::new(),
-                            skipped: HashSet::new(),
-                        };
+                        let mut org = OrgView::new(Vec::new(), &config);
                         if let Some(state) = state {
                             org.states.insert(id.into(), state.clone());
                         }
                         let found = [member(id, status.clone(), kind.clone())];
-                        let plan = described(&sweep(&org, &graph(), &found, Some(true), &config));
+                        let plan = described(&swept(&org, &found, Some(true), &config));
                         let expected = match (state, status) {
                             (Some(AccountState::Active), MemberStatus::Enabled) => {
                                 "Skipped CreateMembers 222222222222: already an ENABLED member".to_owned()
@@ -492,20 +542,237 @@ mod tests {
             Some(InvitationType::Organization),
         );
         disabled.disabled_reason = Some(DisabledReason::VolumeTooHigh);
-        let plan = sweep(&org, &graph(), &[disabled], Some(false), &config);
+        let plan = swept(&org, &[disabled], Some(false), &config);
         assert_eq!(
             described(&plan),
             vec!["create 50", "create 50", "create 18", "enable 1", "auto-enable"],
             "118 missing: 120 less the skipped one and the member"
         );
         let off = self::config(&[("ENSURE_AUTO_ENABLE", "false")]);
-        let plan = sweep(&OrgView::new(Vec::new(), &off), &graph(), &[], Some(false), &off);
+        let plan = swept(&OrgView::new(Vec::new(), &off), &[], Some(false), &off);
         assert_eq!(
             described(&plan),
             vec!["Skipped UpdateOrganizationConfiguration : AutoEnable is off and ENSURE_AUTO_ENABLE is false"]
         );
-        assert!(sweep(&OrgView::new(Vec::new(), &off), &graph(), &[], None, &off)
-            .steps
-            .is_empty());
+        assert!(swept(&OrgView::new(Vec::new(), &off), &[], None, &off).steps.is_empty());
+    }
+
+    fn joined(id: &str, year: i32) -> OrgAccount {
+        OrgAccount {
+            joined: chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+                .map(|time| time.and_utc()),
+            ..account(id, AccountState::Active)
+        }
+    }
+
+    fn enabled(id: &str, kind: InvitationType) -> MemberDetail {
+        member(id, MemberStatus::Enabled, Some(kind))
+    }
+
+    /// The accounts each write and decision of a plan names.
+    fn named(plan: &Plan<MemberWrite>) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|step| match step {
+                Step::Write(MemberWrite::Create { accounts, .. }) => format!(
+                    "create {}",
+                    accounts
+                        .iter()
+                        .map(|a| a.account_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                Step::Write(MemberWrite::Delete {
+                    account_ids, reason, ..
+                }) => {
+                    format!("delete {} ({reason})", account_ids.join(","))
+                }
+                Step::Write(other) => format!("{other:?}"),
+                Step::Decided(action) => format!(
+                    "{} {}: {}",
+                    action.operation,
+                    action.account_ids.join(","),
+                    action.reason.as_ref().map(ToString::to_string).unwrap_or_default()
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_graph_takes_the_oldest_accounts_first_and_says_who_is_left_out() {
+        let config = config(&[("MEMBER_QUOTA", "3")]);
+        let org = OrgView::new(
+            vec![
+                joined("500000000000", 2024),
+                joined("400000000000", 2019),
+                joined("300000000000", 2021),
+                joined("200000000000", 2018),
+            ],
+            &config,
+        );
+        let members = [enabled("200000000000", InvitationType::Organization)];
+        assert_eq!(
+            named(&swept(&org, &members, Some(true), &config)),
+            vec![
+                "create 400000000000,300000000000".to_owned(),
+                "CreateMembers 500000000000: left out: the graph is at its quota of 3 members and this account ranks below them (ENROLL_PRIORITY)".to_owned(),
+                "CreateMembers 200000000000: already an ENABLED member".to_owned(),
+            ]
+        );
+        assert_eq!(
+            room::contention(&org, &graph(), &members, &config),
+            vec!["500000000000", "400000000000", "300000000000"],
+            "the order is read for the missing accounts only"
+        );
+        let roomy = self::config(&[("MEMBER_QUOTA", "4")]);
+        assert!(
+            room::contention(&org, &graph(), &members, &roomy).is_empty(),
+            "all fit: nothing to read"
+        );
+        assert_eq!(
+            named(&swept(&org, &members, Some(true), &roomy))[0],
+            "create 500000000000,400000000000,300000000000",
+            "all fit: ListAccounts' order, no ranking"
+        );
+    }
+
+    #[test]
+    fn enroll_priority_rules_come_before_age() {
+        let config = config(&[
+            ("MEMBER_QUOTA", "2"),
+            (
+                "ENROLL_PRIORITY",
+                "account:500000000000,ou:ou-ab12-prod0001,tag:tier=gold",
+            ),
+        ]);
+        let org = OrgView::new(
+            vec![
+                joined("200000000000", 2010),
+                joined("300000000000", 2020),
+                joined("400000000000", 2022),
+                joined("500000000000", 2024),
+            ],
+            &config,
+        );
+        let facts = Facts {
+            under: HashMap::from([(
+                "ou-ab12-prod0001".to_owned(),
+                HashSet::from(["400000000000".to_owned()]),
+            )]),
+            tags: HashMap::from([("300000000000".to_owned(), vec![("tier".to_owned(), "gold".to_owned())])]),
+        };
+        let read = Read {
+            graph: &graph(),
+            members: &[],
+            auto_enable: Some(true),
+            facts: &facts,
+        };
+        assert_eq!(
+            named(&sweep(&org, &read, &config))[..2],
+            [
+                "create 500000000000,400000000000".to_owned(),
+                "CreateMembers 300000000000,200000000000: left out: the graph is at its quota of 2 members and this account ranks below them (ENROLL_PRIORITY)".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn make_room_removes_only_lower_ranked_members_this_function_enrolls() {
+        let rules = "account:500000000000,account:600000000000";
+        let config = config(&[
+            ("MEMBER_QUOTA", "3"),
+            ("ENROLL_PRIORITY", rules),
+            ("MAKE_ROOM", "true"),
+            ("SKIP_ACCOUNT_IDS", "900000000000"),
+        ]);
+        let org = OrgView::new(
+            vec![
+                joined("200000000000", 2010),
+                joined("300000000000", 2020),
+                joined("500000000000", 2024),
+                joined("600000000000", 2025),
+                joined("700000000000", 2025),
+            ],
+            &config,
+        );
+        // 300… is ours and ranks lowest of the members; 200… ranks above it; the invited
+        // member and the skipped one are never removed.
+        let members = [
+            enabled("200000000000", InvitationType::Organization),
+            enabled("300000000000", InvitationType::Organization),
+            enabled("800000000000", InvitationType::Invitation),
+        ];
+        let read = Read {
+            graph: &graph(),
+            members: &members,
+            auto_enable: Some(true),
+            facts: &Facts::default(),
+        };
+        let plan = named(&sweep(&org, &read, &config));
+        assert_eq!(
+            plan[..4],
+            [
+                "delete 300000000000,200000000000 (removed to make room in a full graph for an account that ranks higher (MAKE_ROOM))".to_owned(),
+                "create 500000000000,600000000000".to_owned(),
+                "CreateMembers 700000000000: left out: the graph is at its quota of 3 members and this account ranks below them (ENROLL_PRIORITY)".to_owned(),
+                "CreateMembers 800000000000: a member by invitation, not an ACTIVE organization account: left alone".to_owned(),
+            ]
+        );
+        assert!(plan.iter().all(|line| !line.contains("already an ENABLED")), "{plan:?}");
+        // With one rule, 600… (no rule, joined 2025) ranks below both members: only 500… gets
+        // a place, the lowest-ranked member's.
+        let one_rule = self::config(&[
+            ("MEMBER_QUOTA", "3"),
+            ("ENROLL_PRIORITY", "account:500000000000"),
+            ("MAKE_ROOM", "true"),
+        ]);
+        let plan = named(&sweep(&org, &read, &one_rule));
+        assert!(plan[0].starts_with("delete 300000000000 ("), "{plan:?}");
+        assert_eq!(plan[1], "create 500000000000");
+        assert!(
+            plan[2].starts_with("CreateMembers 600000000000,700000000000: left out"),
+            "{plan:?}"
+        );
+        // 700… ranks below both members (no rule, and younger): it takes no one's place.
+        let without = self::config(&[("MEMBER_QUOTA", "3"), ("ENROLL_PRIORITY", rules)]);
+        let plan = named(&sweep(&org, &read, &without));
+        assert!(
+            plan.iter().all(|line| !line.starts_with("delete")),
+            "MAKE_ROOM off: {plan:?}"
+        );
+        assert!(
+            plan[0].starts_with("CreateMembers 500000000000,600000000000,700000000000: left out"),
+            "{plan:?}"
+        );
+    }
+
+    #[test]
+    fn a_graph_over_ten_terabytes_a_day_takes_no_member_and_makes_no_room() {
+        let config = config(&[("MAKE_ROOM", "true")]);
+        let org = OrgView::new(
+            vec![joined("300000000000", 2020), joined("400000000000", 2024)],
+            &config,
+        );
+        let mut heavy = enabled("300000000000", InvitationType::Organization);
+        heavy.usage.volumes = vec![crate::aws::PackageVolume {
+            package: crate::domain::DatasourcePackage::DetectiveCore,
+            bytes_per_day: room::VOLUME_LIMIT_BYTES_PER_DAY,
+            updated: None,
+        }];
+        let plan = named(&swept(&org, &[heavy.clone()], Some(true), &config));
+        assert_eq!(
+            plan[0],
+            format!(
+                "CreateMembers 400000000000: left out: the graph's members ingest {} bytes a day, at or over Detective's 10 TB a day",
+                room::VOLUME_LIMIT_BYTES_PER_DAY
+            )
+        );
+        heavy.status = MemberStatus::AcceptedButDisabled;
+        assert_eq!(
+            named(&swept(&org, &[heavy], Some(true), &config))[0],
+            "create 400000000000",
+            "a member disabled for volume sends nothing"
+        );
     }
 }

@@ -22,6 +22,38 @@ impl fmt::Display for Departure {
     }
 }
 
+/// Why an ACTIVE account is not made a member of a graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeftOut {
+    /// The graph has MEMBER_QUOTA members (ListMembers' count) and this account ranks below
+    /// those taken.
+    MemberQuota { quota: usize },
+    /// The graph's members ingest at least 10 TB a day (ListMembers' volumes): Detective
+    /// takes no new member.
+    VolumeLimit { bytes_per_day: u64 },
+    /// CreateMembers was refused with ServiceQuotaExceededException in this run: not asked again.
+    Refused,
+}
+
+impl fmt::Display for LeftOut {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MemberQuota { quota } => write!(
+                formatter,
+                "left out: the graph is at its quota of {quota} members and this account ranks below them (ENROLL_PRIORITY)"
+            ),
+            Self::VolumeLimit { bytes_per_day } => write!(
+                formatter,
+                "left out: the graph's members ingest {bytes_per_day} bytes a day, at or over Detective's 10 TB a day"
+            ),
+            Self::Refused => write!(
+                formatter,
+                "left out: Detective refused new members with ServiceQuotaExceededException in this run"
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {
     AdministratorOwnsGraph,
@@ -47,6 +79,9 @@ pub enum Reason {
     InvitedMemberGone,
     AutoEnableWasOff,
     AutoEnableNotEnsured,
+    LeftOut(LeftOut),
+    /// Removed from a full graph for an account that ranks higher (MAKE_ROOM).
+    MadeRoom,
 }
 
 impl Explains for Reason {}
@@ -88,6 +123,11 @@ impl fmt::Display for Reason {
             ),
             Self::AutoEnableWasOff => write!(formatter, "AutoEnable was off"),
             Self::AutoEnableNotEnsured => write!(formatter, "AutoEnable is off and ENSURE_AUTO_ENABLE is false"),
+            Self::LeftOut(why) => write!(formatter, "{why}"),
+            Self::MadeRoom => write!(
+                formatter,
+                "removed to make room in a full graph for an account that ranks higher (MAKE_ROOM)"
+            ),
         }
     }
 }

@@ -2,9 +2,12 @@
 //! there, and which pure plan decides from it.
 
 use super::config::EnrollConfig;
+use super::facts::FactReads;
 use super::handler::EnrollAccounts;
 use super::plan::{self, OrgView};
+use super::priority::Facts;
 use super::reason::Departure;
+use super::room;
 use super::writes::MemberWrite;
 use crate::aws::arn::GraphArn;
 use crate::aws::{
@@ -60,14 +63,19 @@ pub struct GraphRead {
     /// A configuration that cannot be read leaves AutoEnable out of the plan; the region
     /// fails after the members are done.
     pub auto_enable: Result<bool, AwsError>,
+    /// What ENROLL_PRIORITY needed, read only when the graph cannot take every account.
+    pub facts: Facts,
 }
 
-/// The sweep of each region: ListMembers and DescribeOrganizationConfiguration, then the
-/// plan that makes every ACTIVE account an enabled member.
+/// The sweep of each region: ListMembers and DescribeOrganizationConfiguration (and, for a
+/// graph too full for every account, what ENROLL_PRIORITY needs), then the plan that makes
+/// every ACTIVE account an enabled member as far as there is room.
 pub struct Sweep<'a, D, O, A> {
     pub function: &'a EnrollAccounts<D, O, A>,
     pub org: &'a OrgView,
     pub config: &'a EnrollConfig,
+    /// Shared by the regions: each fact is read once per run.
+    pub facts: &'a FactReads<'a, O>,
 }
 
 impl<D, O, A> Steps for Sweep<'_, D, O, A>
@@ -91,15 +99,27 @@ where
         let auto_enable = detective
             .describe_organization_configuration(&graph.region, &graph.arn)
             .await;
+        let contended = room::contention(self.org, &graph, &members, self.config);
+        let facts = if contended.is_empty() {
+            Facts::default()
+        } else {
+            self.facts.for_accounts(&contended).await?
+        };
         Ok(GraphRead {
             graph,
             members,
             auto_enable,
+            facts,
         })
     }
 
     fn plan(&self, _: &str, read: &GraphRead) -> Plan<MemberWrite> {
-        let auto_enable = read.auto_enable.as_ref().ok().copied();
-        plan::sweep(self.org, &read.graph, &read.members, auto_enable, self.config)
+        let read = plan::Read {
+            graph: &read.graph,
+            members: &read.members,
+            auto_enable: read.auto_enable.as_ref().ok().copied(),
+            facts: &read.facts,
+        };
+        plan::sweep(self.org, &read, self.config)
     }
 }

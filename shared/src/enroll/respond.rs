@@ -310,6 +310,7 @@ mod tests {
 
     fn member(status: MemberStatus) -> MemberDetail {
         MemberDetail {
+            usage: Default::default(),
             account_id: "222222222222".into(),
             email: None,
             graph_arn: None,
@@ -323,6 +324,7 @@ mod tests {
     fn active(regions: Vec<(GraphArn, Option<MemberDetail>)>) -> AccountNow {
         AccountNow::Active {
             account: OrgAccount {
+                joined: None,
                 id: "222222222222".into(),
                 name: None,
                 email: Some("a@example.com".into()),

@@ -6,10 +6,14 @@
 //! says of it there decides.
 
 use crate::operation::Operation;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use super::reason::Reason;
+use super::reason::{LeftOut, Reason};
+
+/// What CreateMembers and StartMonitoringMember answer when the graph is full.
+const QUOTA_EXCEEDED: &str = "ServiceQuotaExceededException";
 use crate::aws::arn::GraphArn;
 use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, OrganizationConfigPort, UnprocessedAccount};
 use crate::backoff::jittered;
@@ -45,6 +49,29 @@ pub struct MemberPorts<'a, D> {
     pub detective: &'a D,
     /// Base of the jittered wait before retrying unprocessed accounts once.
     pub retry_base: Duration,
+    /// Graphs that refused new members (ServiceQuotaExceededException) in this run: no
+    /// CreateMembers is sent to them again.
+    pub refused: Mutex<HashSet<String>>,
+}
+
+impl<'a, D> MemberPorts<'a, D> {
+    pub fn new(detective: &'a D, retry_base: Duration) -> Self {
+        Self {
+            detective,
+            retry_base,
+            refused: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn has_refused(&self, graph: &GraphArn) -> bool {
+        self.refused.lock().is_ok_and(|refused| refused.contains(&graph.arn))
+    }
+
+    fn remember_refusal(&self, graph: &GraphArn) {
+        if let Ok(mut refused) = self.refused.lock() {
+            refused.insert(graph.arn.clone());
+        }
+    }
 }
 
 fn on(operation: Operation, result: ActionResult, graph: &GraphArn, ids: Vec<String>) -> Action {
@@ -141,7 +168,7 @@ async fn read_members<D: MemberPort>(
 /// A failed CreateMembers or StartMonitoringMember; the quota they may refuse with is the
 /// graph's member limit (the models give ServiceQuotaExceededException to both).
 fn member_write_failure(error: AwsError) -> Failure {
-    if error.code == "ServiceQuotaExceededException" {
+    if error.code == QUOTA_EXCEEDED {
         Failure::GraphFull(error)
     } else {
         Failure::Aws(error)
@@ -162,6 +189,13 @@ fn is_disabled(member: &MemberDetail) -> bool {
 /// VERIFICATION_FAILED) is reported with why.
 async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, accounts: Vec<NewMember>) -> Vec<Action> {
     let detective = ports.detective;
+    let left_out = |accounts: &[NewMember]| {
+        let ids = accounts.iter().map(|account| account.account_id.clone()).collect();
+        on(Operation::CreateMembers, ActionResult::Skipped, graph, ids).with_reason(Reason::LeftOut(LeftOut::Refused))
+    };
+    if ports.has_refused(graph) {
+        return vec![left_out(&accounts)];
+    }
     let mut done = Vec::new();
     let mut disabled: Vec<MemberDetail> = Vec::new();
     let mut pending = accounts;
@@ -173,6 +207,13 @@ async fn create<D: MemberPort>(ports: &MemberPorts<'_, D>, graph: &GraphArn, acc
         }
         let created = match detective.create_members(&graph.region, &graph.arn, &pending).await {
             Ok(created) => created,
+            // The graph is full (members or volume): the accounts stay out, and this run asks no more.
+            Err(error) if error.code == QUOTA_EXCEEDED => {
+                ports.remember_refusal(graph);
+                failed.push(left_out(&pending));
+                pending.clear();
+                break;
+            }
             Err(error) => {
                 let ids = pending.iter().map(|account| account.account_id.clone()).collect();
                 failed.push(
@@ -391,6 +432,7 @@ mod tests {
 
     fn detail(id: &str, status: MemberStatus) -> MemberDetail {
         MemberDetail {
+            usage: Default::default(),
             account_id: id.to_owned(),
             email: None,
             graph_arn: None,
@@ -486,10 +528,7 @@ mod tests {
             ],
             ..Members::default()
         };
-        let ports = MemberPorts {
-            detective: &detective,
-            retry_base: Duration::from_millis(1),
-        };
+        let ports = MemberPorts::new(&detective, Duration::from_millis(1));
         let graph = graph();
         let accounts: Vec<NewMember> = ["100000000000", "100000000001", "100000000002"]
             .iter()
@@ -538,10 +577,7 @@ mod tests {
     #[tokio::test]
     async fn the_deadline_is_asked_before_each_start_monitoring_member() {
         let detective = Members::default();
-        let ports = MemberPorts {
-            detective: &detective,
-            retry_base: Duration::from_millis(1),
-        };
+        let ports = MemberPorts::new(&detective, Duration::from_millis(1));
         let clock = Ticking(Mutex::new(0));
         let deadline = DateTime::UNIX_EPOCH + TimeDelta::seconds(1);
         let write = MemberWrite::StartMonitoring {
@@ -577,36 +613,51 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_quota_is_explained_as_the_graphs_member_limit() {
+    async fn a_full_graph_leaves_the_accounts_out_and_is_not_asked_again_this_run() {
         let detective = Members {
             full: true,
             ..Members::default()
         };
-        let ports = MemberPorts {
-            detective: &detective,
-            retry_base: Duration::from_millis(1),
-        };
+        let ports = MemberPorts::new(&detective, Duration::from_millis(1));
         let clock = FixedClock(DateTime::UNIX_EPOCH);
-        let create = MemberWrite::Create {
+        let create = |id: &str| MemberWrite::Create {
             graph: graph(),
             accounts: vec![NewMember {
-                account_id: "100000000001".to_owned(),
+                account_id: id.to_owned(),
                 email: "x@example.com".to_owned(),
             }],
         };
+        for id in ["100000000001", "100000000003"] {
+            let actions = create(id).perform(&ports, &policy(&clock, None)).await;
+            assert_eq!(
+                actions
+                    .iter()
+                    .map(|action| (
+                        action.result,
+                        action.account_ids.clone(),
+                        action.reason_of::<Reason>().cloned()
+                    ))
+                    .collect::<Vec<_>>(),
+                vec![(
+                    ActionResult::Skipped,
+                    vec![id.to_owned()],
+                    Some(Reason::LeftOut(LeftOut::Refused))
+                )]
+            );
+        }
+        assert_eq!(*detective.creates.lock().unwrap(), 1, "the refusal is not asked again");
+        // StartMonitoringMember refused by the quota is a failure, explained.
         let start = MemberWrite::StartMonitoring {
             graph: graph(),
             members: disabled(&["100000000002"]),
         };
-        for write in [create, start] {
-            let actions = write.perform(&ports, &policy(&clock, None)).await;
-            let errors: Vec<String> = actions.iter().filter_map(Action::error_text).collect();
-            assert_eq!(errors.len(), 1, "{errors:?}");
-            assert!(
-                errors[0].contains("ServiceQuotaExceededException")
-                    && errors[0].contains("Detective's limit of 1,200 member accounts"),
-                "{errors:?}"
-            );
-        }
+        let actions = start.perform(&ports, &policy(&clock, None)).await;
+        let errors: Vec<String> = actions.iter().filter_map(Action::error_text).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("ServiceQuotaExceededException")
+                && errors[0].contains("Detective's limit of 1,200 member accounts"),
+            "{errors:?}"
+        );
     }
 }

@@ -36,6 +36,7 @@ pub fn counted(outcome: &Outcome) -> FunctionMetrics {
             ),
         ],
         reports_by_severity: published,
+        by_region: Vec::new(),
     }
 }
 

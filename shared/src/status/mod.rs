@@ -6,6 +6,7 @@
 
 mod render;
 mod trails;
+mod usage;
 
 use std::collections::BTreeMap;
 
@@ -19,8 +20,9 @@ use crate::aws::{
 };
 use crate::domain::{AccountState, IngestState, MemberStatus};
 
-pub use render::{render_member_table, render_table};
+pub use render::{render_member_table, render_table, render_usage};
 pub use trails::{ManagementEvents, TrailPort, TrailRead, TrailStatus};
+pub use usage::{read_usage, region_usage, summarize as summarize_usage, PriceTable, RegionUsage, UsageReport};
 
 /// BatchGetGraphMemberDatasources takes at most this many accounts.
 const DATASOURCE_BATCH: usize = 200;
@@ -409,6 +411,7 @@ mod tests {
 
     fn account(id: &str) -> OrgAccount {
         OrgAccount {
+            joined: None,
             id: id.to_owned(),
             name: None,
             email: None,
