@@ -14,6 +14,7 @@ mod runtime_api;
 mod stats;
 mod sweep;
 mod throughput;
+mod usage;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -166,35 +167,58 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
 
     let mut sweeps = Vec::new();
     let enroll = binary("enroll-accounts")?;
-    // The default concurrency, with and without throttling; then throttled with every
-    // region at once, to show what the backoff waits cost at the default.
-    for (throttles_per_region, max_concurrent_regions) in [(0, None), (3, None), (3, Some(sweep::REGIONS.len()))] {
+    // The default concurrency (every region at once), with and without throttling; then
+    // throttled with 4 regions at once (the default before issue 23), to show what it
+    // changed; then an organization past the quota against full graphs.
+    let cases = [(0, None, false), (3, None, false), (3, Some(4), false), (0, None, true)];
+    for (throttles_per_region, max_concurrent_regions, at_quota) in cases {
         let plan = if args.smoke {
             sweep::Plan {
-                accounts: 120,
+                accounts: if at_quota { 1_300 } else { 120 },
                 regions: 3,
                 latency_ms: 1,
                 throttles_per_region,
                 max_concurrent_regions,
+                at_quota,
             }
         } else {
             sweep::Plan {
-                accounts: 1200,
+                accounts: if at_quota { 5_000 } else { 1_200 },
                 regions: sweep::REGIONS.len(),
                 latency_ms: 20,
                 throttles_per_region,
                 max_concurrent_regions,
+                at_quota,
             }
         };
         progress(&format!(
-            "sweep of {} accounts over {} regions at {} ms, {throttles_per_region} throttles per region, {} regions at once",
+            "sweep of {} accounts over {} regions at {} ms, {throttles_per_region} throttles per region, {} regions at once{}",
             plan.accounts,
             plan.regions,
             plan.latency_ms,
-            max_concurrent_regions.map_or("default".to_owned(), |n| n.to_string())
+            max_concurrent_regions.map_or("default".to_owned(), |n| n.to_string()),
+            if at_quota { ", graphs at the quota" } else { "" }
         ));
         sweeps.push(sweep::measure(&enroll, plan, work_dir).await?);
     }
+    let usage_plan = if args.smoke {
+        usage::Plan {
+            accounts: 120,
+            regions: 3,
+            latency_ms: 1,
+        }
+    } else {
+        usage::Plan {
+            accounts: 1_200,
+            regions: sweep::REGIONS.len(),
+            latency_ms: 20,
+        }
+    };
+    progress(&format!(
+        "status --usage over {} accounts in {} regions",
+        usage_plan.accounts, usage_plan.regions
+    ));
+    let usage = usage::measure(usage_plan).await?;
 
     let profile = bin_dir
         .file_name()
@@ -213,9 +237,14 @@ async fn run(args: &RunArgs) -> Result<(), BenchError> {
         artifacts,
         throughput,
         sweeps,
+        usage,
         targets: Vec::new(),
     };
-    results.targets = report::targets(&results);
+    // The committed figures, read before they are replaced: each target beside its before.
+    let before: Option<serde_json::Value> = std::fs::read_to_string(&args.out)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    results.targets = report::targets(&results, before.as_ref());
     let json = serde_json::to_string_pretty(&results).map_err(|error| BenchError::wrong("results", error))?;
     if let Some(dir) = args.out.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| BenchError::io(dir.display(), source))?;

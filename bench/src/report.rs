@@ -9,6 +9,7 @@ use crate::cold_start::{ColdStarts, PythonBaseline};
 use crate::stats::Summary;
 use crate::sweep::Sweep;
 use crate::throughput::Throughput;
+use crate::usage::Usage;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
@@ -70,6 +71,8 @@ pub struct Target {
     pub target: String,
     pub measured: String,
     pub met: bool,
+    /// The same figure in the results this run replaces, where they had it.
+    pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +88,7 @@ pub struct Results {
     pub artifacts: Vec<Artifact>,
     pub throughput: Throughput,
     pub sweeps: Vec<Sweep>,
+    pub usage: Usage,
     pub targets: Vec<Target>,
 }
 
@@ -121,14 +125,79 @@ pub fn ratios(cold_starts: &[ColdStarts], python: Option<&PythonBaseline>) -> Ve
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// The targets, each with what was measured.
-pub fn targets(results: &Results) -> Vec<Target> {
+/// The figures of the results this run replaces, by what they measured.
+struct Before<'a>(Option<&'a serde_json::Value>);
+
+impl Before<'_> {
+    fn list(&self, key: &str) -> Vec<&serde_json::Value> {
+        self.0
+            .and_then(|old| old.get(key))
+            .and_then(serde_json::Value::as_array)
+            .map(|items| items.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// A target of the same name.
+    fn target(&self, name: &str) -> Option<String> {
+        self.list("targets")
+            .into_iter()
+            .find(|target| target.get("target").and_then(serde_json::Value::as_str) == Some(name))
+            .and_then(|target| target.get("measured").and_then(serde_json::Value::as_str))
+            .map(str::to_owned)
+    }
+
+    /// A number of the entry of `key` whose `function` is `function`.
+    fn of_function(&self, key: &str, function: &str, field: &str) -> Option<f64> {
+        self.list(key)
+            .into_iter()
+            .find(|entry| entry.get("function").and_then(serde_json::Value::as_str) == Some(function))
+            .and_then(|entry| entry.get(field).and_then(serde_json::Value::as_f64))
+    }
+
+    /// The wall time of the old sweep with these throttles and concurrency (null: its default).
+    fn sweep_wall(&self, throttles: u32, concurrency: Option<usize>) -> Option<f64> {
+        self.list("sweeps")
+            .into_iter()
+            .find(|sweep| {
+                sweep.get("throttles_per_region").and_then(serde_json::Value::as_u64) == Some(u64::from(throttles))
+                    && sweep.get("max_concurrent_regions").and_then(serde_json::Value::as_u64)
+                        == concurrency.map(|n| n as u64)
+                    && !sweep
+                        .get("at_quota")
+                        .and_then(serde_json::Value::as_bool)
+                        .unwrap_or(false)
+            })
+            .and_then(|sweep| sweep.get("wall_s").and_then(serde_json::Value::as_f64))
+    }
+}
+
+pub fn targets(results: &Results, before: Option<&serde_json::Value>) -> Vec<Target> {
+    let old = Before(before);
     let mut targets = Vec::new();
-    let mut check = |target: String, measured: String, met: bool| targets.push(Target { target, measured, met });
+    let mut check = |target: String, measured: String, met: bool, earlier: Option<String>| {
+        let before = earlier.or_else(|| old.target(&target));
+        targets.push(Target {
+            target,
+            measured,
+            met,
+            before,
+        })
+    };
     for rust in &results.cold_starts {
         check(
             format!("{}: init median <= 15 ms", rust.function),
             format!("{:.1} ms", rust.init_ms.median),
             rust.init_ms.median <= 15.0,
+            None,
+        );
+    }
+    for ratio in &results.over_floor {
+        check(
+            format!("{}: init <= 2x the floor's", ratio.function),
+            format!("{:.2}x", ratio.init_median),
+            ratio.init_median <= 2.0,
+            old.of_function("over_floor", &ratio.function, "init_median")
+                .map(|x| format!("{x:.2}x")),
         );
     }
     for ratio in &results.python_over_rust {
@@ -136,6 +205,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
             format!("{}: init >= 20x faster than Python", ratio.function),
             format!("{:.0}x", ratio.init_median),
             ratio.init_median >= 20.0,
+            None,
         );
     }
     let peaks = results
@@ -157,6 +227,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
             format!("{scenario}: peak RSS <= 32 MB"),
             format!("{peak:.1} MiB"),
             peak <= 32.0,
+            None,
         );
     }
     for artifact in &results.artifacts {
@@ -165,11 +236,14 @@ pub fn targets(results: &Results) -> Vec<Target> {
             format!("{}: binary <= 10 MB", artifact.function),
             format!("{binary:.2} MiB"),
             binary <= 10.0,
+            None,
         );
         check(
-            format!("{}: zip <= 4 MB", artifact.function),
+            format!("{}: zip <= 2.5 MiB", artifact.function),
             format!("{zip:.2} MiB"),
-            zip <= 4.0,
+            zip <= 2.5,
+            old.of_function("artifacts", &artifact.function, "zip_bytes")
+                .map(|bytes| format!("{:.2} MiB", bytes / MIB)),
         );
     }
     check(
@@ -179,14 +253,30 @@ pub fn targets(results: &Results) -> Vec<Target> {
             results.throughput.investigations_started, results.throughput.principals
         ),
         results.throughput.investigations_started == results.throughput.principals,
+        None,
     );
     for sweep in &results.sweeps {
         let name = sweep_name(sweep);
-        if sweep.throttles_per_region == 0 {
+        let wall = format!("{:.2} s", sweep.wall_s);
+        let earlier = |concurrency| {
+            old.sweep_wall(sweep.throttles_per_region, concurrency)
+                .map(|s| format!("{s:.2} s"))
+        };
+        if sweep.throttles_per_region == 0 && !sweep.at_quota {
             check(
                 format!("{name}: under 10 s"),
-                format!("{:.2} s", sweep.wall_s),
+                wall.clone(),
                 sweep.wall_s < 10.0,
+                earlier(None),
+            );
+        }
+        if sweep.throttles_per_region > 0 && sweep.max_concurrent_regions.is_none() {
+            // Before, the default was 4 regions at once.
+            check(
+                format!("{name}: under 8 s"),
+                wall.clone(),
+                sweep.wall_s < 8.0,
+                earlier(None),
             );
         }
         check(
@@ -198,20 +288,32 @@ pub fn targets(results: &Results) -> Vec<Target> {
                 sweep.calls_throttled
             ),
             sweep.minimum_met,
+            None,
         );
     }
+    let usage = &results.usage;
+    check(
+        format!(
+            "status --usage, {} accounts x {} regions: the minimum number of calls",
+            usage.accounts, usage.regions
+        ),
+        format!("{} ({:.2} s)", usage.calls_made, usage.wall_s),
+        usage.calls_made == usage.calls_minimum,
+        None,
+    );
     targets
 }
 
 fn regions_at_once(sweep: &Sweep) -> String {
     sweep
         .max_concurrent_regions
-        .map_or_else(|| "4 (default)".to_owned(), |n| n.to_string())
+        .map_or_else(|| "default".to_owned(), |n| n.to_string())
 }
 
 fn sweep_name(sweep: &Sweep) -> String {
     format!(
-        "sweep, {} throttles/region, {} regions at once",
+        "sweep{}, {} throttles/region, {} regions at once",
+        if sweep.at_quota { " at the quota" } else { "" },
         sweep.throttles_per_region,
         regions_at_once(sweep)
     )
@@ -328,7 +430,12 @@ pub fn markdown(results: &Results) -> String {
     for sweep in &results.sweeps {
         let _ = writeln!(
             out,
-            "| one scheduled sweep | {} | {} | {} ms | {} | {} | {:.2} s | {} ({}{}) | {:.1} MiB |",
+            "| {} | {} | {} | {} ms | {} | {} | {:.2} s | {} ({}{}) | {:.1} MiB |",
+            if sweep.at_quota {
+                "one sweep, graphs at the quota"
+            } else {
+                "one scheduled sweep"
+            },
             sweep.accounts,
             sweep.regions,
             sweep.latency_ms,
@@ -346,14 +453,33 @@ pub fn markdown(results: &Results) -> String {
         );
     }
 
-    let _ = writeln!(out, "\n| target | measured | met |");
-    let _ = writeln!(out, "|---|---|---|");
+    let usage = &results.usage;
+    let _ = writeln!(
+        out,
+        "\n| status --usage | accounts | regions | latency | members reported | wall time | API calls (minimum) |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| in process | {} | {} | {} ms | {} | {:.2} s | {} ({}) |",
+        usage.accounts,
+        usage.regions,
+        usage.latency_ms,
+        usage.members_reported,
+        usage.wall_s,
+        usage.calls_made,
+        usage.calls_minimum
+    );
+
+    let _ = writeln!(out, "\n| target | measured | before | met |");
+    let _ = writeln!(out, "|---|---|---|---|");
     for target in &results.targets {
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             target.target,
             target.measured,
+            target.before.as_deref().unwrap_or("-"),
             if target.met { "yes" } else { "**no**" }
         );
     }
