@@ -131,7 +131,11 @@ fn every_scenario_measures_at_smoke_scale() {
 
     let usage = &results["usage"];
     assert_eq!(usage["members_reported"], 3 * 119);
-    assert_eq!(usage["calls_made"], 6 + 3 * 2, "ListAccounts; per region ListGraphs and one ListMembers");
+    assert_eq!(
+        usage["calls_made"],
+        6 + 3 * 2,
+        "ListAccounts; per region ListGraphs and one ListMembers"
+    );
 
     assert!(!results["targets"].as_array().unwrap().is_empty());
     assert!(stdout.contains("| target | measured | before | met |"), "{stdout}");
