@@ -904,3 +904,25 @@ async fn a_remembered_graph_that_was_deleted_is_looked_up_again() {
     assert_eq!(sandbox.count("ListGraphs"), 2);
     assert_eq!(outcome.actions[0].graph_arn.as_deref(), Some(recreated));
 }
+
+/// An account that joins an organization whose graph is full: one CreateMembers, refused,
+/// and the account left out, not a failure Lambda would retry into the same refusal.
+#[tokio::test]
+async fn an_account_joining_a_full_graph_is_left_out_after_one_refusal() {
+    let mut state = org_state(&["us-east-1"], 0);
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = (0..1_200)
+        .map(|n| organization_member(&format!("{:012}", 700_000_000_000_u64 + n), "ENABLED"))
+        .collect();
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_ne!(outcome.status, Status::Failed, "{}", outcome.to_json());
+    assert_eq!(left_out(&outcome), [NEW]);
+    assert_eq!(sandbox.count("CreateMembers"), 1);
+    assert_eq!(sandbox.requests().iter().filter(|r| r.status == 402).count(), 1);
+    assert!(shared::lambda::into_response(outcome).is_ok(), "not retried by Lambda");
+}
