@@ -14,7 +14,6 @@ mod paging;
 mod ports;
 mod reporting;
 mod sdk;
-mod tls;
 
 pub use console::detective_console;
 pub use detective::SdkDetective;

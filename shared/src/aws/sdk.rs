@@ -1,6 +1,5 @@
 //! One SDK configuration, loaded once at start.
 
-use std::path::Path;
 use std::time::Duration;
 
 use aws_config::retry::{RetryConfig, RetryMode};
@@ -67,14 +66,7 @@ pub fn adaptive(config: Option<&RetryConfig>) -> Option<RetryConfig> {
 /// moto) and `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` (the SDK's jittered exponential
 /// backoff on throttling and 5xx) are all read natively by the SDK.
 pub async fn load_sdk_config() -> SdkConfig {
-    let loader = defaults();
-    // The system's root bundle read once, not the whole certificate directory (tls.rs).
-    match super::tls::https_client(super::tls::root_bundle(&crate::config::ProcessEnv, Path::exists)) {
-        Some(client) => loader.http_client(client),
-        None => loader,
-    }
-    .load()
-    .await
+    defaults().load().await
 }
 
 /// The same configuration pointed at a local endpoint (the sandbox) with throwaway
