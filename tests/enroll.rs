@@ -926,3 +926,42 @@ async fn an_account_joining_a_full_graph_is_left_out_after_one_refusal() {
     assert_eq!(sandbox.requests().iter().filter(|r| r.status == 402).count(), 1);
     assert!(shared::lambda::into_response(outcome).is_ok(), "not retried by Lambda");
 }
+
+/// A MEMBER_QUOTA below Detective's keeps its headroom for events too: the account is
+/// counted against it (ListMembers) and left out without a CreateMembers. At Detective's
+/// own quota no count is made: Detective enforces it.
+#[tokio::test]
+async fn an_account_joining_a_graph_at_member_quota_is_left_out_without_a_call() {
+    let mut state = org_state(&["us-east-1"], 1);
+    state.regions.get_mut("us-east-1").unwrap().graphs[0].members = (0..3)
+        .map(|n| organization_member(&format!("{:012}", 700_000_000_000_u64 + n), "ENABLED"))
+        .collect();
+    let (sandbox, sdk) = start(state).await;
+    let outcome = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1", &[("MEMBER_QUOTA", "3")]),
+    )
+    .await;
+    assert_ne!(outcome.status, Status::Failed, "{}", outcome.to_json());
+    assert_eq!(left_out(&outcome), [NEW]);
+    assert_eq!((sandbox.count("ListMembers"), sandbox.count("CreateMembers")), (1, 0));
+
+    sandbox.clear_requests();
+    let roomy = run(
+        &sdk,
+        &create_account_result(NEW, "SUCCEEDED"),
+        &config("us-east-1", &[("MEMBER_QUOTA", "4")]),
+    )
+    .await;
+    assert_eq!(roomy.status, Status::Acted, "{}", roomy.to_json());
+    assert_eq!((sandbox.count("ListMembers"), sandbox.count("CreateMembers")), (1, 1));
+    sandbox.clear_requests();
+    run(
+        &sdk,
+        &create_account_result("600000000000", "SUCCEEDED"),
+        &config("us-east-1", &[]),
+    )
+    .await;
+    assert_eq!(sandbox.count("ListMembers"), 0, "at Detective's own quota, no count");
+}

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::config::EnrollConfig;
 use super::priority::Facts;
-use super::reason::{Departure, Reason};
+use super::reason::{Departure, LeftOut, Reason};
 use super::room;
 use super::writes::{MemberWrite, BATCH};
 use crate::aws::arn::GraphArn;
@@ -130,6 +130,18 @@ pub fn enrollment(account: &OrgAccount, graph: &GraphArn, member: Option<&Member
         }),
         MemberStep::Fail(failure) => plan.decided(failed(graph, account.id.clone(), failure)),
     }
+    plan
+}
+
+/// One account that joined a graph that takes no new member: left out, said why.
+pub fn left_out(graph: &GraphArn, account_id: &str, why: &LeftOut) -> Plan<MemberWrite> {
+    let mut plan = Plan::default();
+    plan.decided(skipped(
+        Operation::CreateMembers,
+        graph,
+        vec![account_id.to_owned()],
+        Reason::LeftOut(why.clone()),
+    ));
     plan
 }
 

@@ -1,12 +1,13 @@
 //! enroll-accounts' work in one region, as the contract's steps: what it reads of the graph
 //! there, and which pure plan decides from it.
 
-use super::config::EnrollConfig;
+use super::config::{EnrollConfig, MEMBER_QUOTA};
 use super::facts::FactReads;
 use super::handler::EnrollAccounts;
 use super::plan::{self, OrgView};
 use super::priority::Facts;
 use super::reason::Departure;
+use super::reason::LeftOut;
 use super::room;
 use super::writes::MemberWrite;
 use crate::aws::arn::GraphArn;
@@ -28,6 +29,8 @@ pub enum Change<'a> {
 }
 
 /// One account in each region: its membership read (GetMembers), then the change planned.
+/// With `MEMBER_QUOTA` below Detective's own limit, an account to enroll is counted against
+/// it first (ListMembers): that headroom is ours to keep, and Detective would not refuse.
 pub struct Membership<'a, D, O, A> {
     pub function: &'a EnrollAccounts<D, O, A>,
     pub account_id: &'a AccountId,
@@ -41,17 +44,30 @@ where
     A: AlertPort,
 {
     type Place = str;
-    type Observed = (GraphArn, Option<MemberDetail>);
+    /// The graph, the account's membership, and why the graph takes no new member (when
+    /// counted).
+    type Observed = (GraphArn, Option<MemberDetail>, Option<LeftOut>);
     type Write = MemberWrite;
 
     async fn observe(&self, region: &str) -> Result<Self::Observed, Failure> {
-        Ok(self.function.membership(region, self.account_id).await?)
+        let (graph, member) = self.function.membership(region, self.account_id).await?;
+        let quota = self.function.config.member_quota;
+        let full = match (&self.change, &member) {
+            (Change::Enroll(_), None) if quota < MEMBER_QUOTA as usize => {
+                let members = self.function.detective.list_members(&graph.region, &graph.arn).await?;
+                let room = room::capacity(&graph, &members, quota);
+                (room.free == 0).then_some(room.full)
+            }
+            _ => None,
+        };
+        Ok((graph, member, full))
     }
 
-    fn plan(&self, _: &str, (graph, member): &Self::Observed) -> Plan<MemberWrite> {
-        match &self.change {
-            Change::Enroll(account) => plan::enrollment(account, graph, member.as_ref()),
-            Change::Remove(why) => plan::removal(self.account_id.as_str(), graph, member.as_ref(), (*why).clone()),
+    fn plan(&self, _: &str, (graph, member, full): &Self::Observed) -> Plan<MemberWrite> {
+        match (&self.change, full) {
+            (Change::Enroll(account), Some(why)) if member.is_none() => plan::left_out(graph, &account.id, why),
+            (Change::Enroll(account), _) => plan::enrollment(account, graph, member.as_ref()),
+            (Change::Remove(why), _) => plan::removal(self.account_id.as_str(), graph, member.as_ref(), (*why).clone()),
         }
     }
 }
