@@ -6,7 +6,8 @@ use crate::operation::Operation;
 use crate::outcome::{ActionResult, Outcome};
 
 /// Per region: members ENABLED (already, enrolled or re-enabled), ACTIVE accounts not
-/// (yet) ENABLED for any other reason, and those a full graph left out. A sweep's counts
+/// (yet) ENABLED for any other reason (invited members outside the organization are not
+/// ours to count), and those a full graph left out. A sweep's counts
 /// are the region's coverage; an event's, the one account's.
 fn by_region(outcome: &Outcome) -> Vec<(String, Vec<(&'static str, u64)>)> {
     let mut regions: Vec<&str> = outcome
@@ -36,7 +37,12 @@ fn by_region(outcome: &Outcome) -> Vec<(String, Vec<(&'static str, u64)>)> {
                         !is_left_out(action)
                             && !matches!(
                                 action.reason_of(),
-                                Some(Reason::AlreadyEnabled | Reason::SkippedByConfig | Reason::AdministratorOwnsGraph)
+                                Some(
+                                    Reason::AlreadyEnabled
+                                        | Reason::SkippedByConfig
+                                        | Reason::AdministratorOwnsGraph
+                                        | Reason::InvitedMemberLeftAlone
+                                )
                             )
                     })
                     .chain(here(Operation::CreateMembers, ActionResult::Failed))
@@ -193,6 +199,13 @@ mod tests {
                 ActionResult::Skipped,
                 &["9"],
                 Some(Reason::SkippedByConfig),
+            ),
+            on(
+                "us-east-1",
+                Operation::CreateMembers,
+                ActionResult::Skipped,
+                &["8"],
+                Some(Reason::InvitedMemberLeftAlone),
             ),
             on(
                 "eu-west-1",
