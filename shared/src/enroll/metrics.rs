@@ -3,7 +3,17 @@
 use super::reason::Reason;
 use crate::metrics::{accounts, actions, FunctionMetrics};
 use crate::operation::Operation;
-use crate::outcome::{ActionResult, Outcome};
+use crate::outcome::{Action, ActionResult, Outcome};
+
+/// A decision that an account is already an ENABLED member.
+fn is_already_enabled(action: &&Action) -> bool {
+    action.reason_of() == Some(&Reason::AlreadyEnabled)
+}
+
+/// A decision that a full graph leaves an account out.
+fn is_left_out(action: &&Action) -> bool {
+    matches!(action.reason_of(), Some(Reason::LeftOut(_)))
+}
 
 /// Per region: members ENABLED (already, enrolled or re-enabled), ACTIVE accounts not
 /// (yet) ENABLED for any other reason (invited members outside the organization are not
@@ -23,10 +33,9 @@ fn by_region(outcome: &Outcome) -> Vec<(String, Vec<(&'static str, u64)>)> {
             let here = |operation, result| {
                 actions(outcome, operation, result).filter(move |action| action.region.as_deref() == Some(region))
             };
-            let is_left_out = |action: &&crate::outcome::Action| matches!(action.reason_of(), Some(Reason::LeftOut(_)));
             let enabled = accounts(
                 here(Operation::CreateMembers, ActionResult::Skipped)
-                    .filter(|action| action.reason_of() == Some(&Reason::AlreadyEnabled))
+                    .filter(is_already_enabled)
                     .chain(here(Operation::CreateMembers, ActionResult::Done))
                     .chain(here(Operation::StartMonitoringMember, ActionResult::Done)),
             );
@@ -61,10 +70,8 @@ fn by_region(outcome: &Outcome) -> Vec<(String, Vec<(&'static str, u64)>)> {
 }
 
 pub fn counted(outcome: &Outcome) -> FunctionMetrics {
-    let already_enabled = actions(outcome, Operation::CreateMembers, ActionResult::Skipped)
-        .filter(|action| action.reason_of() == Some(&Reason::AlreadyEnabled));
-    let left_out = actions(outcome, Operation::CreateMembers, ActionResult::Skipped)
-        .filter(|action| matches!(action.reason_of(), Some(Reason::LeftOut(_))));
+    let already_enabled = actions(outcome, Operation::CreateMembers, ActionResult::Skipped).filter(is_already_enabled);
+    let left_out = actions(outcome, Operation::CreateMembers, ActionResult::Skipped).filter(is_left_out);
     let failed = actions(outcome, Operation::CreateMembers, ActionResult::Failed).chain(actions(
         outcome,
         Operation::StartMonitoringMember,

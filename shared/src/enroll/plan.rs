@@ -133,15 +133,20 @@ pub fn enrollment(account: &OrgAccount, graph: &GraphArn, member: Option<&Member
     plan
 }
 
+/// Accounts a graph that takes no new member leaves out, said why.
+fn left_out_of(graph: &GraphArn, account_ids: Vec<String>, why: &LeftOut) -> Action {
+    skipped(
+        Operation::CreateMembers,
+        graph,
+        account_ids,
+        Reason::LeftOut(why.clone()),
+    )
+}
+
 /// One account that joined a graph that takes no new member: left out, said why.
 pub fn left_out(graph: &GraphArn, account_id: &str, why: &LeftOut) -> Plan<MemberWrite> {
     let mut plan = Plan::default();
-    plan.decided(skipped(
-        Operation::CreateMembers,
-        graph,
-        vec![account_id.to_owned()],
-        Reason::LeftOut(why.clone()),
-    ));
+    plan.decided(left_out_of(graph, vec![account_id.to_owned()], why));
     plan
 }
 
@@ -233,12 +238,7 @@ fn plan_missing(plan: &mut Plan<MemberWrite>, graph: &GraphArn, admission: &room
         });
     }
     if let (Some(why), false) = (&admission.why, admission.left_out.is_empty()) {
-        plan.decided(skipped(
-            Operation::CreateMembers,
-            graph,
-            admission.left_out.clone(),
-            Reason::LeftOut(why.clone()),
-        ));
+        plan.decided(left_out_of(graph, admission.left_out.clone(), why));
     }
 }
 

@@ -66,6 +66,12 @@ fn removable<'a>(org: &'a OrgView, graph: &GraphArn, members: &[MemberDetail]) -
         .collect()
 }
 
+/// Whether MAKE_ROOM may remove members here: only for the member quota, since removing
+/// a member from a graph over its volume limit frees no certain room.
+fn makes_room(config: &EnrollConfig, capacity: &Capacity) -> bool {
+    config.make_room && matches!(capacity.full, LeftOut::MemberQuota { .. })
+}
+
 /// The accounts whose order matters in this graph: none when every missing account fits;
 /// else the missing ones, and with MAKE_ROOM the members that could make room. Only these
 /// are read for ENROLL_PRIORITY.
@@ -81,7 +87,7 @@ pub fn contention<'a>(
         return Vec::new();
     }
     let mut ids: Vec<&str> = missing.iter().map(|account| account.id.as_str()).collect();
-    if config.make_room && matches!(capacity.full, LeftOut::MemberQuota { .. }) {
+    if makes_room(config, &capacity) {
         ids.extend(removable(org, graph, members).iter().map(|account| account.id.as_str()));
     }
     ids
@@ -119,7 +125,7 @@ pub fn admit<'a>(
     let rank = |account: &OrgAccount| config.priority.rank(account, facts);
     missing.sort_by_cached_key(|account| rank(account));
     let mut evicted = Vec::new();
-    if config.make_room && matches!(capacity.full, LeftOut::MemberQuota { .. }) {
+    if makes_room(config, &capacity) {
         let mut lowest_first: Vec<(Rank, &OrgAccount)> = removable(org, graph, members)
             .into_iter()
             .map(|account| (rank(account), account))

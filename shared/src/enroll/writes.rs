@@ -11,15 +11,15 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::reason::{LeftOut, Reason};
-
-/// What CreateMembers and StartMonitoringMember answer when the graph is full.
-const QUOTA_EXCEEDED: &str = "ServiceQuotaExceededException";
 use crate::aws::arn::GraphArn;
 use crate::aws::{AwsError, MemberDetail, MemberPort, NewMember, OrganizationConfigPort, UnprocessedAccount};
 use crate::backoff::jittered;
 use crate::domain::MemberStatus;
 use crate::execute::{Policy, Write};
 use crate::outcome::{Action, ActionResult, Failure};
+
+/// What CreateMembers and StartMonitoringMember answer when the graph is full.
+const QUOTA_EXCEEDED: &str = "ServiceQuotaExceededException";
 
 /// CreateMembers, DeleteMembers and GetMembers take at most this many accounts.
 pub const BATCH: usize = 50;
@@ -51,7 +51,7 @@ pub struct MemberPorts<'a, D> {
     pub retry_base: Duration,
     /// Graphs that refused new members (ServiceQuotaExceededException) in this run: no
     /// CreateMembers is sent to them again.
-    pub refused: Mutex<HashSet<String>>,
+    refused: Mutex<HashSet<String>>,
 }
 
 impl<'a, D> MemberPorts<'a, D> {
